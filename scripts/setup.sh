@@ -2,16 +2,19 @@
 # Installs the system parts halo's demo and tests use, only where they are missing, so a fresh
 # Debian machine (as root) can run `npm start` and `npm test` with nothing done by hand.
 set -euo pipefail
+# `setup.sh demo` installs only what `halo demo` needs; no argument installs the test suite's peers too.
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have ip || need+=(iproute2)
-have keepalived || need+=(keepalived)
-have haproxy || need+=(haproxy)
 have arping || need+=(iputils-arping)
 have ping || need+=(iputils-ping)
-have tcpdump || need+=(tcpdump)
-have nats-server || need+=(nats-server)
-have mariadbd || need+=(mariadb-server)
+if [ "${1:-}" != demo ]; then
+  have keepalived || need+=(keepalived)
+  have haproxy || need+=(haproxy)
+  have tcpdump || need+=(tcpdump)
+  have nats-server || need+=(nats-server)
+  have mariadbd || need+=(mariadb-server)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "halo setup: missing ${need[*]}; run as root (or install them) so the network-namespace tests can run." >&2

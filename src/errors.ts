@@ -13,7 +13,8 @@ export type HaloErrorCode =
   | 'HALO_E_JOURNAL_IO'
   | 'HALO_E_NATS'
   | 'HALO_E_USAGE'
-  | 'HALO_E_NOT_ROOT';
+  | 'HALO_E_NOT_ROOT'
+  | 'HALO_E_LISTEN';
 
 /** Where in a config file something came from; errors and warnings point here. */
 export interface SourcePos {

@@ -8,6 +8,12 @@ export interface Diagnostic {
   pos: SourcePos;
 }
 
+/** A parsed config and the warnings worth logging; errors never get here, they throw. */
+export interface ParseResult<T> {
+  config: T;
+  warnings: Diagnostic[];
+}
+
 /**
  * Collects every finding of one parse so the operator sees all of them at once, not the first
  * only; `throwIfErrors` turns them into one HaloError whose message lists each with file:line.

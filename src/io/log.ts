@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { REDACTED } from '../redact.js';
 
 export type { Logger } from 'pino';
 
@@ -27,7 +28,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
   const options: LoggerOptions = {
     level: opts.level ?? process.env.HALO_LOG_LEVEL ?? 'info',
     base: opts.node ? { node: opts.node } : {},
-    redact: { paths: REDACT, censor: '[redacted]' },
+    redact: { paths: REDACT, censor: REDACTED },
   };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }

@@ -1,0 +1,12 @@
+/**
+ * The systemIds of the node's actors. They are also the journal's `actor` field and the NATS
+ * subject tokens (`halo.events.<node>.<kind>.<name>`), so they are built in one place.
+ */
+export const actorIds = {
+  vrrp: (instance: string) => `vrrp:${instance}`,
+  notify: (owner: string) => `notify:${owner}`,
+  sync: (group: string) => `sync:${group}`,
+  script: (name: string) => `track:${name}`,
+  iface: (dev: string) => `track:if_${dev}`,
+  file: (name: string) => `track:file_${name}`,
+} as const;

@@ -1,0 +1,49 @@
+/**
+ * The node's one journal path: inspection → transition envelope → local journal (outbox) →
+ * JetStream when NATS is configured. Each transition is also one structured log line, so an
+ * operator tailing the log sees the same story the journal keeps.
+ */
+import type { InspectionEvent } from 'xstate';
+import type { Logger } from '../io/log.js';
+import { nextBootId } from '../io/journal/bootId.js';
+import { openJournal } from '../io/journal/fileJournal.js';
+import { createNatsPublisher, type NatsEventsConfig } from '../io/journal/natsPublisher.js';
+import { createTransitionMapper } from './transitionMapper.js';
+
+export interface Journaling {
+  boot: number;
+  inspect(ev: InspectionEvent): void;
+  close(): Promise<void>;
+}
+
+export function natsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NatsEventsConfig | null {
+  const url = env.HALO_NATS_URL;
+  return url ? { servers: url.split(',').map((s) => s.trim()) } : null;
+}
+
+export async function startJournaling(opts: { node: string; stateDir: string; journalDir: string; log: Logger; nats?: NatsEventsConfig | null }): Promise<Journaling> {
+  const log = opts.log.child({ actor: 'journal' });
+  const journal = await openJournal({ dir: opts.journalDir, log });
+  // A lost boot file must not reuse ids: the journal itself remembers the last boot.
+  const boot = await nextBootId(opts.stateDir, { atLeast: journal.lastPosition()?.boot ?? 0 });
+  const mapper = createTransitionMapper({
+    node: opts.node,
+    boot,
+    sink: (env) => {
+      journal.append(env);
+      opts.log.info({ actor: env.actor, from: env.from, to: env.to, event: env.event.type, seq: env.seq }, 'transition');
+    },
+  });
+  const natsCfg = opts.nats === undefined ? natsConfigFromEnv() : opts.nats;
+  const publisher = natsCfg ? createNatsPublisher({ config: natsCfg, journalDir: opts.journalDir, stateDir: opts.stateDir, log }) : null;
+  await publisher?.start();
+  return {
+    boot,
+    inspect: (ev) => mapper.onInspect(ev),
+    close: async () => {
+      await journal.flush();
+      await publisher?.stop();
+      await journal.close();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * A node: one actor system holding every part's actors, so one inspection stream (the
+ * journal) sees all of them. Parts start after the root and stop in reverse order.
+ */
+import { type AnyActorRef, createActor, type InspectionEvent } from 'xstate';
+import type { Logger } from '../io/log.js';
+import { createBus } from './bus.js';
+import { Counters } from './counters.js';
+import type { NodeContext, NodePart } from './nodePart.js';
+import { rootMachine } from './rootMachine.js';
+import { VipPresence } from './vipPresence.js';
+
+export interface RunningNode {
+  readonly ctx: NodeContext;
+  actor(systemId: string): AnyActorRef | undefined;
+  stop(): Promise<void>;
+}
+
+export function createNodeContext(node: string, log: Logger): NodeContext & { connect: ReturnType<typeof createBus>['connect'] } {
+  const bus = createBus();
+  return { node, log, counters: new Counters(), bus, vips: new VipPresence(), connect: bus.connect };
+}
+
+export function startNode(
+  ctx: NodeContext & { connect: ReturnType<typeof createBus>['connect'] },
+  parts: NodePart[],
+  opts: { inspect?: (ev: InspectionEvent) => void } = {},
+): RunningNode {
+  const children = parts.flatMap((p) => p.children);
+  const root = createActor(rootMachine, { input: { node: ctx.node, children }, ...(opts.inspect ? { inspect: opts.inspect } : {}) });
+  ctx.connect((id) => root.system.get(id) as AnyActorRef | undefined);
+  root.start();
+  for (const p of parts) p.start();
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    for (const p of [...parts].reverse()) await p.stop();
+    root.stop();
+  };
+  return {
+    ctx,
+    actor: (id) => ctx.bus.get(id),
+    stop: () => {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * One raw VRRP socket per interface (raw-socket has no recvmsg, so the interface is known only
+ * by binding one socket to it). Inbound packets are decoded, checked against the instance that
+ * owns the VRID (RFC 3768 7.1 / RFC 5798 7.1) and delivered as ADVERT events; everything
+ * dropped is counted by reason and never reaches a statechart.
+ */
+import type { Logger } from '../io/log.js';
+import { decodeIpv4Packet } from '../io/vrrp/codec.js';
+import type { LocalInstance } from '../io/vrrp/packet.types.js';
+import { checkAdvert } from '../io/vrrp/receiveChecks.js';
+import { openVrrpSocket, type VrrpSocket } from '../io/vrrp/vrrpSocket.js';
+import type { VrrpInstanceEvent } from '../machines/vrrp/vrrpInstance.types.js';
+import type { Counters } from './counters.js';
+
+export interface RoutedInstance {
+  name: string;
+  local: LocalInstance;
+  /** Unicast mode: adverts are accepted only from these sources (keepalived does the same). */
+  unicastPeers: string[];
+  deliver(event: VrrpInstanceEvent): void;
+}
+
+export interface InterfaceRouter {
+  readonly socket: VrrpSocket;
+  close(): void;
+}
+
+export function openInterfaceRouter(
+  dev: string,
+  instances: RoutedInstance[],
+  deps: { counters: Counters; log: Logger },
+): InterfaceRouter {
+  const { counters, log } = deps;
+  const byVrid = new Map<number, RoutedInstance>();
+  for (const inst of instances) byVrid.set(inst.local.vrid, inst);
+  const multicast = instances.some((i) => i.unicastPeers.length === 0);
+
+  const onPacket = (buf: Buffer, from: string): void => {
+    const decoded = decodeIpv4Packet(buf);
+    if (!decoded.ok) {
+      counters.inc('vrrp_rx_dropped_total', { dev, reason: decoded.reason });
+      log.debug({ dev, from, reason: decoded.reason, detail: decoded.detail }, 'vrrp packet dropped');
+      return;
+    }
+    const { packet } = decoded;
+    const inst = byVrid.get(packet.vrrp.vrid);
+    if (!inst) {
+      // Another router's VRID on a shared segment is normal traffic, not an error.
+      counters.inc('vrrp_rx_other_vrid_total', { dev });
+      return;
+    }
+    if (inst.unicastPeers.length > 0 && !inst.unicastPeers.includes(packet.ip.src)) {
+      counters.inc('vrrp_rx_dropped_total', { dev, instance: inst.name, reason: 'unknown_peer' });
+      return;
+    }
+    const checked = checkAdvert(packet, inst.local);
+    if (!checked.ok) {
+      counters.inc('vrrp_rx_dropped_total', { dev, instance: inst.name, reason: checked.reason });
+      log.warn({ dev, instance: inst.name, from: packet.ip.src, reason: checked.reason, detail: checked.detail }, 'vrrp advert dropped');
+      return;
+    }
+    if (checked.addressMismatch) {
+      counters.inc('vrrp_rx_addr_mismatch_total', { instance: inst.name });
+      log.warn({ instance: inst.name, from: packet.ip.src, theirs: packet.vrrp.addresses, ours: inst.local.addresses }, 'advert lists other virtual addresses');
+    }
+    counters.inc('vrrp_rx_adverts_total', { instance: inst.name });
+    inst.deliver({ type: 'ADVERT', priority: packet.vrrp.priority, srcIp: packet.ip.src, advertIntervalCs: packet.vrrp.advertIntervalCs });
+  };
+
+  const socket = openVrrpSocket({
+    dev,
+    unicast: !multicast,
+    onPacket,
+    onError: (err) => {
+      counters.inc('vrrp_socket_errors_total', { dev });
+      log.error({ dev, err }, 'vrrp socket error');
+    },
+  });
+  return { socket, close: () => socket.close() };
+}

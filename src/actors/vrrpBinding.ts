@@ -1,0 +1,129 @@
+/**
+ * Binds one VRRP instance statechart to the world: adverts out through the interface's raw
+ * socket, VIPs through `ip addr` (serialised), gratuitous ARP through arping (never awaited),
+ * and notify requests to the instance's notify queue actor.
+ */
+import type { VrrpGlobals, VrrpInstanceConfig } from '../config/vrrp.model.js';
+import type { Logger } from '../io/log.js';
+import { sendGarp } from '../io/net/garp.js';
+import { addVip, delVip, type VipSpec } from '../io/net/vip.js';
+import { encodeIpv4Packet } from '../io/vrrp/codec.js';
+import type { LocalInstance } from '../io/vrrp/packet.types.js';
+import type { VrrpSocket } from '../io/vrrp/vrrpSocket.js';
+import { vrrpInstanceMachine } from '../machines/vrrp/vrrpInstance.machine.js';
+import type { TrackedInput, VrrpInstanceInput } from '../machines/vrrp/vrrpInstance.types.js';
+import type { ActorBus } from './bus.js';
+import type { Counters } from './counters.js';
+import { createSerialQueue } from './serialQueue.js';
+import type { VipPresence } from './vipPresence.js';
+import { actorIds } from './actorIds.js';
+
+export const VRRP_MCAST_GROUP = '224.0.0.18';
+
+export interface VrrpBindingDeps {
+  globals: VrrpGlobals;
+  /** This node's address on the instance's interface (or unicast_src_ip). */
+  primaryIp: string;
+  /** Link state of the interface at start. */
+  linkUp: boolean;
+  socket: () => VrrpSocket;
+  bus: ActorBus;
+  counters: Counters;
+  vips: VipPresence;
+  log: Logger;
+}
+
+export function vipSpecs(cfg: VrrpInstanceConfig): VipSpec[] {
+  return cfg.vips.map((v) => ({
+    address: v.address,
+    prefix: v.prefix,
+    dev: v.dev ?? cfg.interface,
+    ...(v.label ? { label: v.label } : {}),
+    ...(v.brd ? { brd: v.brd } : {}),
+  }));
+}
+
+export function localInstance(cfg: VrrpInstanceConfig): LocalInstance {
+  return {
+    version: cfg.version,
+    vrid: cfg.vrid,
+    advertIntervalCs: cfg.advertIntervalCs,
+    addresses: cfg.vips.map((v) => v.address),
+    unicast: cfg.unicastPeers.length > 0,
+    ...(cfg.auth.type === 'pass' ? { authPass: cfg.auth.pass } : {}),
+  };
+}
+
+export function instanceInput(cfg: VrrpInstanceConfig, primaryIp: string, linkUp = true): VrrpInstanceInput {
+  const trackers: TrackedInput[] = [
+    ...cfg.trackScripts.map((t) => ({ name: t.name, kind: 'script' as const, weight: t.weight, reverse: t.reverse })),
+    ...cfg.trackInterfaces.map((t) => ({ name: t.name, kind: 'interface' as const, weight: t.weight, reverse: t.reverse })),
+    ...cfg.trackFiles.map((t) => ({ name: t.name, kind: 'file' as const, weight: t.weight, reverse: t.reverse })),
+  ];
+  return {
+    name: cfg.name,
+    vrid: cfg.vrid,
+    version: cfg.version,
+    basePriority: cfg.priority,
+    advertIntervalCs: cfg.advertIntervalCs,
+    preempt: cfg.preempt,
+    preemptDelayCs: cfg.preemptDelayCs,
+    initialState: cfg.state,
+    primaryIp,
+    trackers,
+    garp: cfg.garp,
+    linkUp,
+  };
+}
+
+export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps) {
+  const { log, counters, bus } = deps;
+  const vips = vipSpecs(cfg);
+  const vipOps = createSerialQueue((err) => {
+    counters.inc('vip_errors_total', { instance: cfg.name });
+    log.error({ err }, 'virtual address change failed');
+  });
+  const destinations = cfg.unicastPeers.length > 0 ? cfg.unicastPeers : [deps.globals.mcastGroup4 ?? VRRP_MCAST_GROUP];
+  const addresses = vips.map((v) => v.address);
+
+  const logic = vrrpInstanceMachine.provide({
+    actions: {
+      sendAdvert: (_, params) => {
+        const socket = deps.socket();
+        for (const dst of destinations) {
+          const packet = encodeIpv4Packet({
+            version: cfg.version,
+            vrid: cfg.vrid,
+            priority: params.priority,
+            advertIntervalCs: params.advertIntervalCs,
+            addresses,
+            ...(cfg.auth.type === 'pass' ? { authPass: cfg.auth.pass } : {}),
+            src: deps.primaryIp,
+            dst,
+          });
+          socket.send(packet, dst);
+        }
+        counters.inc('vrrp_tx_adverts_total', { instance: cfg.name });
+      },
+      addVips: () => {
+        for (const vip of vips) vipOps.push(() => addVip(vip).then(() => deps.vips.set(vip.address, true)));
+        log.info({ vips: addresses }, 'adding virtual addresses');
+      },
+      removeVips: () => {
+        // Listeners on the VIP close first, then the address goes.
+        for (const vip of vips) {
+          deps.vips.set(vip.address, false);
+          vipOps.push(() => delVip(vip));
+        }
+        log.info({ vips: addresses }, 'removing virtual addresses');
+      },
+      sendGarp: (_, params) => {
+        for (const vip of vips) sendGarp(vip.dev, vip.address, params.repeat, log);
+      },
+      notify: (_, params) => {
+        bus.send(actorIds.notify(cfg.name), { type: 'NOTIFY', state: params.state, priority: params.priority });
+      },
+    },
+  });
+  return { logic, input: instanceInput(cfg, deps.primaryIp, deps.linkUp), vips, vipOps, local: localInstance(cfg) };
+}

@@ -1,0 +1,166 @@
+/**
+ * The VRRP part of a node: from a parsed keepalived config to instance, tracker, sync-group and
+ * notify-queue actors bound to sockets, link watchers and scripts — and back down on a graceful
+ * stop (priority-0 adverts, VIPs removed, notify_stop run): keepalived's lifecycle, as actors.
+ */
+import { waitFor } from 'xstate';
+import type { VrrpConfig, VrrpInstanceConfig } from '../config/vrrp.model.js';
+import { HaloError } from '../errors.js';
+import { watchLink } from '../io/net/linkWatch.js';
+import { delVip, listAddresses } from '../io/net/vip.js';
+import { syncGroupMachine } from '../machines/vrrp/syncGroup.machine.js';
+import { actorIds } from './actorIds.js';
+import type { NodeContext, NodePart } from './nodePart.js';
+import { bindNotifyQueue } from './notifyBinding.js';
+import { type InterfaceRouter, openInterfaceRouter, type RoutedInstance } from './packetRouter.js';
+import type { ChildSpec } from './rootMachine.js';
+import { bindFileTracker, bindInterfaceTracker, bindScriptTracker, trackingInstances } from './trackerBinding.js';
+import { watchTrackFile } from './trackFileWatch.js';
+import { bindVrrpInstance } from './vrrpBinding.js';
+
+export interface VrrpPartOptions {
+  /** How long a notify script may run before its queue stops it. */
+  notifyTimeoutMs?: number;
+}
+
+/** Our own address on an interface: the first one that is not one of the config's VIPs. */
+async function primaryAddress(inst: VrrpInstanceConfig, vipSet: Set<string>): Promise<string> {
+  if (inst.unicastSrcIp) return inst.unicastSrcIp;
+  const own = (await listAddresses(inst.interface)).find((a) => !vipSet.has(a.address));
+  if (!own) {
+    throw new HaloError('HALO_E_NET_COMMAND', `interface ${inst.interface} has no IPv4 address of its own for instance ${inst.name}`, {
+      instance: inst.name,
+      dev: inst.interface,
+      pos: inst.pos,
+    });
+  }
+  return own.address;
+}
+
+export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: VrrpPartOptions = {}): Promise<NodePart> {
+  const { log, counters, bus } = ctx;
+  const vipSet = new Set(cfg.instances.flatMap((i) => i.vips.map((v) => v.address)));
+  ctx.vips.manage(vipSet);
+  const notifyTimeoutMs = opts.notifyTimeoutMs ?? 30_000;
+  const closers: Array<() => void> = [];
+  const routers = new Map<string, InterfaceRouter>();
+  const routed = new Map<string, RoutedInstance[]>();
+  const children: ChildSpec[] = [];
+  const instanceChildren: ChildSpec[] = [];
+  const bindings: Array<{ inst: VrrpInstanceConfig; binding: ReturnType<typeof bindVrrpInstance> }> = [];
+
+  // Link watchers first: each instance starts knowing its link state (a dead link starts in Fault).
+  const links = new Map<string, ReturnType<typeof watchLink>>();
+  for (const dev of new Set(cfg.instances.map((i) => i.interface))) {
+    const w = watchLink(
+      dev,
+      (up) => {
+        for (const i of cfg.instances) if (i.interface === dev) bus.send(actorIds.vrrp(i.name), { type: 'LINK', up });
+      },
+      log,
+    );
+    links.set(dev, w);
+    closers.push(() => w.close());
+  }
+
+  for (const inst of cfg.instances) {
+    const binding = bindVrrpInstance(inst, {
+      globals: cfg.globals,
+      primaryIp: await primaryAddress(inst, vipSet),
+      linkUp: links.get(inst.interface)?.current() ?? true,
+      socket: () => routers.get(inst.interface)!.socket,
+      bus,
+      counters,
+      vips: ctx.vips,
+      log: log.child({ actor: actorIds.vrrp(inst.name) }),
+    });
+    // A VIP this config owns that a crashed run left behind goes before we elect anything.
+    for (const vip of binding.vips) await delVip(vip);
+    bindings.push({ inst, binding });
+    const list = routed.get(inst.interface) ?? [];
+    list.push({ name: inst.name, local: binding.local, unicastPeers: inst.unicastPeers, deliver: (ev) => bus.send(actorIds.vrrp(inst.name), ev) });
+    routed.set(inst.interface, list);
+    const nq = bindNotifyQueue(
+      { kind: 'INSTANCE', name: inst.name, scripts: inst.notify },
+      { log: log.child({ actor: actorIds.notify(inst.name) }), counters, timeoutMs: notifyTimeoutMs },
+    );
+    // Notify queues before instances, instances before trackers: every report finds its addressee.
+    children.push({ systemId: actorIds.notify(inst.name), logic: nq.logic, input: nq.input });
+    instanceChildren.push({ systemId: actorIds.vrrp(inst.name), logic: binding.logic, input: binding.input });
+  }
+  for (const group of cfg.syncGroups) {
+    const logic = syncGroupMachine.provide({
+      actions: {
+        forceMembers: (_, params) => {
+          for (const member of group.instances) if (member !== params.except) bus.send(actorIds.vrrp(member), { type: 'SYNC', state: params.state });
+        },
+      },
+    });
+    children.push({ systemId: actorIds.sync(group.name), logic, input: { name: group.name, members: group.instances } });
+  }
+  children.push(...instanceChildren);
+
+  for (const script of cfg.scripts) {
+    const users = trackingInstances(cfg, 'script', script.name);
+    if (users.length === 0) continue;
+    const t = bindScriptTracker(script, users, { bus, counters, log: log.child({ actor: actorIds.script(script.name) }) });
+    children.push({ systemId: actorIds.script(script.name), logic: t.logic, input: t.input });
+  }
+  const trackedDevs = [...new Set(cfg.instances.flatMap((i) => i.trackInterfaces.map((t) => t.name)))];
+  for (const dev of trackedDevs) {
+    const t = bindInterfaceTracker(dev, trackingInstances(cfg, 'interface', dev), bus);
+    children.push({ systemId: actorIds.iface(dev), logic: t.logic, input: t.input });
+  }
+  const trackedFiles = cfg.trackFiles.filter((f) => trackingInstances(cfg, 'file', f.name).length > 0);
+  for (const file of trackedFiles) {
+    const t = bindFileTracker(file.name, trackingInstances(cfg, 'file', file.name), bus);
+    children.push({ systemId: actorIds.file(file.name), logic: t.logic, input: t.input });
+  }
+
+  const start = (): void => {
+    for (const [dev, list] of routed) routers.set(dev, openInterfaceRouter(dev, list, { counters, log: log.child({ dev }) }));
+    for (const dev of trackedDevs) {
+      const w = watchLink(dev, (up) => bus.send(actorIds.iface(dev), { type: 'LINK', up }), log);
+      closers.push(() => w.close());
+      bus.send(actorIds.iface(dev), { type: 'LINK', up: w.current() });
+    }
+    for (const file of trackedFiles) {
+      closers.push(watchTrackFile(file.path, (value) => bus.send(actorIds.file(file.name), { type: 'FILE_VALUE', value })));
+    }
+    for (const group of cfg.syncGroups) {
+      for (const member of group.instances) {
+        // A member held in fault by the group that gets a fault of its own keeps its state value,
+        // so the group also hears when the member's own fault starts or clears (keepalived holds
+        // the whole group until the last faulty member recovers).
+        let last: string | undefined;
+        const sub = bus.get(actorIds.vrrp(member))?.subscribe((snap: { value: unknown; context: { faultReasons: string[] } }) => {
+          const state = String(snap.value);
+          const key = `${state}:${snap.context.faultReasons.length > 0}`;
+          if (key === last) return;
+          last = key;
+          bus.send(actorIds.sync(group.name), { type: 'MEMBER_STATE', member, state });
+        });
+        if (sub) closers.push(() => sub.unsubscribe());
+      }
+    }
+  };
+
+  const stop = async (): Promise<void> => {
+    for (const { inst } of bindings) bus.send(actorIds.vrrp(inst.name), { type: 'SHUTDOWN' });
+    for (const { inst } of bindings) {
+      const actor = bus.get(actorIds.vrrp(inst.name));
+      if (actor) await waitFor(actor, (s: { status: string }) => s.status === 'done', { timeout: 2_000 }).catch(() => undefined);
+      const queue = bus.get(actorIds.notify(inst.name));
+      // notify_stop must run before we exit; the queue's own timeout bounds the wait.
+      if (queue) {
+        await waitFor(queue, (s: { value: unknown; context: { queue: unknown[] } }) => s.value === 'idle' && s.context.queue.length === 0, {
+          timeout: notifyTimeoutMs + 1_000,
+        }).catch(() => undefined);
+      }
+    }
+    await Promise.all(bindings.map((b) => b.binding.vipOps.drained()));
+    for (const close of closers) close();
+    for (const r of routers.values()) r.close();
+  };
+  return { children, start, stop };
+}

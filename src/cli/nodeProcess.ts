@@ -1,0 +1,104 @@
+/**
+ * A halo daemon running in a lab namespace, watched through its own log: every `transition`
+ * line is recorded, so callers (the demo, e2e tests, the failover benchmark) can wait for a
+ * state and read when the node itself says it got there.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { LabNode } from '../io/net/netnsLab.js';
+
+export interface Transition {
+  node: string;
+  actor: string;
+  from: string | null;
+  to: string;
+  event: string;
+  /** The daemon's own wall-clock ms for the transition (pino `time`). */
+  time: number;
+}
+
+export const HALO_MAIN = resolve(fileURLToPath(import.meta.url), '../main.js');
+
+export class NodeProcess {
+  proc: ChildProcess | undefined;
+  readonly transitions: Transition[] = [];
+  readonly errors: string[] = [];
+  private readonly current = new Map<string, string>();
+  private waiters: Array<{ actor: string; to: string; resolve: (t: Transition) => void }> = [];
+
+  constructor(
+    readonly name: string,
+    readonly host: LabNode,
+    private readonly args: string[],
+    private readonly onTransition: (t: Transition) => void = () => undefined,
+  ) {}
+
+  start(): void {
+    this.current.clear();
+    this.proc = this.host.spawn(process.execPath, [HALO_MAIN, 'run', ...this.args, '--node-name', this.name]);
+    createInterface({ input: this.proc.stdout! }).on('line', (line) => this.onLine(line));
+    createInterface({ input: this.proc.stderr! }).on('line', (line) => this.errors.push(line));
+  }
+
+  state(actor: string): string | undefined {
+    return this.current.get(actor);
+  }
+
+  private onLine(line: string): void {
+    let rec: { msg?: string; actor?: string; from?: string | null; to?: string; event?: string; time?: number; level?: number };
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if ((rec.level ?? 0) >= 50) this.errors.push(line);
+    if (rec.msg !== 'transition' || !rec.actor || !rec.to) return;
+    const t: Transition = { node: this.name, actor: rec.actor, from: rec.from ?? null, to: rec.to, event: rec.event ?? '', time: rec.time ?? Date.now() };
+    this.transitions.push(t);
+    this.current.set(t.actor, t.to);
+    this.onTransition(t);
+    this.waiters = this.waiters.filter((w) => {
+      if (w.actor !== t.actor || w.to !== t.to) return true;
+      w.resolve(t);
+      return false;
+    });
+  }
+
+  /** The next transition of `actor` into `to` (or the current state, if it is already there). */
+  waitState(actor: string, to: string, timeoutMs: number, opts: { fresh?: boolean } = {}): Promise<Transition> {
+    if (!opts.fresh && this.current.get(actor) === to) {
+      const last = this.transitions.findLast((t) => t.actor === actor && t.to === to);
+      if (last) return Promise.resolve(last);
+    }
+    return new Promise((res, rej) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        rej(new Error(`${this.name}: ${actor} did not reach ${to} within ${timeoutMs} ms (now ${this.current.get(actor) ?? 'unknown'}; stderr: ${this.errors.slice(-3).join(' | ')})`));
+      }, timeoutMs);
+      const waiter = {
+        actor,
+        to,
+        resolve: (t: Transition) => {
+          clearTimeout(timer);
+          res(t);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  running(): boolean {
+    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** `ip netns exec` execs node in place, so the signal reaches the daemon itself. */
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    const proc = this.proc;
+    if (!proc || !this.running()) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill(signal);
+    await exited;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * `halo run -c FILE [-c FILE] [--state-dir DIR] [--node-name NAME]`: the daemon, in the
+ * foreground. SIGTERM/SIGINT stop it gracefully (priority-0 adverts, VIPs removed,
+ * notify_stop, journal flushed).
+ */
+import { hostname } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startJournaling } from '../actors/journaling.js';
+import { createNodeContext, startNode } from '../actors/node.js';
+import type { NodePart } from '../actors/nodePart.js';
+import { prepareVrrpPart } from '../actors/vrrpPart.js';
+import { loadConfig } from '../config/load.js';
+import { HaloError } from '../errors.js';
+import { createLogger } from '../io/log.js';
+import { parseCommandArgs } from './args.js';
+
+export async function runCommandMain(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    config: { type: 'string', short: 'c', multiple: true },
+    'state-dir': { type: 'string' },
+    'node-name': { type: 'string' },
+    'log-level': { type: 'string' },
+  });
+  const node = values['node-name'] ?? hostname();
+  const stateDir = values['state-dir'] ?? '/var/lib/halo';
+  const log = createLogger({ node, ...(values['log-level'] ? { level: values['log-level'] } : {}) });
+  const cfg = loadConfig(values.config ?? []);
+  for (const w of cfg.warnings) log.warn({ file: w.pos.file, line: w.pos.line }, w.message);
+  if (cfg.lb) throw new HaloError('HALO_E_USAGE', 'the load balancer (haproxy.cfg) does not run in this build yet; `halo check` validates it');
+  if (!cfg.vrrp || cfg.vrrp.instances.length === 0) throw new HaloError('HALO_E_USAGE', 'nothing to run: the configuration has no vrrp_instance');
+  if (process.getuid?.() !== 0) throw new HaloError('HALO_E_NOT_ROOT', 'VRRP needs root: raw sockets and `ip addr` on the interface require CAP_NET_RAW and CAP_NET_ADMIN');
+
+  mkdirSync(stateDir, { recursive: true });
+  const journal = await startJournaling({ node, stateDir: stateDir, journalDir: join(stateDir, 'journal'), log });
+  const ctx = createNodeContext(node, log);
+  const parts: NodePart[] = [await prepareVrrpPart(cfg.vrrp, ctx)];
+  const running = startNode(ctx, parts, { inspect: journal.inspect });
+  log.info({ instances: cfg.vrrp.instances.map((i) => i.name), stateDir, boot: journal.boot }, 'halo running');
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals): void => {
+      log.info({ signal: sig }, 'stopping');
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await running.stop();
+  await journal.close();
+  log.info({ counters: ctx.counters.snapshot() }, 'halo stopped');
+  return 0;
+}

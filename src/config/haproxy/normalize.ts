@@ -1,0 +1,140 @@
+import type { Diagnostics } from '../diagnostics.js';
+import type { SourcePos } from '../../errors.js';
+import type { LbBackend, LbConfig, LbFrontend, LbGlobal, LbHealthCheck, LbStatsListener, LbTimeouts, LbUseBackend } from '../lb.model.js';
+import type { ProxyDraft } from './proxy.js';
+
+/**
+ * Turns the sections into what the proxy runs: every listen becomes a frontend and a backend of
+ * the same name (the frontend falls back to it, as a listen section uses its own servers when no
+ * switching rule matches, 4.2 "use_backend"); mode http listen/frontend sections with stats
+ * become stats listeners; then every backend reference is checked.
+ */
+export function normalize(global: LbGlobal, proxies: readonly ProxyDraft[], diag: Diagnostics): LbConfig {
+  const config: LbConfig = { global, frontends: [], backends: [], stats: [] };
+  const refs: BackendRef[] = [];
+  for (const p of proxies) {
+    const stats = p.settings.stats;
+    // Warn only where the stats keyword was written, not in every section inheriting it.
+    const ownStats = stats !== null && stats.pos.file === p.pos.file && stats.pos.line > p.pos.line;
+    if (stats !== null && p.kind !== 'backend' && p.settings.mode === 'http') {
+      config.stats.push(statsListener(p, diag));
+      continue;
+    }
+    if (ownStats) diag.warn(stats.pos, `${p.kind} '${p.name}': halo serves stats only on a 'mode http' listen or frontend; ignored`);
+    if (p.kind !== 'backend') {
+      const f = frontend(p);
+      config.frontends.push(f);
+      refs.push(...f.useBackends.map((u) => ({ frontend: f, name: u.backend, pos: u.pos })));
+      if (f.defaultBackend !== null) refs.push({ frontend: f, name: f.defaultBackend, pos: p.settings.defaultBackend?.pos ?? p.pos });
+    }
+    if (p.kind !== 'frontend') config.backends.push(backend(p, diag));
+  }
+  checkUnique(config, diag);
+  checkReferences(config, refs, diag);
+  return config;
+}
+
+function timeouts(p: ProxyDraft): LbTimeouts {
+  const t = p.settings.timeouts;
+  // 4.2 "timeout queue": "If unspecified, the same value as the backend's connection timeout".
+  return { ...t, queue: t.queue ?? t.connect };
+}
+
+function statsListener(p: ProxyDraft, diag: Diagnostics): LbStatsListener {
+  if (p.servers.length > 0 || p.useBackends.length > 0 || p.settings.defaultBackend !== null) {
+    diag.warn(p.pos, `${p.kind} '${p.name}' serves the stats page; its servers and backend rules are ignored by halo`);
+  }
+  if (p.binds.length === 0) diag.warn(p.pos, `${p.kind} '${p.name}' has no 'bind': the stats page is not reachable`);
+  return { name: p.name, section: p.kind === 'listen' ? 'listen' : 'frontend', binds: p.binds, stats: p.settings.stats!, timeouts: timeouts(p), logs: p.settings.logs, pos: p.pos };
+}
+
+function frontend(p: ProxyDraft): LbFrontend {
+  const s = p.settings;
+  const fallback = s.defaultBackend?.name ?? (p.kind === 'listen' ? p.name : null);
+  return {
+    name: p.name,
+    section: p.kind === 'listen' ? 'listen' : 'frontend',
+    sectionName: p.name,
+    mode: s.mode,
+    binds: p.binds,
+    maxconn: s.maxconn,
+    useBackends: p.useBackends,
+    defaultBackend: fallback,
+    timeouts: timeouts(p),
+    options: s.frontendOptions,
+    logs: s.logs,
+    pos: p.pos,
+  };
+}
+
+function backend(p: ProxyDraft, diag: Diagnostics): LbBackend {
+  const s = p.settings;
+  let healthCheck: LbHealthCheck = s.healthCheck ?? { kind: 'tcp', pos: p.pos };
+  if (healthCheck.kind === 'http') healthCheck = { ...healthCheck, expect: s.httpExpect };
+  else if (s.httpExpect !== null) diag.warn(s.httpExpect.pos, `${p.kind} '${p.name}': 'http-check expect' has no effect without 'option httpchk'`);
+  if (p.servers.length === 0) diag.warn(p.pos, `${p.kind} '${p.name}' has no server: its connections will be refused`);
+  return {
+    name: p.name,
+    section: p.kind === 'listen' ? 'listen' : 'backend',
+    sectionName: p.name,
+    mode: s.mode,
+    balance: s.balance,
+    servers: p.servers,
+    healthCheck,
+    retries: s.retries,
+    timeouts: timeouts(p),
+    options: s.backendOptions,
+    logs: s.logs,
+    pos: p.pos,
+  };
+}
+
+/**
+ * Two proxies with the same capability may not share a name (configuration.txt 4); a frontend
+ * and a backend may, which is what lets a listen section become a pair.
+ */
+function checkUnique(config: LbConfig, diag: Diagnostics): void {
+  const groups: { what: string; items: { name: string; pos: LbFrontend['pos'] }[] }[] = [
+    { what: 'frontend', items: [...config.frontends, ...config.stats] },
+    { what: 'backend', items: config.backends },
+  ];
+  for (const { what, items } of groups) {
+    const seen = new Map<string, number>();
+    for (const item of items) {
+      const first = seen.get(item.name);
+      if (first === undefined) seen.set(item.name, item.pos.line);
+      else diag.error(item.pos, `${what} '${item.name}' has the same name as the ${what} declared at line ${first}`);
+    }
+  }
+}
+
+/** A backend named by a frontend, where it was named. */
+interface BackendRef {
+  frontend: LbFrontend;
+  name: string;
+  pos: SourcePos;
+}
+
+/** Only unconditional rules and `if TRUE` are decided now; other conditions wait for ACL support. */
+function isUnconditional(u: LbUseBackend): boolean {
+  return u.condition === null || (u.condition.kind === 'if' && u.condition.text === 'TRUE');
+}
+
+function checkReferences(config: LbConfig, refs: readonly BackendRef[], diag: Diagnostics): void {
+  const backends = new Map(config.backends.map((b) => [b.name, b]));
+  for (const { frontend: f, name, pos } of refs) {
+    const b = backends.get(name);
+    if (b === undefined) diag.error(pos, `${f.section} '${f.name}': unknown backend '${name}'`, 'HALO_E_CONFIG_REF');
+    // configuration.txt 4: an http frontend cannot hand its requests to a tcp backend.
+    else if (f.mode === 'http' && b.mode === 'tcp') diag.error(pos, `${f.section} '${f.name}' is in mode http but backend '${b.name}' is in mode tcp`);
+  }
+  for (const f of config.frontends) {
+    for (const u of f.useBackends) {
+      if (!isUnconditional(u)) diag.warn(u.pos, `use_backend ${u.backend}: condition '${u.condition!.kind} ${u.condition!.text}' is kept but not evaluated by halo yet`);
+    }
+    if (f.defaultBackend === null && !f.useBackends.some(isUnconditional)) {
+      diag.error(f.pos, `frontend '${f.name}' has no backend: add 'default_backend' or an unconditional 'use_backend'`, 'HALO_E_CONFIG_REF');
+    }
+    if (f.binds.length === 0) diag.warn(f.pos, `${f.section} '${f.name}' has no 'bind' directive: it accepts no connection`);
+  }
+}

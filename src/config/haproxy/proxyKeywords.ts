@@ -1,0 +1,365 @@
+import type { SourcePos } from '../../errors.js';
+import type { Diagnostics } from '../diagnostics.js';
+import type { LbBackendOptions, LbBalance, LbCondition, LbFrontendOptions, LbHttpExpect, LbStats, LbTimeouts } from '../lb.model.js';
+import { parseAddress } from './address.js';
+import { initialStats, type ProxyDraft, type ProxyKind } from './proxy.js';
+import { applyServerOptions, parseServerLine } from './server.js';
+import { parseDuration } from './time.js';
+import { MAX_INT, parseIntIn } from './values.js';
+
+/** One statement inside a proxy section, with the keyword words already removed from `args`. */
+interface Ctx {
+  draft: ProxyDraft;
+  args: string[];
+  pos: SourcePos;
+  diag: Diagnostics;
+  /** The statement started with `no` (e.g. `no option redispatch`). */
+  negate: boolean;
+}
+
+/**
+ * Where a keyword may appear, as in the "May be used in sections" matrix of configuration.txt 4.2:
+ * `fe` needs frontend capability (frontend, listen), `be` backend capability (backend, listen).
+ */
+interface Keyword {
+  cap: 'fe' | 'be' | 'both';
+  inDefaults: boolean;
+  negatable: boolean;
+  handle: (c: Ctx) => void;
+}
+
+const kw = (cap: Keyword['cap'], handle: (c: Ctx) => void, more: Partial<Keyword> = {}): Keyword => ({
+  cap,
+  inDefaults: true,
+  negatable: false,
+  handle,
+  ...more,
+});
+
+const BALANCE: readonly LbBalance[] = ['roundrobin', 'static-rr', 'leastconn', 'source', 'first', 'random'];
+
+const TIMEOUTS: Readonly<Record<string, { key: keyof LbTimeouts; cap: Keyword['cap'] }>> = {
+  connect: { key: 'connect', cap: 'be' },
+  client: { key: 'client', cap: 'fe' },
+  server: { key: 'server', cap: 'be' },
+  queue: { key: 'queue', cap: 'be' },
+  check: { key: 'check', cap: 'be' },
+  'client-fin': { key: 'clientFin', cap: 'fe' },
+  'server-fin': { key: 'serverFin', cap: 'be' },
+  tunnel: { key: 'tunnel', cap: 'be' },
+};
+
+const FRONTEND_OPTIONS: Readonly<Record<string, keyof LbFrontendOptions>> = {
+  tcplog: 'tcplog',
+  httplog: 'httplog',
+  dontlognull: 'dontlognull',
+};
+
+const BACKEND_OPTIONS: Readonly<Record<string, keyof LbBackendOptions>> = {
+  redispatch: 'redispatch',
+  abortonclose: 'abortonclose',
+  allbackups: 'allbackups',
+  'log-health-checks': 'logHealthChecks',
+};
+
+const HTTP_EXPECT_MATCHES: readonly LbHttpExpect['match'][] = ['status', 'rstatus', 'string', 'rstring'];
+
+/** Reports a statement with a missing or extra argument; returns false when the count is wrong. */
+function expectArgs(c: Ctx, keyword: string, min: number, max: number): boolean {
+  if (c.args.length >= min && c.args.length <= max) return true;
+  const want = min === max ? `${min}` : `${min} to ${max}`;
+  c.diag.error(c.pos, `'${keyword}' expects ${want} argument(s), got ${c.args.length}`, 'HALO_E_CONFIG_SYNTAX');
+  return false;
+}
+
+function setInt(c: Ctx, keyword: string, min: number, max: number, set: (n: number) => void): void {
+  if (!expectArgs(c, keyword, 1, 1)) return;
+  const n = parseIntIn(c.args[0]!, min, max);
+  if (n === null) c.diag.error(c.pos, `'${keyword}': '${c.args[0]}' is not an integer in ${min}..${max}`);
+  else set(n);
+}
+
+/** `if COND...` / `unless COND...` at args[from]; undefined when the words are not a condition. */
+function readCondition(c: Ctx, from: number): LbCondition | null | undefined {
+  const kind = c.args[from];
+  if (kind === undefined) return null;
+  if ((kind !== 'if' && kind !== 'unless') || c.args.length === from + 1) {
+    c.diag.error(c.pos, `expected 'if <condition>' or 'unless <condition>', got '${c.args.slice(from).join(' ')}'`, 'HALO_E_CONFIG_SYNTAX');
+    return undefined;
+  }
+  return { kind, text: c.args.slice(from + 1).join(' '), pos: c.pos };
+}
+
+/** Every stats keyword enables the page with 4.2 "stats enable" defaults, then sets its value. */
+function stats(c: Ctx): LbStats {
+  const s = c.draft.settings;
+  s.stats ??= initialStats(c.pos);
+  return s.stats;
+}
+
+function statsKeyword(set: (c: Ctx, st: LbStats) => void, more: Partial<Keyword> = {}): Keyword {
+  return kw('both', (c) => set(c, stats(c)), more);
+}
+
+const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
+  bind: kw(
+    'fe',
+    (c) => {
+      const [addresses, ...params] = c.args;
+      if (addresses === undefined) {
+        c.diag.error(c.pos, "'bind' expects an address:port", 'HALO_E_CONFIG_SYNTAX');
+        return;
+      }
+      for (const text of addresses.split(',')) {
+        const a = parseAddress(text, { portRequired: true, anyHost: true });
+        if (!a.ok) c.diag.error(c.pos, `bind: ${a.error}`);
+        else c.draft.binds.push({ host: a.host, port: a.port!, pos: c.pos });
+      }
+      if (params.length > 0) c.diag.warn(c.pos, `bind parameters '${params.join(' ')}' are not supported by halo; ignored`);
+    },
+    { inDefaults: false },
+  ),
+  mode: kw('both', (c) => {
+    if (!expectArgs(c, 'mode', 1, 1)) return;
+    const m = c.args[0];
+    if (m === 'tcp' || m === 'http') c.draft.settings.mode = m;
+    else c.diag.error(c.pos, `mode '${m}' is not tcp or http`);
+  }),
+  balance: kw('be', (c) => {
+    if (c.args.length === 0) {
+      c.diag.error(c.pos, "'balance' expects an algorithm", 'HALO_E_CONFIG_SYNTAX');
+      return;
+    }
+    // `random(<draws>)` (4.2 "balance") picks the best of N random draws; halo draws once.
+    const draws = /^random\([0-9]+\)$/.test(c.args[0]!);
+    if (draws) c.diag.warn(c.pos, `balance ${c.args[0]}: the number of draws is not supported by halo; plain random is used`);
+    const algo = draws ? 'random' : BALANCE.find((b) => b === c.args[0]);
+    if (algo === undefined) c.diag.error(c.pos, `unknown balance algorithm '${c.args[0]}' (halo supports ${BALANCE.join(', ')})`);
+    else c.draft.settings.balance = algo;
+    if (c.args.length > 1) c.diag.warn(c.pos, `balance arguments '${c.args.slice(1).join(' ')}' are not supported by halo; ignored`);
+  }),
+  server: kw(
+    'be',
+    (c) => {
+      const server = parseServerLine(c.draft.settings.defaultServer, c.args, c.pos, c.diag);
+      if (server === null) return;
+      const twin = c.draft.servers.find((s) => s.name === server.name);
+      if (twin !== undefined) {
+        c.diag.error(c.pos, `${c.draft.kind} '${c.draft.name}': another server named '${server.name}' was already defined at line ${twin.pos.line}`);
+        return;
+      }
+      c.draft.servers.push(server);
+    },
+    { inDefaults: false },
+  ),
+  // Later `server` lines start from it; earlier ones keep what they had (haproxy copies it at parse time).
+  'default-server': kw('be', (c) => applyServerOptions(c.draft.settings.defaultServer, c.args, c.pos, c.diag)),
+  retries: kw('be', (c) =>
+    setInt(c, 'retries', 0, MAX_INT, (n) => {
+      c.draft.settings.retries = n;
+    }),
+  ),
+  maxconn: kw('fe', (c) =>
+    setInt(c, 'maxconn', 0, MAX_INT, (n) => {
+      c.draft.settings.maxconn = n;
+    }),
+  ),
+  use_backend: kw(
+    'fe',
+    (c) => {
+      const backend = c.args[0];
+      if (backend === undefined) {
+        c.diag.error(c.pos, "'use_backend' expects a backend name", 'HALO_E_CONFIG_SYNTAX');
+        return;
+      }
+      const condition = readCondition(c, 1);
+      if (condition === undefined) return;
+      c.draft.useBackends.push({ backend, condition, pos: c.pos });
+    },
+    { inDefaults: false },
+  ),
+  default_backend: kw('fe', (c) => {
+    if (expectArgs(c, 'default_backend', 1, 1)) c.draft.settings.defaultBackend = { name: c.args[0]!, pos: c.pos };
+  }),
+  log: kw(
+    'both',
+    (c) => {
+      if (c.negate) c.draft.settings.logs = [];
+      else if (expectArgs(c, 'log', 1, Number.POSITIVE_INFINITY)) c.draft.settings.logs.push({ args: c.args, pos: c.pos });
+    },
+    { negatable: true },
+  ),
+  'option httpchk': kw(
+    'be',
+    (c) => {
+      if (c.negate) {
+        c.draft.settings.healthCheck = null;
+        return;
+      }
+      if (!expectArgs(c, 'option httpchk', 0, 3)) return;
+      // 4.2 "option httpchk": one argument is the URI; method defaults to OPTIONS, URI to "/", version to HTTP/1.0.
+      const [method, uri, version] = c.args.length === 1 ? ['OPTIONS', c.args[0], undefined] : c.args;
+      c.draft.settings.healthCheck = { kind: 'http', method: method ?? 'OPTIONS', uri: uri ?? '/', version: version ?? 'HTTP/1.0', expect: null, pos: c.pos };
+    },
+    { negatable: true },
+  ),
+  'option mysql-check': kw(
+    'be',
+    (c) => {
+      if (c.negate) {
+        c.draft.settings.healthCheck = null;
+        return;
+      }
+      if (!expectArgs(c, 'option mysql-check', 0, 3)) return;
+      if (c.args.length > 0 && (c.args[0] !== 'user' || c.args[1] === undefined)) {
+        c.diag.error(c.pos, "'option mysql-check' expects 'user <username>'", 'HALO_E_CONFIG_SYNTAX');
+        return;
+      }
+      const variant = c.args[2];
+      if (variant !== undefined && variant !== 'post-41' && variant !== 'pre-41') {
+        c.diag.error(c.pos, `'option mysql-check': '${variant}' is not post-41 or pre-41`);
+        return;
+      }
+      if (variant === 'pre-41') c.diag.warn(c.pos, "'pre-41' MySQL checks are not supported by halo; the post-4.1 handshake is used");
+      c.draft.settings.healthCheck = { kind: 'mysql', user: c.args[1] ?? null, pos: c.pos };
+    },
+    { negatable: true },
+  ),
+  'option tcp-check': kw(
+    'be',
+    (c) => {
+      c.draft.settings.healthCheck = c.negate ? null : { kind: 'tcp-check', pos: c.pos };
+    },
+    { negatable: true },
+  ),
+  'http-check expect': kw('be', (c) => {
+    const words = [...c.args];
+    let negate = false;
+    if (words[0] === '!') {
+      negate = true;
+      words.shift();
+    } else if (words[0]?.startsWith('!')) {
+      negate = true;
+      words[0] = words[0].slice(1);
+    }
+    const match = HTTP_EXPECT_MATCHES.find((m) => m === words[0]);
+    if (match === undefined || words.length !== 2) {
+      c.diag.warn(c.pos, `'http-check expect ${c.args.join(' ')}' is not supported by halo (only [!] status|rstatus|string|rstring <pattern>); ignored`);
+      return;
+    }
+    c.draft.settings.httpExpect = { negate, match, pattern: words[1]!, pos: c.pos };
+  }),
+  'stats enable': statsKeyword(() => {}),
+  'stats hide-version': statsKeyword((_c, st) => {
+    st.hideVersion = true;
+  }),
+  'stats uri': statsKeyword((c, st) => {
+    if (expectArgs(c, 'stats uri', 1, 1)) st.uri = c.args[0]!;
+  }),
+  // 4.2 "stats realm" reads one word (haproxy would keep only "Haproxy" of the seed's
+  // `stats realm Haproxy Manager`); halo keeps the words the operator wrote and says so.
+  'stats realm': statsKeyword((c, st) => {
+    if (!expectArgs(c, 'stats realm', 1, Number.POSITIVE_INFINITY)) return;
+    st.realm = c.args.join(' ');
+    if (c.args.length > 1) c.diag.warn(c.pos, `stats realm: haproxy reads only '${c.args[0]}'; halo uses '${st.realm}' (escape spaces with '\\ ' to silence this)`);
+  }),
+  'stats auth': statsKeyword((c, st) => {
+    if (!expectArgs(c, 'stats auth', 1, 1)) return;
+    const text = c.args[0]!;
+    const colon = text.indexOf(':');
+    if (colon <= 0) {
+      c.diag.error(c.pos, "'stats auth' expects <user>:<password>");
+      return;
+    }
+    st.users.push({ user: text.slice(0, colon), password: text.slice(colon + 1), pos: c.pos });
+  }),
+  'stats refresh': statsKeyword((c, st) => {
+    if (!expectArgs(c, 'stats refresh', 1, 1)) return;
+    // 4.2 "stats refresh": "<delay> is ... specified in seconds".
+    const d = parseDuration(c.args[0]!, 's');
+    if (!d.ok) c.diag.error(c.pos, `stats refresh: ${d.error}`);
+    else st.refresh = d.ms;
+  }),
+  'stats admin': statsKeyword(
+    (c, st) => {
+      const cond = readCondition(c, 0);
+      if (cond === null) c.diag.error(c.pos, "'stats admin' expects 'if <condition>' or 'unless <condition>'", 'HALO_E_CONFIG_SYNTAX');
+      else if (cond !== undefined) st.admin = cond;
+    },
+    { inDefaults: false },
+  ),
+};
+
+const timeoutKeywords = Object.entries(TIMEOUTS).map(([name, t]): [string, Keyword] => [
+  `timeout ${name}`,
+  kw(t.cap, (c) => {
+    if (!expectArgs(c, `timeout ${name}`, 1, 1)) return;
+    const d = parseDuration(c.args[0]!);
+    if (!d.ok) c.diag.error(c.pos, `timeout ${name}: ${d.error}`);
+    // haproxy stores 0 as TICK_ETERNITY: the same as not setting it.
+    else c.draft.settings.timeouts[t.key] = d.ms === 0 ? null : d.ms;
+  }),
+]);
+
+const frontendOptionKeywords = Object.entries(FRONTEND_OPTIONS).map(([name, key]): [string, Keyword] => [
+  `option ${name}`,
+  kw(
+    'fe',
+    (c) => {
+      if (expectArgs(c, `option ${name}`, 0, 0)) c.draft.settings.frontendOptions[key] = !c.negate;
+    },
+    { negatable: true },
+  ),
+]);
+
+const backendOptionKeywords = Object.entries(BACKEND_OPTIONS).map(([name, key]): [string, Keyword] => [
+  `option ${name}`,
+  kw(
+    'be',
+    (c) => {
+      // `option redispatch <interval>` (haproxy >= 1.6) is accepted; the interval is not used yet.
+      if (expectArgs(c, `option ${name}`, 0, name === 'redispatch' ? 1 : 0)) c.draft.settings.backendOptions[key] = !c.negate;
+    },
+    { negatable: true },
+  ),
+]);
+
+const KEYWORDS: Readonly<Record<string, Keyword>> = {
+  ...LISTED_KEYWORDS,
+  ...Object.fromEntries([...timeoutKeywords, ...frontendOptionKeywords, ...backendOptionKeywords]),
+};
+
+/** Keywords made of two words: the first word selects a family, the second the keyword. */
+const TWO_WORD = new Set(['option', 'timeout', 'stats', 'http-check']);
+
+function hasCapability(kind: ProxyKind, cap: Keyword['cap']): boolean {
+  if (cap === 'both' || kind === 'defaults' || kind === 'listen') return true;
+  return cap === 'fe' ? kind === 'frontend' : kind === 'backend';
+}
+
+/** Applies one statement of a defaults/listen/frontend/backend section to its draft. */
+export function applyProxyStatement(draft: ProxyDraft, words: readonly string[], pos: SourcePos, diag: Diagnostics): void {
+  const negate = words[0] === 'no';
+  const rest = negate ? words.slice(1) : [...words];
+  const width = TWO_WORD.has(rest[0] ?? '') && rest.length > 1 ? 2 : 1;
+  const name = rest.slice(0, width).join(' ');
+  const k = KEYWORDS[name];
+  if (k === undefined) {
+    diag.warn(pos, `unknown keyword '${words.join(' ')}' in '${draft.kind}' section; ignored`);
+    return;
+  }
+  if (negate && !k.negatable) {
+    diag.warn(pos, `'no ${name}' is not supported by halo; ignored`);
+    return;
+  }
+  if (draft.kind === 'defaults' && !k.inDefaults) {
+    diag.warn(pos, `'${name}' is not allowed in a defaults section; ignored`);
+    return;
+  }
+  if (!hasCapability(draft.kind, k.cap)) {
+    const missing = k.cap === 'fe' ? 'frontend' : 'backend';
+    diag.warn(pos, `'${name}' ignored because ${draft.kind} '${draft.name}' has no ${missing} capability`);
+    return;
+  }
+  k.handle({ draft, args: rest.slice(width), pos, diag, negate });
+}

@@ -1,0 +1,57 @@
+/**
+ * Gratuitous ARP for a VIP after it moves here (RFC 5798 §6.4.2: "broadcast a gratuitous ARP
+ * request containing the virtual router MAC address for each IP address associated with the
+ * virtual router"). iputils `arping -U` sends what keepalived sends, but paces its packets 1 s
+ * apart and lingers that long after the last one, so it runs detached and is never awaited:
+ * the VRRP state change must not wait for it. Failures are logged and counted, never thrown.
+ */
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+import type { Logger } from '../log.js';
+
+/** arping runs: started, finished with exit 0, and failed (could not start, or exit ≠ 0). */
+export const garpStats = { started: 0, sent: 0, failed: 0 };
+
+/** Enough of arping's stderr to say why it failed. */
+const STDERR_KEEP = 1024;
+
+/**
+ * Send `count` gratuitous ARPs for `address` on `dev`, 1 s apart (arping's fixed pacing; keepalived
+ * sends its garp_master_repeat burst back to back). Returns at once.
+ */
+export function sendGarp(dev: string, address: string, count: number, log: Logger): void {
+  garpStats.started++;
+  // fork+exec costs ~2 ms of event loop: do it after the caller's turn (the advert that
+  // announced mastership goes out first), one spawn per loop iteration.
+  setImmediate(() => runArping(dev, address, Math.max(1, Math.floor(count)), log));
+}
+
+function runArping(dev: string, address: string, count: number, log: Logger): void {
+  let stderr = '';
+  let failed = false;
+  const fail = (msg: string, detail: Record<string, unknown>): void => {
+    if (failed) return;
+    failed = true;
+    garpStats.failed++;
+    log.warn({ dev, address, ...detail }, msg);
+  };
+
+  // Its own process group, so a signal aimed at the daemon's group does not cut a send short.
+  const child = spawn('arping', ['-U', '-c', String(count), '-I', dev, address], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr.on('data', (d: Buffer) => {
+    if (stderr.length < STDERR_KEEP) stderr += d.toString().slice(0, STDERR_KEEP - stderr.length);
+  });
+  child.on('error', (err) => fail('gratuitous ARP failed to start', { err: err.message }));
+  child.on('close', (code, signal) => {
+    if (child.pid === undefined) return; // a spawn error, reported above
+    if (code === 0) {
+      garpStats.sent++;
+      log.debug({ dev, address, count }, 'gratuitous ARP sent');
+    } else {
+      fail('gratuitous ARP failed', { exitCode: code, signal, stderr: stderr.trim() });
+    }
+  });
+  // Never keep the daemon alive just to hear how arping ended (a piped stdio stream is a net.Socket).
+  child.unref();
+  (child.stderr as Socket).unref();
+}

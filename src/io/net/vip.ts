@@ -1,0 +1,86 @@
+/**
+ * Virtual IPs through `ip addr` (execFile, no shell). Both directions are idempotent, as the
+ * VRRP master/backup transitions need: adding an address that is already there, or deleting
+ * one that is gone, is the state we wanted, not an error (keepalived ignores EEXIST/EADDRNOTAVAIL
+ * from netlink the same way). The daemon runs inside the namespace it manages, so there is no
+ * netns parameter here.
+ */
+import { execFile } from 'node:child_process';
+import { HaloError } from '../../errors.js';
+
+export interface VipSpec {
+  address: string;
+  prefix: number;
+  dev: string;
+  /** keepalived `label`, e.g. `eth0:1` (ifconfig-style alias name). */
+  label?: string;
+  brd?: string;
+}
+
+export interface InterfaceAddress {
+  address: string;
+  prefix: number;
+  label?: string;
+}
+
+/** `ip -j addr show` entries, only the fields read here. */
+interface IpJsonLink {
+  addr_info?: Array<{ local?: string; prefixlen?: number; label?: string }>;
+}
+
+type IpOutcome = { ok: true; stdout: string } | { ok: false; stderr: string; cause: unknown };
+type IpFailure = Extract<IpOutcome, { ok: false }>;
+
+/**
+ * `ip` reports the kernel's netlink error as text: the errno string ("RTNETLINK answers: File
+ * exists") or, on kernels with extended acks, their message ("Error: ipv4: Address already
+ * assigned."). EEXIST on add and EADDRNOTAVAIL on delete are the two "already so" answers.
+ */
+const ALREADY_THERE = /File exists|Address already assigned/;
+const NOT_THERE = /Cannot assign requested address|Address not found/;
+
+export async function addVip(vip: VipSpec): Promise<void> {
+  const args = ['addr', 'add', `${vip.address}/${vip.prefix}`, 'dev', vip.dev];
+  if (vip.brd) args.push('brd', vip.brd);
+  if (vip.label) args.push('label', vip.label);
+  const outcome = await ip(args);
+  if (!outcome.ok && !ALREADY_THERE.test(outcome.stderr)) throw commandError('add', vip, args, outcome);
+}
+
+export async function delVip(vip: VipSpec): Promise<void> {
+  const args = ['addr', 'del', `${vip.address}/${vip.prefix}`, 'dev', vip.dev];
+  const outcome = await ip(args);
+  if (!outcome.ok && !NOT_THERE.test(outcome.stderr)) throw commandError('delete', vip, args, outcome);
+}
+
+export async function listAddresses(dev: string): Promise<InterfaceAddress[]> {
+  const args = ['-j', 'addr', 'show', 'dev', dev];
+  const outcome = await ip(args);
+  if (!outcome.ok) {
+    throw new HaloError('HALO_E_NET_COMMAND', `ip ${args.join(' ')}: ${outcome.stderr.trim()}`, { dev, args }, { cause: outcome.cause });
+  }
+  const links = JSON.parse(outcome.stdout) as IpJsonLink[];
+  return links.flatMap((link) =>
+    (link.addr_info ?? []).flatMap((a) =>
+      a.local === undefined || a.prefixlen === undefined ? [] : [{ address: a.local, prefix: a.prefixlen, ...(a.label ? { label: a.label } : {}) }],
+    ),
+  );
+}
+
+/** Runs `ip`; never rejects, so callers decide which failures mean "already so". */
+function ip(args: string[]): Promise<IpOutcome> {
+  return new Promise((resolve) => {
+    execFile('ip', args, { timeout: 10_000 }, (err, stdout, stderr) => {
+      resolve(err ? { ok: false, stderr: stderr || err.message, cause: err } : { ok: true, stdout });
+    });
+  });
+}
+
+function commandError(what: string, vip: VipSpec, args: string[], failure: IpFailure): HaloError {
+  return new HaloError(
+    'HALO_E_NET_COMMAND',
+    `cannot ${what} VIP ${vip.address}/${vip.prefix} on ${vip.dev}: ${failure.stderr.trim()}`,
+    { ...vip, args },
+    { cause: failure.cause },
+  );
+}

@@ -1,0 +1,362 @@
+/**
+ * One VRRP instance as a statechart: RFC 3768 6.4 / RFC 5798 6.4 (Initialize, Backup, Master)
+ * plus keepalived's FAULT and STOP. Pure: adverts, VIPs, GARP and notify scripts are named
+ * actions the wiring provides with `.provide()`; every timer is an xstate delay.
+ *
+ * Top-level states are atomic so the state value is always one VrrpStateName string; timers
+ * that must outlive a re-arm (Adver_Timer, GARP, preempt_delay) are delayed self-events with
+ * ids, Master_Down_Timer is the backup state's `after`, re-armed with `reenter: true`.
+ *
+ * Where the RFC leaves room we follow keepalived (keepalived/vrrp/vrrp.c, vrrp_scheduler.c):
+ * - `state MASTER` with priority < 255 starts as BACKUP with a full Master_Down_Timer, and
+ *   clears nopreempt and preempt_delay (vrrp_complete_instance; vrrp_init_state only takes the
+ *   fast path to MASTER for the address owner).
+ * - The address owner goes straight to MASTER (RFC 5798 6.4.1) whatever its `state`.
+ * - The instance stays in `initialize` until every weight-0 tracker and every track_file has
+ *   reported (keepalived's num_script_init keeps the instance down until its scripts' first
+ *   result); a script with init_fail reports failure at once (see scriptTracker.machine.ts).
+ *   The own link is assumed up until a LINK event says otherwise.
+ * - A master going to FAULT sends a priority-0 advert first (vrrp_state_leave_master).
+ * - A master ignores lower-priority adverts as RFC 5798 6.4.3 says ("discard"); keepalived
+ *   answers them with an advert unless `lower_prio_no_advert` (strict mode sets it).
+ * - A priority change from a tracker takes effect on the next advert sent and on the next
+ *   Master_Down_Timer armed; keepalived also shifts a running backup deadline by the change in
+ *   Skew_Time (< 1 s), which a pure chart without a clock cannot do.
+ */
+import { and, assertEvent, assign, cancel, enqueueActions, not, raise, setup } from 'xstate';
+import { advertWins, effectivePriority, PRIORITY_OWNER } from './priority.js';
+import { masterDownIntervalMs, skewTimeMs } from './timers.js';
+import type {
+  TrackerStatus,
+  VrrpInstanceContext,
+  VrrpInstanceEvent,
+  VrrpInstanceInput,
+  VrrpTimerEvent,
+} from './vrrpInstance.types.js';
+
+type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
+type SyncState = 'master' | 'backup' | 'fault';
+
+const LINK_DOWN_REASON = 'interface down';
+const ADVER_TIMER_ID = 'adverTimer';
+const GARP_DELAY_ID = 'garpDelay';
+const GARP_REFRESH_ID = 'garpRefresh';
+const PREEMPT_DELAY_ID = 'preemptDelay';
+
+/** Priority and own fault reasons follow from the trackers' last reports and the link. */
+function statusFrom(ctx: VrrpInstanceContext, trackers: TrackerStatus[], linkUp: boolean): Partial<VrrpInstanceContext> {
+  const reported = trackers.filter((t): t is TrackerStatus & { ok: boolean } => t.ok !== null);
+  const result = effectivePriority(ctx.basePriority, reported);
+  const faultReasons = [...(linkUp ? [] : [LINK_DOWN_REASON]), ...result.reasons];
+  return {
+    trackers,
+    linkUp,
+    effectivePriority: result.priority,
+    faultReasons,
+    // A member the sync group holds in FAULT that now has a fault of its own comes up on its
+    // own when that clears (keepalived counts it in num_member_fault).
+    syncFault: ctx.syncFault && faultReasons.length === 0,
+  };
+}
+
+function initialContext(input: VrrpInstanceInput): VrrpInstanceContext {
+  const startsMaster = input.initialState === 'MASTER';
+  const ctx: VrrpInstanceContext = {
+    name: input.name,
+    vrid: input.vrid,
+    version: input.version,
+    primaryIp: input.primaryIp,
+    basePriority: input.basePriority,
+    effectivePriority: input.basePriority,
+    advertIntervalCs: input.advertIntervalCs,
+    masterAdvertIntervalCs: input.advertIntervalCs,
+    // keepalived: nopreempt is reset for the address owner and for `state MASTER`;
+    // preempt_delay is reset for `state MASTER` (vrrp_complete_instance).
+    preempt: input.preempt || startsMaster || input.basePriority === PRIORITY_OWNER,
+    preemptDelayCs: startsMaster ? 0 : input.preemptDelayCs,
+    preemptDelay: 'idle',
+    garp: input.garp,
+    trackers: input.trackers.map((t) => ({ ...t, ok: null })),
+    linkUp: input.linkUp ?? true,
+    faultReasons: [],
+    syncFault: false,
+    masterIp: null,
+    masterPriority: null,
+    downTimerMs: 0,
+    becameMaster: 0,
+    releasedMaster: 0,
+  };
+  return { ...ctx, ...statusFrom(ctx, ctx.trackers, ctx.linkUp) };
+}
+
+const notifyAs = (state: NotifyState) => ({
+  type: 'notify' as const,
+  params: ({ context }: { context: VrrpInstanceContext }) => ({ state, priority: context.effectivePriority }),
+});
+
+const advertise = {
+  type: 'sendAdvert' as const,
+  params: ({ context }: { context: VrrpInstanceContext }) => ({
+    priority: context.effectivePriority,
+    advertIntervalCs: context.advertIntervalCs,
+  }),
+};
+
+/** RFC 3768 6.4.3 / RFC 5798 6.4.3: a master that stops sends an advert with priority 0. */
+const advertiseResign = {
+  type: 'sendAdvert' as const,
+  params: ({ context }: { context: VrrpInstanceContext }) => ({ priority: 0, advertIntervalCs: context.advertIntervalCs }),
+};
+
+/** keepalived clears preempt_time whenever the instance enters BACKUP afresh or leaves it. */
+const resetPreemptDelay = ['cancelPreemptDelay', 'preemptDelayIdle'] as const;
+
+export const vrrpInstanceMachine = setup({
+  types: {
+    input: {} as VrrpInstanceInput,
+    context: {} as VrrpInstanceContext,
+    events: {} as VrrpInstanceEvent | VrrpTimerEvent,
+  },
+  actions: {
+    // Effects the wiring provides; the defaults do nothing so the chart runs on its own in tests.
+    sendAdvert: (_, _params: { priority: number; advertIntervalCs: number }) => {},
+    addVips: () => {},
+    removeVips: () => {},
+    sendGarp: (_, _params: { repeat: number }) => {},
+    notify: (_, _params: { state: NotifyState; priority: number }) => {},
+
+    applyTrack: assign(({ context, event }) => {
+      assertEvent(event, 'TRACK');
+      if (!context.trackers.some((t) => t.name === event.name)) return {};
+      const trackers = context.trackers.map((t) =>
+        t.name === event.name ? { ...t, ok: event.ok, ...(event.value === undefined ? {} : { value: event.value }) } : t,
+      );
+      return statusFrom(context, trackers, context.linkUp);
+    }),
+    applyLink: assign(({ context, event }) => {
+      assertEvent(event, 'LINK');
+      return statusFrom(context, context.trackers, event.up);
+    }),
+    holdBySync: assign({ syncFault: true }),
+    releaseBySync: assign({ syncFault: false }),
+
+    /** RFC 3768 6.4.2 / RFC 5798 6.4.2: Master_Down_Timer = Master_Down_Interval. */
+    armMasterDown: assign({
+      downTimerMs: ({ context }) =>
+        masterDownIntervalMs(context.effectivePriority, context.masterAdvertIntervalCs, context.version),
+    }),
+    /** RFC 3768 6.4.2 / RFC 5798 6.4.2: on a priority-0 advert, Master_Down_Timer = Skew_Time. */
+    armSkew: assign({
+      downTimerMs: ({ context }) => skewTimeMs(context.effectivePriority, context.masterAdvertIntervalCs, context.version),
+    }),
+    /** RFC 5798 6.4.2: a backup sets Master_Adver_Interval from the accepted advert (v3 only). */
+    learnMaster: assign(({ context, event }) => {
+      assertEvent(event, 'ADVERT');
+      return {
+        masterIp: event.srcIp,
+        masterPriority: event.priority,
+        masterAdvertIntervalCs: context.version === 3 ? event.advertIntervalCs : context.advertIntervalCs,
+      };
+    }),
+    recordMaster: assign(({ event }) => {
+      assertEvent(event, 'ADVERT');
+      return { masterIp: event.srcIp, masterPriority: event.priority };
+    }),
+    /** keepalived vrrp_state_leave_fault: the learned interval is forgotten. */
+    forgetMasterInterval: assign({ masterAdvertIntervalCs: ({ context }) => context.advertIntervalCs }),
+
+    startPreemptDelay: raise({ type: 'PREEMPT_DELAY_EXPIRED' }, { delay: 'preemptDelay', id: PREEMPT_DELAY_ID }),
+    cancelPreemptDelay: cancel(PREEMPT_DELAY_ID),
+    preemptDelayIdle: assign({ preemptDelay: 'idle' }),
+    preemptDelayRunning: assign({ preemptDelay: 'running' }),
+    preemptDelayExpired: assign({ preemptDelay: 'expired' }),
+
+    becomeMaster: assign({
+      becameMaster: ({ context }) => context.becameMaster + 1,
+      masterAdvertIntervalCs: ({ context }) => context.advertIntervalCs,
+      masterIp: ({ context }) => context.primaryIp,
+      masterPriority: ({ context }) => context.effectivePriority,
+    }),
+    countRelease: assign({ releasedMaster: ({ context }) => context.releasedMaster + 1 }),
+    /** RFC 3768 6.4.3 / RFC 5798 6.4.3: Adver_Timer = Advertisement_Interval. */
+    armAdverTimer: raise({ type: 'ADVER_TIMER' }, { delay: 'adverInterval', id: ADVER_TIMER_ID }),
+    cancelAdverTimer: cancel(ADVER_TIMER_ID),
+    armGarpDelay: raise({ type: 'GARP_DELAY' }, { delay: 'garpDelay', id: GARP_DELAY_ID }),
+    cancelGarpDelay: cancel(GARP_DELAY_ID),
+    armFirstGarpRefresh: raise({ type: 'GARP_REFRESH' }, { delay: 'garpFirstRefresh', id: GARP_REFRESH_ID }),
+    armGarpRefresh: raise({ type: 'GARP_REFRESH' }, { delay: 'garpRefresh', id: GARP_REFRESH_ID }),
+    cancelGarpRefresh: cancel(GARP_REFRESH_ID),
+  },
+  guards: {
+    isOwner: ({ context }) => context.basePriority === PRIORITY_OWNER,
+    hasFault: ({ context }) => context.faultReasons.length > 0 || context.syncFault,
+    hasOwnFault: ({ context }) => context.faultReasons.length > 0,
+    /** Trackers whose first report can fault the instance have not all reported yet. */
+    initPending: ({ context }) => context.trackers.some((t) => t.ok === null && (t.weight === 0 || t.kind === 'file')),
+    advertPriorityZero: ({ event }) => event.type === 'ADVERT' && event.priority === 0,
+    /**
+     * RFC 3768 6.4.2 / RFC 5798 6.4.2: accept (re-arm) if preempt is off or the advert's
+     * priority is >= ours; keepalived also accepts lower ones while preempt_delay runs.
+     */
+    advertAccepted: ({ context, event }) => {
+      assertEvent(event, 'ADVERT');
+      return (
+        !context.preempt ||
+        event.priority >= context.effectivePriority ||
+        (context.preemptDelayCs > 0 && context.preemptDelay !== 'expired')
+      );
+    },
+    advertWins: ({ context, event }) => {
+      assertEvent(event, 'ADVERT');
+      return advertWins(event.priority, event.srcIp, context.effectivePriority, context.primaryIp);
+    },
+    syncTo: ({ event }, params: { state: SyncState }) => event.type === 'SYNC' && event.state === params.state,
+  },
+  delays: {
+    masterDown: ({ context }) => context.downTimerMs,
+    adverInterval: ({ context }) => context.advertIntervalCs * 10,
+    garpDelay: ({ context }) => context.garp.delayCs * 10,
+    garpFirstRefresh: ({ context }) => (context.garp.delayCs + context.garp.refreshCs) * 10,
+    garpRefresh: ({ context }) => context.garp.refreshCs * 10,
+    preemptDelay: ({ context }) => context.preemptDelayCs * 10,
+  },
+}).createMachine({
+  id: 'vrrpInstance',
+  context: ({ input }) => initialContext(input),
+  initial: 'initialize',
+  on: {
+    TRACK: { actions: 'applyTrack' },
+    LINK: { actions: 'applyLink' },
+  },
+  states: {
+    /** RFC 3768 6.4.1 / RFC 5798 6.4.1. */
+    initialize: {
+      always: [
+        { guard: and([not('initPending'), 'hasFault']), target: 'fault', actions: notifyAs('FAULT') },
+        // Priority 255: send an advert, GARP, go MASTER (all in master's entry).
+        { guard: and([not('initPending'), 'isOwner']), target: 'master' },
+        { guard: not('initPending'), target: 'backup', actions: ['armMasterDown', notifyAs('BACKUP')] },
+      ],
+      on: {
+        SYNC: [{ guard: { type: 'syncTo', params: { state: 'fault' } }, actions: 'holdBySync' }, { actions: 'releaseBySync' }],
+        SHUTDOWN: { target: 'stopped', actions: notifyAs('STOP') },
+      },
+    },
+
+    /** RFC 3768 6.4.2 / RFC 5798 6.4.2. */
+    backup: {
+      after: { masterDown: { target: 'master' } },
+      always: { guard: 'hasFault', target: 'fault', actions: notifyAs('FAULT') },
+      on: {
+        ADVERT: [
+          { guard: 'advertPriorityZero', target: 'backup', reenter: true, actions: 'armSkew' },
+          {
+            guard: 'advertAccepted',
+            target: 'backup',
+            reenter: true,
+            actions: [
+              'learnMaster',
+              'armMasterDown',
+              // keepalived vrrp_state_backup with preempt_delay: an accepted advert at or above
+              // our priority stops the delay; the first lower-priority one starts it.
+              enqueueActions(({ context, event, enqueue }) => {
+                assertEvent(event, 'ADVERT');
+                if (context.preemptDelayCs <= 0) return;
+                if (event.priority >= context.effectivePriority) {
+                  enqueue('cancelPreemptDelay');
+                  enqueue('preemptDelayIdle');
+                } else if (context.preemptDelay === 'idle') {
+                  enqueue('startPreemptDelay');
+                  enqueue('preemptDelayRunning');
+                }
+              }),
+            ],
+          },
+          // Lower priority with preempt on: discard and let Master_Down_Timer run out.
+          { actions: 'recordMaster' },
+        ],
+        PREEMPT_DELAY_EXPIRED: { actions: 'preemptDelayExpired' },
+        SYNC: [
+          { guard: { type: 'syncTo', params: { state: 'master' } }, target: 'master' },
+          { guard: { type: 'syncTo', params: { state: 'fault' } }, actions: 'holdBySync' },
+        ],
+        SHUTDOWN: { target: 'stopped', actions: notifyAs('STOP') },
+      },
+    },
+
+    /** RFC 3768 6.4.3 / RFC 5798 6.4.3. */
+    master: {
+      // keepalived vrrp_state_master_tx: the advert goes first so the old master drops the
+      // VIPs before our gratuitous ARPs arrive.
+      entry: [
+        'becomeMaster',
+        ...resetPreemptDelay,
+        advertise,
+        'addVips',
+        { type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.repeat }) },
+        notifyAs('MASTER'),
+        'armAdverTimer',
+        // keepalived vrrp_state_become_master: one GARP burst now, another after
+        // garp_master_delay, then every garp_master_refresh counted from the delayed one.
+        enqueueActions(({ context, enqueue }) => {
+          if (context.garp.delayCs > 0) enqueue('armGarpDelay');
+          if (context.garp.refreshCs > 0) enqueue('armFirstGarpRefresh');
+        }),
+      ],
+      exit: ['cancelAdverTimer', 'cancelGarpDelay', 'cancelGarpRefresh'],
+      always: {
+        guard: 'hasFault',
+        target: 'fault',
+        actions: [advertiseResign, 'removeVips', 'countRelease', notifyAs('FAULT')],
+      },
+      on: {
+        ADVER_TIMER: { actions: [advertise, 'armAdverTimer'] },
+        GARP_DELAY: { actions: { type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.repeat }) } },
+        GARP_REFRESH: {
+          actions: [{ type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.refreshRepeat }) }, 'armGarpRefresh'],
+        },
+        ADVERT: [
+          // A master that hears a priority-0 advert answers at once and resets Adver_Timer.
+          { guard: 'advertPriorityZero', actions: [advertise, 'cancelAdverTimer', 'armAdverTimer'] },
+          {
+            guard: 'advertWins',
+            target: 'backup',
+            actions: ['learnMaster', 'armMasterDown', 'removeVips', 'countRelease', notifyAs('BACKUP')],
+          },
+        ],
+        SYNC: [
+          {
+            guard: { type: 'syncTo', params: { state: 'backup' } },
+            target: 'backup',
+            actions: ['armMasterDown', 'removeVips', 'countRelease', notifyAs('BACKUP')],
+          },
+          { guard: { type: 'syncTo', params: { state: 'fault' } }, actions: 'holdBySync' },
+        ],
+        SHUTDOWN: { target: 'stopped', actions: [advertiseResign, 'removeVips', 'countRelease', notifyAs('STOP')] },
+      },
+    },
+
+    /** keepalived FAULT: link down, a failing weight-0 tracker, or held by the sync group. */
+    fault: {
+      entry: resetPreemptDelay,
+      always: [
+        // keepalived try_up_instance: the address owner returns straight to MASTER.
+        { guard: and([not('hasFault'), 'isOwner']), target: 'master' },
+        { guard: not('hasFault'), target: 'backup', actions: ['forgetMasterInterval', 'armMasterDown', notifyAs('BACKUP')] },
+      ],
+      on: {
+        SYNC: [
+          {
+            guard: and([{ type: 'syncTo', params: { state: 'master' as const } }, not('hasOwnFault')]),
+            target: 'master',
+            actions: 'releaseBySync',
+          },
+          { guard: { type: 'syncTo', params: { state: 'backup' } }, actions: 'releaseBySync' },
+        ],
+        SHUTDOWN: { target: 'stopped', actions: notifyAs('STOP') },
+      },
+    },
+
+    stopped: { type: 'final' },
+  },
+});

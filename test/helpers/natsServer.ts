@@ -1,0 +1,96 @@
+/**
+ * A private JetStream-enabled nats-server for one test: loopback only, a free port, its own
+ * store directory. Stopped by pid (never by name), so a system nats-server on 4222 is untouched.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface NatsServer {
+  port: number;
+  url: string;
+  storeDir: string;
+  pid(): number | undefined;
+  /** SIGKILL: no clean shutdown, no store flush, as a crash or power loss would leave it. */
+  kill9(): Promise<void>;
+  /** Start again on the same port and store (after kill9 or stop). */
+  restart(): Promise<void>;
+  /** SIGTERM, wait for exit, remove the store. */
+  stop(): Promise<void>;
+}
+
+export const NATS_SERVER_BIN = '/usr/sbin/nats-server';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, proc: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}`);
+    if (await portOpen(port)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nats-server not listening on ${port} after ${timeoutMs} ms`);
+}
+
+function exited(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => proc.once('exit', () => resolve()));
+}
+
+export async function startNatsServer(opts: { port?: number } = {}): Promise<NatsServer> {
+  const port = opts.port ?? (await freePort());
+  const storeDir = await mkdtemp(join(tmpdir(), 'halo-nats-'));
+  let proc: ChildProcess | null = null;
+
+  const launch = async (): Promise<void> => {
+    const p = spawn(NATS_SERVER_BIN, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' });
+    proc = p;
+    await waitForPort(port, p, 10_000);
+  };
+
+  const signal = async (sig: NodeJS.Signals): Promise<void> => {
+    const p = proc;
+    proc = null;
+    if (!p || p.pid === undefined) return;
+    p.kill(sig);
+    await exited(p);
+  };
+
+  await launch();
+  return {
+    port,
+    url: `nats://127.0.0.1:${port}`,
+    storeDir,
+    pid: () => proc?.pid,
+    kill9: () => signal('SIGKILL'),
+    restart: launch,
+    stop: async () => {
+      await signal('SIGTERM');
+      await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { createLab, type Lab, type LabNode } from '../../helpers/netns.js';
+import { fixturePath, type JsonLine } from '../jsonChild.js';
+
+const NET_CALL = fixturePath(import.meta.url, 'netCall.js');
+
+async function call(node: LabNode, op: string, args: Record<string, unknown>): Promise<JsonLine> {
+  return JSON.parse(await node.exec('node', [NET_CALL, op, JSON.stringify(args)])) as JsonLine;
+}
+
+describe('gratuitous ARP in a lab', () => {
+  let lab: Lab;
+  let n1: LabNode;
+  let n2: LabNode;
+
+  before(async () => {
+    lab = await createLab({ prefix: 'hcg', nodes: 2 });
+    [n1, n2] = lab.nodes as [LabNode, LabNode];
+  });
+  after(async () => {
+    await lab.destroy();
+  });
+
+  test('sendGarp returns in under 5 ms and another node sees the gratuitous ARP on the wire', async (t) => {
+    const tcpdump = n2.spawn('tcpdump', ['-n', '-l', '-i', 'eth0', '-c', '1', 'arp']);
+    let captured = '';
+    let tcpdumpErr = '';
+    tcpdump.stdout?.on('data', (d: Buffer) => {
+      captured += d.toString();
+    });
+    const listening = new Promise<void>((resolve) =>
+      tcpdump.stderr?.on('data', (d: Buffer) => {
+        tcpdumpErr += d.toString();
+        if (tcpdumpErr.includes('listening on')) resolve();
+      }),
+    );
+    const done = new Promise<void>((resolve) => tcpdump.once('exit', () => resolve()));
+    await listening;
+
+    await call(n1, 'addVip', { address: '192.0.2.100', prefix: 32, dev: 'eth0' });
+    const r = await call(n1, 'sendGarp', { dev: 'eth0', address: '192.0.2.100', count: 1 });
+    assert.equal(r.ok, true);
+    t.diagnostic(`sendGarp returned in ${Number(r.returnedMs).toFixed(2)} ms; arping ran ${Number(r.totalMs).toFixed(0)} ms`);
+    assert.ok(Number(r.returnedMs) < 5, `sendGarp took ${Number(r.returnedMs).toFixed(2)} ms to return`);
+    assert.ok(Number(r.totalMs) > 500, 'arping itself lingers ~1 s: proof that sendGarp did not wait for it');
+    assert.deepEqual(r.stats, { started: 1, sent: 1, failed: 0 });
+
+    await done;
+    assert.match(captured, /ARP, Request who-has 192\.0\.2\.100 (\(ff:ff:ff:ff:ff:ff\) )?tell 192\.0\.2\.100/);
+  });
+
+  test('arping failing on an unknown device is counted and logged, not thrown', async () => {
+    const r = await call(n1, 'sendGarp', { dev: 'nosuch0', address: '192.0.2.100', count: 1 });
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.stats, { started: 1, sent: 0, failed: 1 });
+  });
+});
+
+test('a missing arping binary is counted as failed, not thrown', async () => {
+  // No arping on PATH means nothing is ever sent, so this can run outside a namespace.
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    [NET_CALL, 'sendGarp', JSON.stringify({ dev: 'eth0', address: '192.0.2.100', count: 1 })],
+    { env: { PATH: '/nonexistent' } },
+  );
+  const r = JSON.parse(stdout) as JsonLine;
+  assert.deepEqual(r.stats, { started: 1, sent: 0, failed: 1 });
+  assert.match(stderr, /gratuitous ARP failed to start/);
+  assert.match(stderr, /ENOENT/);
+});
