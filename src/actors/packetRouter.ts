@@ -21,14 +21,18 @@ export interface RoutedInstance {
 }
 
 export interface InterfaceRouter {
+  /** The interface's current socket; replaced if the kernel side dies. */
   readonly socket: VrrpSocket;
   close(): void;
 }
 
+/** How long to wait before reopening a socket that died (an interface that went away and back). */
+const REOPEN_DELAY_MS = 1_000;
+
 export function openInterfaceRouter(
   dev: string,
   instances: RoutedInstance[],
-  deps: { counters: Counters; log: Logger },
+  deps: { counters: Counters; log: Logger; multicastGroup?: string },
 ): InterfaceRouter {
   const { counters, log } = deps;
   const byVrid = new Map<number, RoutedInstance>();
@@ -67,14 +71,44 @@ export function openInterfaceRouter(
     inst.deliver({ type: 'ADVERT', priority: packet.vrrp.priority, srcIp: packet.ip.src, advertIntervalCs: packet.vrrp.advertIntervalCs });
   };
 
-  const socket = openVrrpSocket({
-    dev,
-    unicast: !multicast,
-    onPacket,
-    onError: (err) => {
-      counters.inc('vrrp_socket_errors_total', { dev });
-      log.error({ dev, err }, 'vrrp socket error');
+  let closed = false;
+  let reopenTimer: NodeJS.Timeout | undefined;
+  const open = (): VrrpSocket =>
+    openVrrpSocket({
+      dev,
+      unicast: !multicast,
+      ...(deps.multicastGroup ? { multicastGroup: deps.multicastGroup } : {}),
+      onPacket,
+      onError: (err) => {
+        counters.inc('vrrp_socket_errors_total', { dev });
+        log.error({ dev, err }, 'vrrp socket error');
+      },
+      onUnexpectedClose: () => {
+        log.error({ dev }, 'vrrp socket closed unexpectedly; reopening');
+        scheduleReopen();
+      },
+    });
+  const scheduleReopen = (): void => {
+    if (closed) return;
+    reopenTimer = setTimeout(() => {
+      try {
+        socket = open();
+        counters.inc('vrrp_socket_reopens_total', { dev });
+      } catch (err) {
+        log.error({ dev, err }, 'vrrp socket reopen failed; retrying');
+        scheduleReopen();
+      }
+    }, REOPEN_DELAY_MS);
+  };
+  let socket = open();
+  return {
+    get socket() {
+      return socket;
     },
-  });
-  return { socket, close: () => socket.close() };
+    close: () => {
+      closed = true;
+      clearTimeout(reopenTimer);
+      socket.close();
+    },
+  };
 }

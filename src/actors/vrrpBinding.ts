@@ -18,8 +18,6 @@ import { createSerialQueue } from './serialQueue.js';
 import type { VipPresence } from './vipPresence.js';
 import { actorIds } from './actorIds.js';
 
-export const VRRP_MCAST_GROUP = '224.0.0.18';
-
 export interface VrrpBindingDeps {
   globals: VrrpGlobals;
   /** This node's address on the instance's interface (or unicast_src_ip). */
@@ -83,7 +81,7 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
     counters.inc('vip_errors_total', { instance: cfg.name });
     log.error({ err }, 'virtual address change failed');
   });
-  const destinations = cfg.unicastPeers.length > 0 ? cfg.unicastPeers : [deps.globals.mcastGroup4 ?? VRRP_MCAST_GROUP];
+  const destinations = cfg.unicastPeers.length > 0 ? cfg.unicastPeers : [deps.globals.mcastGroup4];
   const addresses = vips.map((v) => v.address);
 
   const logic = vrrpInstanceMachine.provide({

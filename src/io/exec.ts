@@ -29,6 +29,8 @@ export interface RunOptions {
   maxOutputBytes?: number;
   /** Between SIGTERM and SIGKILL to the process group. Default 500 ms. */
   killGraceMs?: number;
+  /** Written to the command's stdin, then closed (alert scripts read the event there). */
+  stdin?: string;
 }
 
 const DEFAULT_MAX_OUTPUT = 64 * 1024;
@@ -62,11 +64,16 @@ export function runCommand(argv: string[], opts: RunOptions): Promise<ExecResult
 
     const child = spawn(file, args, {
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: opts.env ? { ...process.env, ...opts.env } : process.env,
     });
-    child.stdout.on('data', (d: Buffer) => stdout.add(d));
-    child.stderr.on('data', (d: Buffer) => stderr.add(d));
+    if (child.stdin) {
+      // A script that exits without reading its input must not turn into an EPIPE crash.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.stdin);
+    }
+    child.stdout!.on('data', (d: Buffer) => stdout.add(d));
+    child.stderr!.on('data', (d: Buffer) => stderr.add(d));
 
     const signalGroup = (sig: NodeJS.Signals): void => {
       if (child.pid === undefined) return;

@@ -81,3 +81,11 @@ test('the script runs in its own process group', async () => {
   assert.equal(Number(pgrp), pid);
   assert.notEqual(Number(pgrp), Number(readFileSync('/proc/self/stat', 'utf8').split(' ')[4]));
 });
+
+test('stdin is written to the command and closed; a command that ignores it still finishes', async () => {
+  const echoed = await runCommand(['cat'], { timeoutMs: 2_000, stdin: '{"id":"n1:1:7"}\n' });
+  assert.equal(echoed.exitCode, 0);
+  assert.equal(echoed.stdout, '{"id":"n1:1:7"}\n');
+  const ignored = await runCommand(['true'], { timeoutMs: 2_000, stdin: 'x'.repeat(1 << 20) });
+  assert.equal(ignored.exitCode, 0);
+});

@@ -8,10 +8,8 @@ import { isIPv4 } from 'node:net';
 import { endianness } from 'node:os';
 import { HaloError } from '../../errors.js';
 
-/** RFC 5798 §5.1.1.4: VRRP is IP protocol 112. */
-export const IPPROTO_VRRP = 112;
-/** RFC 5798 §5.1.1.2: the IPv4 multicast group adverts go to. */
-export const VRRP_MCAST_GROUP = '224.0.0.18';
+// The protocol number and the multicast group are packet facts: they live in packet.types.ts.
+export { IPPROTO_VRRP, VRRP_MULTICAST_V4 as VRRP_MCAST_GROUP } from './packet.types.js';
 
 export const SOL_SOCKET = 1;
 export const SO_BINDTODEVICE = 25;

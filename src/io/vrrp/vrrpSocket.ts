@@ -35,6 +35,8 @@ export interface VrrpSocketOptions {
   /** `packet` is the whole IPv4 datagram (header included) and is the listener's to keep. */
   onPacket: (packet: Buffer, from: string) => void;
   onError: (err: HaloError) => void;
+  /** The socket closed without close() being called (raw-socket closes it on a poll error). */
+  onUnexpectedClose?: () => void;
 }
 
 export interface VrrpSocket {
@@ -84,7 +86,9 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   });
   socket.on('error', (err) => fail('socket error', err));
   socket.on('close', () => {
+    if (closed) return;
     closed = true;
+    opts.onUnexpectedClose?.();
   });
 
   const afterSend = (dst: string) => (err: Error | null) => {
