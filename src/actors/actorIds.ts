@@ -9,4 +9,6 @@ export const actorIds = {
   script: (name: string) => `track:${name}`,
   iface: (dev: string) => `track:if_${dev}`,
   file: (name: string) => `track:file_${name}`,
+  server: (backend: string, server: string) => `server:${backend}/${server}`,
+  proxy: (name: string) => `proxy:${name}`,
 } as const;

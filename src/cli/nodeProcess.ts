@@ -33,11 +33,15 @@ export class NodeProcess {
     readonly host: LabNode,
     private readonly args: string[],
     private readonly onTransition: (t: Transition) => void = () => undefined,
+    /** Added to the daemon's environment (e.g. HALO_NATS_URL). */
+    private readonly env: Record<string, string> = {},
   ) {}
 
   start(): void {
     this.current.clear();
-    this.proc = this.host.spawn(process.execPath, [HALO_MAIN, 'run', ...this.args, '--node-name', this.name]);
+    this.proc = this.host.spawn(process.execPath, [HALO_MAIN, 'run', ...this.args, '--node-name', this.name], {
+      env: { ...process.env, ...this.env },
+    });
     createInterface({ input: this.proc.stdout! }).on('line', (line) => this.onLine(line));
     createInterface({ input: this.proc.stderr! }).on('line', (line) => this.errors.push(line));
   }

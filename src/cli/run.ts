@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startJournaling } from '../actors/journaling.js';
 import { createNodeContext, startNode } from '../actors/node.js';
 import type { NodePart } from '../actors/nodePart.js';
+import { prepareLbPart } from '../actors/lbPart.js';
 import { prepareVrrpPart } from '../actors/vrrpPart.js';
 import { loadConfig } from '../config/load.js';
 import { HaloError } from '../errors.js';
@@ -27,16 +28,20 @@ export async function runCommandMain(argv: string[]): Promise<number> {
   const log = createLogger({ node, ...(values['log-level'] ? { level: values['log-level'] } : {}) });
   const cfg = loadConfig(values.config ?? []);
   for (const w of cfg.warnings) log.warn({ file: w.pos.file, line: w.pos.line }, w.message);
-  if (cfg.lb) throw new HaloError('HALO_E_USAGE', 'the load balancer (haproxy.cfg) does not run in this build yet; `halo check` validates it');
-  if (!cfg.vrrp || cfg.vrrp.instances.length === 0) throw new HaloError('HALO_E_USAGE', 'nothing to run: the configuration has no vrrp_instance');
-  if (process.getuid?.() !== 0) throw new HaloError('HALO_E_NOT_ROOT', 'VRRP needs root: raw sockets and `ip addr` on the interface require CAP_NET_RAW and CAP_NET_ADMIN');
+  const vrrp = cfg.vrrp && cfg.vrrp.instances.length > 0 ? cfg.vrrp : null;
+  const lb = cfg.lb && cfg.lb.frontends.length > 0 ? cfg.lb : null;
+  if (!vrrp && !lb) throw new HaloError('HALO_E_USAGE', 'nothing to run: the configuration has no vrrp_instance and no haproxy frontend');
+  if (vrrp && process.getuid?.() !== 0) throw new HaloError('HALO_E_NOT_ROOT', 'VRRP needs root: raw sockets and `ip addr` on the interface require CAP_NET_RAW and CAP_NET_ADMIN');
 
   mkdirSync(stateDir, { recursive: true });
   const journal = await startJournaling({ node, stateDir: stateDir, journalDir: join(stateDir, 'journal'), log });
   const ctx = createNodeContext(node, log);
-  const parts: NodePart[] = [await prepareVrrpPart(cfg.vrrp, ctx)];
+  const parts: NodePart[] = [];
+  // VRRP first: it declares the VIPs it manages, which the load balancer's listeners follow.
+  if (vrrp) parts.push(await prepareVrrpPart(vrrp, ctx));
+  if (lb) parts.push(await prepareLbPart(lb, ctx));
   const running = startNode(ctx, parts, { inspect: journal.inspect });
-  log.info({ instances: cfg.vrrp.instances.map((i) => i.name), stateDir, boot: journal.boot }, 'halo running');
+  log.info({ instances: vrrp?.instances.map((i) => i.name) ?? [], frontends: lb?.frontends.map((f) => f.name) ?? [], stateDir, boot: journal.boot }, 'halo running');
 
   await new Promise<void>((resolve) => {
     const onSignal = (sig: NodeJS.Signals): void => {

@@ -13,7 +13,7 @@ export interface HaloLab {
   dir: string;
   hosts: LabNode[];
   /** Write `conf` for host i and return a (not yet started) halo daemon on it. */
-  halo(i: number, conf: string, extraArgs?: string[]): NodeProcess;
+  halo(i: number, conf: string, extraArgs?: string[], env?: Record<string, string>): NodeProcess;
   write(name: string, text: string): string;
   destroy(): Promise<void>;
 }
@@ -32,11 +32,11 @@ export async function createHaloLab(prefix: string, nodes: number): Promise<Halo
     dir,
     hosts: lab.nodes,
     write,
-    halo(i, conf, extraArgs = []) {
+    halo(i, conf, extraArgs = [], env = {}) {
       const host = lab.nodes[i];
       if (!host) throw new Error(`no lab host ${i}`);
       const path = write(`node${i + 1}.conf`, conf);
-      const p = new NodeProcess(`node${i + 1}`, host, ['-c', path, '--state-dir', join(dir, `state${i + 1}`), ...extraArgs]);
+      const p = new NodeProcess(`node${i + 1}`, host, ['-c', path, '--state-dir', join(dir, `state${i + 1}`), ...extraArgs], undefined, env);
       daemons.push(p);
       return p;
     },

@@ -1,0 +1,144 @@
+/**
+ * The load-balancer part of a node: from a parsed haproxy.cfg to one `server:<backend>/<name>`
+ * health actor per server, bound to the real probe its backend asks for, and the data path
+ * (listeners and sessions) in its worker thread. The actors decide; the data path obeys:
+ * serverUp / serverDown / adminChanged become server updates, live connection errors come back
+ * as PASSIVE_ERROR (observe layer4), and listeners on a VIP follow ctx.vips.
+ *
+ * The main thread keeps VRRP adverts, checks and the journal; its event-loop lag is logged at
+ * debug level every LAG_REPORT_MS so a saturated proxy showing up there would be visible.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fromPromise } from 'xstate';
+import type { LbBackend, LbConfig } from '../config/lb.model.js';
+import { httpProbe } from '../io/checks/httpProbe.js';
+import { mysqlProbe } from '../io/checks/mysqlProbe.js';
+import type { HttpCheck, ProbeResult, TcpTarget } from '../io/checks/probe.types.js';
+import { tcpProbe } from '../io/checks/tcpProbe.js';
+import type { DataPathEvents } from '../io/proxy/dataPath.types.js';
+import { startProxyWorker } from '../io/proxy/workerHost.js';
+import { serverHealthMachine } from '../machines/lb/serverHealth.machine.js';
+import type { ProbeInput, ServerHealthInput } from '../machines/lb/serverHealth.types.js';
+import { actorIds } from './actorIds.js';
+import type { NodeContext, NodePart } from './nodePart.js';
+import type { ChildSpec } from './rootMachine.js';
+
+const LAG_REPORT_MS = 10_000;
+
+type Probe = (signal: AbortSignal) => Promise<ProbeResult>;
+
+/** The check a backend's `option httpchk` / `mysql-check` / plain `check` asks for, aimed at one server. */
+function probeFor(backend: LbBackend, target: TcpTarget, timeoutMs: number): Probe {
+  const hc = backend.healthCheck;
+  switch (hc.kind) {
+    case 'http': {
+      const check: HttpCheck = {
+        method: hc.method,
+        uri: hc.uri,
+        version: hc.version,
+        ...(hc.expect ? { expect: { kind: hc.expect.match, value: hc.expect.pattern, negate: hc.expect.negate } } : {}),
+      };
+      return (signal) => httpProbe(target, check, signal);
+    }
+    case 'mysql':
+      // Without `user`, haproxy only reads the server's greeting: a live TCP handshake is the
+      // closest halo has. With a user it logs in (no password, as haproxy's check does).
+      if (hc.user === null) return (signal) => tcpProbe(target, signal);
+      return (signal) => mysqlProbe({ host: target.host, port: target.port }, { user: hc.user!, connectTimeoutMs: timeoutMs }, signal);
+    case 'tcp':
+    case 'tcp-check':
+      return (signal) => tcpProbe(target, signal);
+  }
+}
+
+export async function prepareLbPart(cfg: LbConfig, ctx: NodeContext): Promise<NodePart> {
+  const { log, bus, counters } = ctx;
+  const binds = cfg.frontends.flatMap((f) => f.binds.map((b) => b.host));
+  const managed = [...new Set(binds.filter((h) => ctx.vips.isManaged(h)))];
+  const dpLog = log.child({ actor: 'proxy' });
+  const events: DataPathEvents = {
+    passive: (backend, server, ok, reason) =>
+      bus.send(actorIds.server(backend, server), ok ? { type: 'PASSIVE_OK' } : { type: 'PASSIVE_ERROR', reason }),
+    count: (name, labels, by) => counters.inc(name, labels, by),
+    log: (level, obj, msg) => dpLog[level](obj, msg),
+    listening: (frontend, host, port, on) => dpLog.info({ frontend, host, port }, on ? 'listening' : 'stopped listening'),
+  };
+  const dataPath = startProxyWorker(cfg, { managed, present: managed.filter((a) => ctx.vips.has(a)) }, events);
+  try {
+    await dataPath.ready;
+  } catch (err) {
+    await dataPath.stop();
+    throw err;
+  }
+  const unsubscribe = ctx.vips.subscribe((address, present) => {
+    if (managed.includes(address)) dataPath.setVip(address, present);
+  });
+
+  const children: ChildSpec[] = [];
+  const checked = cfg.backends.flatMap((b) => b.servers.filter((s) => s.check).map((s) => `${b.name}/${s.name}`));
+  for (const backend of cfg.backends) {
+    for (const server of backend.servers) {
+      const id = actorIds.server(backend.name, server.name);
+      const slog = log.child({ actor: id });
+      const port = server.checkPort ?? server.port;
+      if (server.check && port === null) slog.warn({ line: server.pos.line }, 'check needs a port (server has none; set `port`): checks disabled');
+      const target: TcpTarget = { host: server.checkAddr ?? server.host, port: port ?? 0, ...(server.source ? { source: server.source } : {}) };
+      const timeoutMs = backend.timeouts.check ?? server.inter;
+      const probe = probeFor(backend, target, timeoutMs);
+      const position = checked.indexOf(`${backend.name}/${server.name}`);
+      const input: ServerHealthInput = {
+        backend: backend.name,
+        server: server.name,
+        rise: server.rise,
+        fall: server.fall,
+        interMs: server.inter,
+        fastInterMs: server.fastinter,
+        downInterMs: server.downinter,
+        timeoutMs,
+        // haproxy start_checks: the first checks are spread over one interval.
+        initialDelayMs: position < 0 ? 0 : Math.floor((server.inter * position) / checked.length),
+        checkEnabled: server.check && port !== null,
+        initialAdmin: server.disabled ? 'maint' : 'ready',
+        onError: server.onError,
+        errorLimit: server.errorLimit,
+      };
+      const update = (u: { up?: boolean; admin?: 'ready' | 'drain' | 'maint' }): void =>
+        dataPath.updateServer({ backend: backend.name, server: server.name, ...u });
+      const logic = serverHealthMachine.provide({
+        actors: { probe: fromPromise<ProbeResult, ProbeInput>(({ signal }) => probe(signal)) },
+        actions: {
+          serverUp: (_, { reason }) => {
+            slog.info({ reason }, 'server UP');
+            update({ up: true });
+          },
+          serverDown: (_, { reason }) => {
+            slog.warn({ reason }, 'server DOWN');
+            update({ up: false });
+          },
+          adminChanged: (_, { state }) => update({ admin: state }),
+        },
+      });
+      children.push({ systemId: id, logic, input });
+    }
+  }
+
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  let lagTimer: NodeJS.Timeout | undefined;
+  return {
+    children,
+    start(): void {
+      lag.enable();
+      lagTimer = setInterval(() => {
+        log.debug({ p50Ms: lag.percentile(50) / 1e6, p99Ms: lag.percentile(99) / 1e6, maxMs: lag.max / 1e6 }, 'event loop lag');
+        lag.reset();
+      }, LAG_REPORT_MS);
+      lagTimer.unref();
+    },
+    async stop(): Promise<void> {
+      clearInterval(lagTimer);
+      lag.disable();
+      unsubscribe();
+      await dataPath.stop();
+    },
+  };
+}

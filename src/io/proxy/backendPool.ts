@@ -1,0 +1,151 @@
+/**
+ * One backend at run time: its servers' live state (up, admin, weight, connections), the
+ * balancer cursor, the sessions each server carries and the backend's FIFO queue of
+ * connections waiting for a free slot (configuration.txt 5.2 "maxconn", 4.2 "timeout queue").
+ * Selection itself is the pure balancer; this class only keeps the books around it.
+ */
+import type { LbBackend, LbServer } from '../../config/lb.model.js';
+import { type BalancedServer, type BalancerCursor, initialCursor, isUsable, type Pick, pickServer } from '../../machines/lb/balancer.js';
+import type { ServerUpdate } from './dataPath.types.js';
+
+/** A session as the pool sees it: something it can cut (shutdown-sessions). */
+export interface PoolSession {
+  kill(reason: string): void;
+}
+
+export interface QueueWaiter {
+  sourceKey: string;
+  exclude?: ReadonlySet<number>;
+  /** The waiter now holds a slot on server `index`. */
+  grant(index: number): void;
+}
+
+export interface PoolServer {
+  cfg: LbServer;
+  state: BalancedServer;
+  sessions: Set<PoolSession>;
+}
+
+export class BackendPool {
+  readonly servers: PoolServer[];
+  private cursor: BalancerCursor;
+  private readonly queue: QueueWaiter[] = [];
+
+  constructor(
+    readonly cfg: LbBackend,
+    private readonly now: () => number,
+  ) {
+    this.servers = cfg.servers.map((s) => ({
+      cfg: s,
+      state: {
+        weight: s.weight,
+        backup: s.backup,
+        maxconn: s.maxconn,
+        slowstartMs: s.slowstart,
+        // haproxy starts every server UP (checked ones at the bottom of the UP band).
+        up: true,
+        admin: s.disabled ? 'maint' : 'ready',
+        upSinceMs: null,
+        active: 0,
+      },
+      sessions: new Set(),
+    }));
+    this.cursor = initialCursor(this.servers.length);
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  pick(sourceKey: string, exclude?: ReadonlySet<number>): Pick {
+    const r = pickServer(
+      this.servers.map((s) => s.state),
+      { algorithm: this.cfg.balance, allBackups: this.cfg.options.allbackups },
+      this.cursor,
+      { nowMs: this.now(), sourceKey, ...(exclude ? { exclude } : {}) },
+    );
+    this.cursor = r.cursor;
+    return r.pick;
+  }
+
+  /**
+   * A slot for a new connection: granted now, queued behind earlier waiters (served in
+   * order), or refused when no server is usable. Returns a cancel function while queued.
+   */
+  acquire(waiter: QueueWaiter): { kind: 'granted' | 'none' } | { kind: 'queued'; cancel: () => void } {
+    const pick = this.queue.length > 0 && this.anyUsable(waiter.exclude) ? ({ kind: 'queue' } as const) : this.pick(waiter.sourceKey, waiter.exclude);
+    if (pick.kind === 'none') return { kind: 'none' };
+    if (pick.kind === 'server') {
+      this.take(pick.index);
+      waiter.grant(pick.index);
+      return { kind: 'granted' };
+    }
+    this.queue.push(waiter);
+    return {
+      kind: 'queued',
+      cancel: () => {
+        const i = this.queue.indexOf(waiter);
+        if (i >= 0) this.queue.splice(i, 1);
+      },
+    };
+  }
+
+  isUsable(index: number): boolean {
+    const s = this.servers[index];
+    return s !== undefined && isUsable(s.state);
+  }
+
+  take(index: number): void {
+    this.servers[index]!.state.active++;
+  }
+
+  release(index: number): void {
+    const s = this.servers[index]!;
+    s.state.active = Math.max(0, s.state.active - 1);
+    this.serveQueue();
+  }
+
+  /** Hand freed slots to waiters, oldest first; stop at the first one that cannot be served yet. */
+  serveQueue(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      const pick = this.pick(head.sourceKey, head.exclude);
+      if (pick.kind !== 'server') return;
+      this.queue.shift();
+      this.take(pick.index);
+      head.grant(pick.index);
+    }
+  }
+
+  /**
+   * Apply a control-plane change. haproxy's reactions: a server marked DOWN loses its
+   * sessions with `on-marked-down shutdown-sessions`; a primary marked UP cuts the backups'
+   * sessions with `on-marked-up shutdown-backup-sessions`; a server back UP starts its
+   * slowstart ramp. Any change may free capacity for the queue.
+   */
+  update(u: ServerUpdate): void {
+    const s = this.servers.find((x) => x.cfg.name === u.server);
+    if (!s) return;
+    const wasUsable = isUsable(s.state);
+    if (u.up !== undefined && u.up !== s.state.up) {
+      s.state.up = u.up;
+      if (u.up) s.state.upSinceMs = this.now();
+    }
+    if (u.admin !== undefined) s.state.admin = u.admin;
+    if (u.weight !== undefined) s.state.weight = Math.max(0, Math.min(256, u.weight));
+    if (u.up === false && s.cfg.onMarkedDown === 'shutdown-sessions') this.kill(s, 'server marked down');
+    if (u.admin === 'maint' && s.cfg.onMarkedDown === 'shutdown-sessions') this.kill(s, 'server in maintenance');
+    if (!wasUsable && isUsable(s.state) && !s.cfg.backup && s.cfg.onMarkedUp === 'shutdown-backup-sessions') {
+      for (const b of this.servers) if (b.cfg.backup) this.kill(b, 'primary server marked up');
+    }
+    this.serveQueue();
+  }
+
+  private kill(s: PoolServer, reason: string): void {
+    for (const session of [...s.sessions]) session.kill(reason);
+  }
+
+  private anyUsable(exclude?: ReadonlySet<number>): boolean {
+    return this.servers.some((s, i) => isUsable(s.state) && !exclude?.has(i));
+  }
+}

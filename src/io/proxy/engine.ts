@@ -1,0 +1,114 @@
+/**
+ * The load balancer's data path for one LbConfig: frontends with their listeners, backends
+ * with their queues, and the sessions between them. It runs wherever it is created — inside
+ * the proxy worker thread in the daemon, in-process in tests — and talks to the control
+ * plane only through DataPath (server updates, VIP presence) and DataPathEvents (passive
+ * health, counters, logs).
+ */
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { LbBind, LbConfig } from '../../config/lb.model.js';
+import { HaloError } from '../../errors.js';
+import { BackendPool } from './backendPool.js';
+import type { DataPath, DataPathEvents, ServerUpdate, VipView } from './dataPath.types.js';
+import { type ConnectionLimit, FrontendRuntime } from './frontend.js';
+import { Session } from './session.js';
+
+/**
+ * Process-wide maxconn when `global` sets none. haproxy derives it from `ulimit -n`
+ * (about half of it); node cannot read the limit, so a fixed value that fits the common
+ * 8192-descriptor limit (two sockets per session) stands in.
+ */
+export const DEFAULT_GLOBAL_MAXCONN = 4000;
+
+export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPathEvents): DataPath {
+  const pools = new Map(cfg.backends.map((b) => [b.name, new BackendPool(b, () => performance.now())]));
+  const limit: ConnectionLimit = { max: cfg.global.maxconn ?? DEFAULT_GLOBAL_MAXCONN, active: 0 };
+  const managed = new Set(vips.managed);
+  const present = new Set(vips.present);
+  const sessions = new Set<Session>();
+  /** Servers with live errors since their last good connect: only then is a PASSIVE_OK worth sending. */
+  const erring = new Set<string>();
+
+  const frontends: FrontendRuntime[] = [];
+  const admitAll = (): void => {
+    for (const f of frontends) f.admitPending();
+  };
+  for (const fe of cfg.frontends) {
+    for (const u of fe.useBackends.filter((x) => x.condition !== null)) {
+      events.log('warn', { frontend: fe.name, backend: u.backend, line: u.pos.line }, 'use_backend with a condition is not evaluated in mode tcp; ignored');
+    }
+    const backendName = fe.useBackends.find((u) => u.condition === null)?.backend ?? fe.defaultBackend;
+    const pool = backendName ? pools.get(backendName) : undefined;
+    const clientTimeouts = { client: fe.timeouts.client, clientFin: fe.timeouts.clientFin };
+    const observe = (index: number, ok: boolean, reason: string): void => {
+      if (!pool) return;
+      const s = pool.servers[index]!.cfg;
+      if (s.observe === null) return;
+      const key = `${pool.cfg.name}/${s.name}`;
+      if (ok) {
+        if (erring.delete(key)) events.passive(pool.cfg.name, s.name, true, reason);
+        return;
+      }
+      erring.add(key);
+      events.passive(pool.cfg.name, s.name, false, reason);
+    };
+    frontends.push(
+      new FrontendRuntime(fe, limit, events, (client: Socket, done) => {
+        if (!pool) {
+          events.count('halo_lb_no_server_total', { frontend: fe.name }, 1);
+          client.destroy();
+          done();
+          return;
+        }
+        const session = new Session(client, { frontend: fe.name, pool, events, clientTimeouts, observe }, () => {
+          sessions.delete(session);
+          done();
+          admitAll();
+        });
+        sessions.add(session);
+        session.start();
+      }, (host) => managed.has(host)),
+    );
+  }
+
+  const listenError = (err: unknown): HaloError => {
+    const e = err as NodeJS.ErrnoException & { where?: Record<string, unknown> };
+    return new HaloError('HALO_E_LISTEN', `cannot listen on ${e.where?.host}:${e.where?.port}: ${e.message}`, { ...e.where, errno: e.code }, { cause: err });
+  };
+  const isFixed = (b: LbBind): boolean => !managed.has(b.host);
+  const fixed = frontends.flatMap((f) => f.setWanted(isFixed, true));
+  const ready = Promise.all(fixed).then(
+    () => undefined,
+    (err: unknown) => {
+      throw listenError(err);
+    },
+  );
+  // Reported through `ready`; keep an unobserved rejection from crashing the host.
+  ready.catch(() => undefined);
+
+  const followVip = (address: string, on: boolean): void => {
+    for (const f of frontends) {
+      for (const p of f.setWanted((b) => b.host === address && managed.has(address), on)) {
+        p.catch((err: unknown) => events.log('error', { address, err: listenError(err).message }, 'cannot listen on a held VIP'));
+      }
+    }
+  };
+  for (const address of present) followVip(address, true);
+
+  return {
+    ready,
+    updateServer(u: ServerUpdate): void {
+      pools.get(u.backend)?.update(u);
+    },
+    setVip(address: string, on: boolean): void {
+      if (on) present.add(address);
+      else present.delete(address);
+      followVip(address, on);
+    },
+    async stop(): Promise<void> {
+      for (const f of frontends) f.close();
+      for (const s of [...sessions]) s.kill('stopping');
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The main thread's handle on the data-path worker (proxyWorker.ts): the same DataPath the
+ * engine offers in-process, carried over messages. If the worker dies (a bug, not a socket
+ * error: those are handled inside), it is started again with the last known server states
+ * and VIP presence, so the load balancer heals instead of staying dark.
+ */
+import { Worker } from 'node:worker_threads';
+import type { LbConfig } from '../../config/lb.model.js';
+import { HaloError } from '../../errors.js';
+import type { DataPath, DataPathEvents, FromWorker, ServerUpdate, ToWorker, VipView } from './dataPath.types.js';
+import type { ProxyWorkerData } from './proxyWorker.js';
+
+const RESTART_DELAY_MS = 500;
+const STOP_TIMEOUT_MS = 2_000;
+
+export function startProxyWorker(cfg: LbConfig, vips: VipView, events: DataPathEvents): DataPath {
+  const present = new Set(vips.present);
+  const servers = new Map<string, ServerUpdate>();
+  let worker: Worker;
+  let stopping = false;
+  let onStopped: (() => void) | null = null;
+  let settleReady: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  const ready = new Promise<void>((resolve, reject) => {
+    settleReady = { resolve, reject };
+  });
+  ready.catch(() => undefined);
+
+  const onMessage = (m: FromWorker): void => {
+    switch (m.type) {
+      case 'ready':
+        if (m.error) settleReady?.reject(new HaloError('HALO_E_LISTEN', m.error.message, m.error.context));
+        else settleReady?.resolve();
+        settleReady = null;
+        return;
+      case 'passive':
+        events.passive(m.backend, m.server, m.ok, m.reason);
+        return;
+      case 'counters':
+        for (const [name, labels, by] of m.entries) events.count(name, labels, by);
+        return;
+      case 'log':
+        events.log(m.level, m.obj, m.msg);
+        return;
+      case 'listening':
+        events.listening(m.frontend, m.host, m.port, m.on);
+        return;
+      case 'stopped':
+        onStopped?.();
+        return;
+    }
+  };
+
+  const spawn = (): void => {
+    const data: ProxyWorkerData = { cfg, vips: { managed: vips.managed, present: [...present] } };
+    worker = new Worker(new URL('./proxyWorker.js', import.meta.url), { workerData: data });
+    worker.on('message', onMessage);
+    worker.on('error', (err) => events.log('error', { err: err.message, stack: err.stack }, 'proxy worker failed'));
+    worker.once('online', () => {
+      for (const u of servers.values()) worker.postMessage({ type: 'server', update: u } satisfies ToWorker);
+    });
+    worker.once('exit', (code) => {
+      if (stopping) return;
+      if (settleReady) {
+        settleReady.reject(new HaloError('HALO_E_LISTEN', `the proxy worker exited (code ${code}) before listening`));
+        settleReady = null;
+        return;
+      }
+      events.log('error', { code }, 'proxy worker exited; restarting it');
+      setTimeout(() => {
+        if (!stopping) spawn();
+      }, RESTART_DELAY_MS);
+    });
+  };
+  spawn();
+  const send = (m: ToWorker): void => worker.postMessage(m);
+
+  return {
+    ready,
+    updateServer(u) {
+      const key = `${u.backend}/${u.server}`;
+      servers.set(key, { ...servers.get(key), ...u });
+      send({ type: 'server', update: u });
+    },
+    setVip(address, on) {
+      if (on) present.add(address);
+      else present.delete(address);
+      send({ type: 'vip', address, present: on });
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      const stopped = new Promise<void>((resolve) => {
+        onStopped = resolve;
+        setTimeout(resolve, STOP_TIMEOUT_MS).unref();
+      });
+      send({ type: 'stop' });
+      await stopped;
+      await worker.terminate();
+    },
+  };
+}
