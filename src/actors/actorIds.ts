@@ -5,6 +5,8 @@
 export const actorIds = {
   vrrp: (instance: string) => `vrrp:${instance}`,
   notify: (owner: string) => `notify:${owner}`,
+  /** A group's queue is apart from an instance's of the same name. */
+  groupNotify: (group: string) => `notify:group_${group}`,
   sync: (group: string) => `sync:${group}`,
   script: (name: string) => `track:${name}`,
   iface: (dev: string) => `track:if_${dev}`,

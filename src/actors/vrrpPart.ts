@@ -89,11 +89,19 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
     instanceChildren.push({ systemId: actorIds.vrrp(inst.name), logic: binding.logic, input: binding.input });
   }
   for (const group of cfg.syncGroups) {
+    const queueId = actorIds.groupNotify(group.name);
+    const nq = bindNotifyQueue(
+      { kind: 'GROUP', name: group.name, scripts: group.notify },
+      { log: log.child({ actor: queueId }), counters, timeoutMs: notifyTimeoutMs },
+    );
+    children.push({ systemId: queueId, logic: nq.logic, input: nq.input });
     const logic = syncGroupMachine.provide({
       actions: {
         forceMembers: (_, params) => {
           for (const member of group.instances) if (member !== params.except) bus.send(actorIds.vrrp(member), { type: 'SYNC', state: params.state });
         },
+        // keepalived passes no priority for a group; 0 keeps the generic script's four arguments.
+        notify: (_, params) => bus.send(queueId, { type: 'NOTIFY', state: params.state, priority: 0 }),
       },
     });
     children.push({ systemId: actorIds.sync(group.name), logic, input: { name: group.name, members: group.instances } });
@@ -150,13 +158,16 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
     for (const { inst } of bindings) {
       const actor = bus.get(actorIds.vrrp(inst.name));
       if (actor) await waitFor(actor, (s: { status: string }) => s.status === 'done', { timeout: 2_000 }).catch(() => undefined);
-      const queue = bus.get(actorIds.notify(inst.name));
-      // notify_stop must run before we exit; the queue's own timeout bounds the wait.
-      if (queue) {
-        await waitFor(queue, (s: { value: unknown; context: { queue: unknown[] } }) => s.value === 'idle' && s.context.queue.length === 0, {
-          timeout: notifyTimeoutMs + 1_000,
-        }).catch(() => undefined);
-      }
+    }
+    // notify_stop (and anything queued before it) must run before we exit; each queue's own
+    // timeout bounds the wait.
+    const queues = [...cfg.instances.map((i) => actorIds.notify(i.name)), ...cfg.syncGroups.map((g) => actorIds.groupNotify(g.name))];
+    for (const id of queues) {
+      const queue = bus.get(id);
+      if (!queue) continue;
+      await waitFor(queue, (s: { value: unknown; context: { queue: unknown[] } }) => s.value === 'idle' && s.context.queue.length === 0, {
+        timeout: notifyTimeoutMs + 1_000,
+      }).catch(() => undefined);
     }
     await Promise.all(bindings.map((b) => b.binding.vipOps.drained()));
     for (const close of closers) close();

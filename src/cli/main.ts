@@ -13,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   events: { summary: 'print the audit trail (--follow, --node, --actor, --since, --until, --json)', load: async () => (await import('./events.js')).eventsCommand },
   replay: { summary: 'state of every actor at a time (--at T), --timeline ACTOR, --verify', load: async () => (await import('./replay.js')).replayCommand },
   alerts: { summary: 'run alert rules on the event stream (-c alerts.yaml)', load: async () => (await import('./alerts.js')).alertsCommand },
+  agent: { summary: 'health-check agent for haproxy httpchk: `agent mysql --listen ADDR:PORT --user U ...`', load: async () => (await import('./agent.js')).agentCommand },
   demo: { summary: 'two halo nodes in network namespaces: election, kill -9, takeover (root)', load: async () => (await import('./demo.js')).demoCommand },
 };
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -109,12 +109,19 @@ describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
   });
 
   test('sync group: a weight-0 check failing in VI_1 faults the group; VI_1 and VI_2 move together and come back together', async () => {
-    const group = 'vrrp_sync_group G1 {\n  group {\n    VI_1\n    VI_2\n  }\n}\n';
+    // The group's generic notify script records `GROUP G1 <STATE> 0` once per group state change.
+    const groupLog = (node: number): string => join(hl.dir, `group${node}.log`);
+    const group = (node: number): string => {
+      rmSync(groupLog(node), { force: true });
+      const script = hl.write(`group${node}.sh`, `#!/bin/sh\necho "$@" >> ${groupLog(node)}\n`);
+      chmodSync(script, 0o755);
+      return `vrrp_sync_group G1 {\n  group {\n    VI_1\n    VI_2\n  }\n  notify ${script}\n}\n`;
+    };
     const conf = (node: number, priority: number): { flag: string; text: string } => {
       const c = flagCheck(node, 0);
       const vi1 = instanceBlock({ priority, extra: '  track_script {\n    chk_flag\n  }' });
       const vi2 = instanceBlock({ name: 'VI_2', vrid: 52, priority, vips: [`${VIP2}/24`] });
-      return { flag: c.flag, text: c.block + vi1 + vi2 + group };
+      return { flag: c.flag, text: c.block + vi1 + vi2 + group(node) };
     };
     const c1 = conf(1, 150);
     const n1 = run(0, c1.text);
@@ -145,6 +152,11 @@ describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
     await back;
     await expectHolders(VIP, '0');
     await expectHolders(VIP2, '0');
+    const lines = await waitFor(async () => {
+      const got = readFileSync(groupLog(1), 'utf8').trim().split('\n');
+      return got.length >= 5 ? got : undefined;
+    }, 2_000);
+    assert.deepEqual(lines, ['GROUP G1 BACKUP 0', 'GROUP G1 MASTER 0', 'GROUP G1 FAULT 0', 'GROUP G1 BACKUP 0', 'GROUP G1 MASTER 0']);
   });
 
   test('unicast: adverts go only to the configured peer, and the peer takes over on kill -9', async () => {

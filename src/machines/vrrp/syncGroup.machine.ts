@@ -62,6 +62,8 @@ export const syncGroupMachine = setup({
   },
   actions: {
     forceMembers: (_, _params: { state: GroupState; except: string }) => {},
+    /** The group's own notify_master/backup/fault and generic `notify GROUP <name> <STATE>`. */
+    notify: (_, _params: { state: 'MASTER' | 'BACKUP' | 'FAULT' }) => {},
     remember: assign({
       memberStates: ({ context, event }) =>
         isMember(context, event) ? { ...context.memberStates, [event.member]: event.state } : context.memberStates,
@@ -87,6 +89,7 @@ export const syncGroupMachine = setup({
   initial: 'backup',
   states: {
     backup: {
+      entry: { type: 'notify', params: { state: 'BACKUP' } },
       on: {
         MEMBER_STATE: [
           memberFaulted,
@@ -96,6 +99,7 @@ export const syncGroupMachine = setup({
       },
     },
     master: {
+      entry: { type: 'notify', params: { state: 'MASTER' } },
       on: {
         MEMBER_STATE: [
           memberFaulted,
@@ -105,6 +109,7 @@ export const syncGroupMachine = setup({
       },
     },
     fault: {
+      entry: { type: 'notify', params: { state: 'FAULT' } },
       on: {
         MEMBER_STATE: [
           { guard: and([{ type: 'reports', params: { state: 'fault' as const } }, 'isEcho']), actions: ['echoed', 'remember'] },

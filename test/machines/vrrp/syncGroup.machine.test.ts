@@ -6,15 +6,30 @@ import type { VrrpStateName } from '../../../src/machines/vrrp/vrrpInstance.type
 
 function group(members = ['VI_1', 'VI_2', 'VI_3']) {
   const forced: Array<{ state: string; except: string }> = [];
+  const notified: string[] = [];
   const actor = createActor(
-    syncGroupMachine.provide({ actions: { forceMembers: (_, params) => forced.push(params) } }),
+    syncGroupMachine.provide({
+      actions: { forceMembers: (_, params) => forced.push(params), notify: (_, params) => notified.push(params.state) },
+    }),
     { input: { name: 'G1', members } },
   ).start();
   const report = (member: string, state: VrrpStateName) => actor.send({ type: 'MEMBER_STATE', member, state });
-  return { actor, forced, report, state: () => actor.getSnapshot().value };
+  return { actor, forced, notified, report, state: () => actor.getSnapshot().value };
 }
 
 describe('syncGroup (keepalived vrrp_sync.c)', () => {
+  it("runs the group's notify once per group state change, not per member echo", () => {
+    const g = group();
+    assert.deepEqual(g.notified, ['BACKUP']);
+    g.report('VI_1', 'master');
+    g.report('VI_2', 'master');
+    g.report('VI_3', 'master');
+    g.report('VI_2', 'fault');
+    g.report('VI_1', 'fault');
+    g.report('VI_2', 'backup');
+    assert.deepEqual(g.notified, ['BACKUP', 'MASTER', 'FAULT', 'BACKUP']);
+  });
+
   it('starts in backup; members reporting backup change nothing', () => {
     const g = group();
     g.report('VI_1', 'backup');
