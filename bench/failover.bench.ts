@@ -1,34 +1,36 @@
 /**
  * `npm run bench:failover`: failover time of halo→halo and keepalived→keepalived in the same
- * run and the same namespaces, kill -9 and graceful stop, medians over N trials, beside the
- * RFC 3768 formula (VRRPv2, advert_int 1 s, backup priority 100). The clock stops when the
- * VIP appears on the backup (`ip monitor address` inside its namespace), the same for both.
+ * run and the same namespaces, kill -9 and graceful stop, medians over TRIALS (default 5)
+ * trials, beside the RFC 3768 formula (VRRPv2, advert_int 1 s, backup priority 100).
+ *
+ * The clock stops when the VIP appears on the backup (`ip -ts monitor address` in its
+ * namespace), the same for both daemons. It starts at two points, printed as two rows:
+ * - on the wire (tcpdump on the backup): the master's last advert before a kill -9, or its
+ *   priority-0 advert on a graceful stop. That is when the RFC starts the backup's timer
+ *   (RFC 3768 6.4.2), so this row is the one to hold against Master_Down_Interval / Skew_Time.
+ * - at the signal. The kill is sent just after an advert, so the backup's timer has a whole
+ *   Master_Down_Interval to run (otherwise the phase of the advert cycle, up to 1 s, would
+ *   swamp the comparison); for a graceful stop this row adds the stopping daemon's own delay.
+ * Trials alternate halo and keepalived so drift in machine load hits both alike.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HALO_MAIN } from '../src/cli/nodeProcess.js';
-import { addressesOf, createLab, type LabNode, waitFor } from '../src/io/net/netnsLab.js';
 import { masterDownIntervalCs, skewTimeCs } from '../src/machines/vrrp/timers.js';
+import { createHaloLab, type HaloLab, hasAddress, instanceBlock } from '../test/helpers/haloLab.js';
+import { KeepalivedPeer, watchAddress } from '../test/helpers/keepalivedPeer.js';
+import { type LabNode, waitFor } from '../test/helpers/netns.js';
 
 const TRIALS = Number(process.env.TRIALS ?? 5);
 const VIP = '192.0.2.100';
+const ADVERT_CS = 100;
+const MASTER_PRIORITY = 150;
+const BACKUP_PRIORITY = 100;
+const KINDS = ['halo', 'keepalived'] as const;
+const MODES = ['kill', 'graceful'] as const;
 
-function conf(priority: number): string {
-  return `vrrp_instance VI_1 {
-  interface eth0
-  state BACKUP
-  virtual_router_id 51
-  priority ${priority}
-  advert_int 1
-  virtual_ipaddress {
-    ${VIP}/24
-  }
-}
-`;
-}
+type Kind = (typeof KINDS)[number];
+type Mode = (typeof MODES)[number];
 
 interface Peer {
   start(): void;
@@ -36,61 +38,110 @@ interface Peer {
   stop(): Promise<void>;
 }
 
-function exited(p: ChildProcess): Promise<void> {
-  return p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', () => r()));
+interface Measured {
+  /** From the advert that (re)started the backup's timer to the VIP on the backup. */
+  wire: number;
+  /** From the kill or stop signal to the VIP on the backup. */
+  signal: number;
 }
 
-function haloPeer(host: LabNode, confPath: string, stateDir: string): Peer {
-  let proc: ChildProcess | undefined;
-  return {
-    start: () => {
-      proc = host.spawn(process.execPath, [HALO_MAIN, 'run', '-c', confPath, '--state-dir', stateDir, '--log-level', 'warn'], { stdio: 'ignore' });
-    },
-    crash: async () => {
-      proc?.kill('SIGKILL');
-      if (proc) await exited(proc);
-    },
-    stop: async () => {
-      proc?.kill('SIGTERM');
-      if (proc) await exited(proc);
-    },
-  };
+interface Advert {
+  time: number;
+  src: string;
+  priority: number;
 }
 
-function keepalivedPeer(host: LabNode, confPath: string, dir: string): Peer {
-  let proc: ChildProcess | undefined;
-  const pid = join(dir, 'keepalived.pid');
-  const vrrpPid = join(dir, 'vrrp.pid');
-  return {
-    start: () => {
-      proc = host.spawn('keepalived', ['-n', '-P', '-R', '-G', '-f', confPath, '-p', pid, '-r', vrrpPid], { stdio: 'ignore' });
-    },
-    // keepalived's VRRP child stops gracefully when its parent dies, so a crash kills the child first.
-    crash: async () => {
-      try {
-        process.kill(Number(readFileSync(vrrpPid, 'utf8').trim()), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      proc?.kill('SIGKILL');
-      if (proc) await exited(proc);
-    },
-    stop: async () => {
-      proc?.kill('SIGTERM');
-      if (proc) await exited(proc);
-    },
-  };
+interface AdvertWatch {
+  ready: Promise<void>;
+  readonly adverts: Advert[];
+  /** The next advert from `src` after now. */
+  next(src: string, timeoutMs: number): Promise<Advert>;
+  close(): void;
 }
 
-/** Resolves with the wall-clock ms at which `address` is added on the host's eth0. */
-function watchAdd(host: LabNode, address: string): { added: Promise<number>; close(): void } {
-  const mon = host.spawn('ip', ['-o', 'monitor', 'address']);
-  const added = new Promise<number>((resolve) => {
-    createInterface({ input: mon.stdout! }).on('line', (line) => {
-      if (!line.startsWith('Deleted') && line.includes(`inet ${address}/`)) resolve(Date.now());
-    });
+const conf = (priority: number): string => instanceBlock({ priority, version: 2, advert: String(ADVERT_CS / 100) });
+
+function peer(kind: Kind, hl: HaloLab, i: number, priority: number, tag: string): Peer {
+  if (kind === 'keepalived') return new KeepalivedPeer(`ka${i}`, hl.hosts[i]!, join(hl.dir, `${tag}-ka${i}`), conf(priority));
+  const halo = hl.halo(i, conf(priority));
+  return { start: () => halo.start(), crash: () => halo.kill('SIGKILL'), stop: () => halo.kill('SIGTERM') };
+}
+
+/** tcpdump -tt on `host`: every VRRP advert with the kernel's receive time. */
+function watchAdverts(host: LabNode): AdvertWatch {
+  const dump: ChildProcess = host.spawn('tcpdump', ['-i', host.dev, '-n', '-l', '--immediate-mode', '-tt', 'ip proto 112']);
+  const adverts: Advert[] = [];
+  let listeners: Array<(a: Advert) => void> = [];
+  createInterface({ input: dump.stdout! }).on('line', (line) => {
+    // "1795629395.242402 IP 192.0.2.11 > 224.0.0.18: VRRPv2, Advertisement, vrid 51, prio 150, ..."
+    const m = /^(\d+\.\d+) IP (\S+) > \S+: VRRPv\d, Advertisement, vrid \d+, prio (\d+)/.exec(line);
+    if (!m) return;
+    const advert = { time: Number(m[1]) * 1000, src: m[2]!, priority: Number(m[3]) };
+    adverts.push(advert);
+    for (const l of listeners) l(advert);
   });
-  return { added, close: () => mon.kill('SIGKILL') };
+  const ready = new Promise<void>((resolve, reject) => {
+    let err = '';
+    dump.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('listening on')) resolve();
+    });
+    dump.once('exit', (code) => reject(new Error(`tcpdump exited (${code}): ${err}`)));
+  });
+  return {
+    ready,
+    adverts,
+    next: (src, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const listener = (a: Advert): void => {
+          if (a.src !== src) return;
+          clearTimeout(timer);
+          listeners = listeners.filter((l) => l !== listener);
+          resolve(a);
+        };
+        const timer = setTimeout(() => {
+          listeners = listeners.filter((l) => l !== listener);
+          reject(new Error(`no advert from ${src} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        listeners.push(listener);
+      }),
+    close: () => {
+      dump.kill('SIGKILL');
+    },
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function trial(kind: Kind, mode: Mode, hl: HaloLab, tag: string): Promise<Measured> {
+  const [h1, h2] = hl.hosts as [LabNode, LabNode];
+  const p1 = peer(kind, hl, 0, MASTER_PRIORITY, tag);
+  const p2 = peer(kind, hl, 1, BACKUP_PRIORITY, tag);
+  const adverts = watchAdverts(h2);
+  const vip = watchAddress(h2, VIP);
+  try {
+    p1.start();
+    await waitFor(() => hasAddress(h1, VIP), 10_000);
+    p2.start();
+    await Promise.all([adverts.ready, vip.ready]);
+    // The backup has heard the master more than once before anything happens.
+    await sleep(2.5 * ADVERT_CS * 10);
+    await adverts.next(h1.ip, 3 * ADVERT_CS * 10);
+    const t0 = Date.now();
+    await (mode === 'kill' ? p1.crash() : p1.stop());
+    const added = await vip.addedSince(t0, 10_000);
+    const fromMaster = adverts.adverts.filter((a) => a.src === h1.ip && a.time <= added);
+    const ref = mode === 'kill' ? fromMaster.findLast((a) => a.priority > 0) : fromMaster.find((a) => a.priority === 0 && a.time >= t0);
+    if (!ref) throw new Error(`${kind}/${mode}: no ${mode === 'kill' ? 'advert' : 'priority-0 advert'} from the master on the wire`);
+    return { wire: added - ref.time, signal: added - t0 };
+  } finally {
+    adverts.close();
+    vip.close();
+    await p1.crash();
+    await p2.stop();
+    // A killed master leaves its VIP behind (keepalived's does too).
+    for (const h of hl.hosts) await h.exec('ip', ['addr', 'del', `${VIP}/24`, 'dev', h.dev]).catch(() => undefined);
+  }
 }
 
 function median(xs: number[]): number {
@@ -99,67 +150,45 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function trial(kind: 'halo' | 'keepalived', mode: 'kill' | 'graceful', hosts: [LabNode, LabNode], dir: string): Promise<number> {
-  const make = kind === 'halo' ? haloPeer : keepalivedPeer;
-  const c1 = join(dir, 'n1.conf');
-  const c2 = join(dir, 'n2.conf');
-  writeFileSync(c1, conf(150));
-  writeFileSync(c2, conf(100));
-  const d1 = mkdtempSync(join(dir, 'n1-'));
-  const d2 = mkdtempSync(join(dir, 'n2-'));
-  const p1 = make(hosts[0], c1, d1);
-  const p2 = make(hosts[1], c2, d2);
-  try {
-    p1.start();
-    await waitFor(async () => (await addressesOf(hosts[0])).includes(VIP), 10_000);
-    p2.start();
-    await new Promise((r) => setTimeout(r, 2_500));
-    const watch = watchAdd(hosts[1], VIP);
-    await new Promise((r) => setTimeout(r, 100));
-    const t0 = Date.now();
-    await (mode === 'kill' ? p1.crash() : p1.stop());
-    const t1 = await Promise.race([watch.added, new Promise<number>((r) => setTimeout(() => r(Number.NaN), 10_000))]);
-    watch.close();
-    return t1 - t0;
-  } finally {
-    await p1.crash();
-    await p2.stop();
-    for (const h of hosts) await h.exec('ip', ['addr', 'del', `${VIP}/24`, 'dev', 'eth0']).catch(() => undefined);
-  }
+function row(cells: Array<string | number>, widths: number[]): string {
+  return cells.map((c, i) => (typeof c === 'number' ? c.toFixed(1) : c).padStart(widths[i]!)).join(' ');
 }
 
 async function main(): Promise<void> {
-  const lab = await createLab({ prefix: 'hbf', nodes: 2 });
-  const dir = mkdtempSync(join(tmpdir(), 'halo-bench-failover-'));
-  const hosts = lab.nodes as [LabNode, LabNode];
-  const formula = { kill: masterDownIntervalCs(100, 100, 2) * 10, graceful: skewTimeCs(100, 100, 2) * 10 };
-  const results: Record<string, number[]> = {};
+  const hl = await createHaloLab('hbf', 2);
+  const formula: Record<Mode, number> = {
+    kill: masterDownIntervalCs(BACKUP_PRIORITY, ADVERT_CS, 2) * 10,
+    graceful: skewTimeCs(BACKUP_PRIORITY, ADVERT_CS, 2) * 10,
+  };
+  const results = new Map<string, Measured[]>();
   try {
-    for (const mode of ['kill', 'graceful'] as const) {
-      for (const kind of ['halo', 'keepalived'] as const) {
-        const key = `${kind}/${mode}`;
-        results[key] = [];
-        for (let i = 0; i < TRIALS; i++) {
-          const ms = await trial(kind, mode, hosts, dir);
-          results[key].push(ms);
-          process.stdout.write(`${key} trial ${i + 1}: ${ms} ms\n`);
+    for (const mode of MODES) {
+      for (let i = 0; i < TRIALS; i++) {
+        for (const kind of KINDS) {
+          const m = await trial(kind, mode, hl, `${mode}${i}`);
+          const key = `${kind}/${mode}`;
+          results.set(key, [...(results.get(key) ?? []), m]);
+          process.stdout.write(`${key} trial ${i + 1}: ${m.wire.toFixed(1)} ms from the wire, ${m.signal.toFixed(1)} ms from the signal\n`);
         }
       }
     }
   } finally {
-    await lab.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    await hl.destroy();
   }
-  process.stdout.write(`\nfailover, VRRPv2 advert_int 1 s, backup priority 100, median of ${TRIALS}\n`);
-  process.stdout.write('mode       formula ms   halo ms   keepalived ms   halo-formula   halo/keepalived\n');
-  for (const mode of ['kill', 'graceful'] as const) {
-    const h = median(results[`halo/${mode}`]!);
-    const k = median(results[`keepalived/${mode}`]!);
-    const f = formula[mode];
-    process.stdout.write(
-      `${mode.padEnd(10)} ${f.toFixed(1).padStart(10)} ${h.toFixed(0).padStart(9)} ${k.toFixed(0).padStart(15)} ${(h - f).toFixed(1).padStart(14)} ${(h / k).toFixed(3).padStart(17)}\n`,
-    );
+  const widths = [28, 10, 9, 13, 13, 16];
+  process.stdout.write(`\nfailover to the backup's VIP, VRRPv2 advert_int 1 s, backup priority ${BACKUP_PRIORITY}, median of ${TRIALS} (ms)\n`);
+  process.stdout.write(`${row(['clock starts at', 'formula', 'halo', 'keepalived', 'halo-formula', 'halo-keepalived'], widths)}\n`);
+  for (const mode of MODES) {
+    for (const from of ['wire', 'signal'] as const) {
+      const h = median(results.get(`halo/${mode}`)!.map((m) => m[from]));
+      const k = median(results.get(`keepalived/${mode}`)!.map((m) => m[from]));
+      const label = mode === 'kill' ? (from === 'wire' ? 'kill -9: last advert' : 'kill -9: signal') : from === 'wire' ? 'graceful: priority-0 advert' : 'graceful: SIGTERM';
+      process.stdout.write(`${row([label, formula[mode], h, k, h - formula[mode], h - k], widths)}\n`);
+    }
   }
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

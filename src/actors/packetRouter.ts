@@ -23,7 +23,7 @@ export interface RoutedInstance {
 export interface InterfaceRouter {
   /** The interface's current socket; replaced if the kernel side dies. */
   readonly socket: VrrpSocket;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** How long to wait before reopening a socket that died (an interface that went away and back). */
@@ -108,7 +108,7 @@ export function openInterfaceRouter(
     close: () => {
       closed = true;
       clearTimeout(reopenTimer);
-      socket.close();
+      return socket.close();
     },
   };
 }

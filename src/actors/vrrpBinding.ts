@@ -6,6 +6,7 @@
 import type { VrrpGlobals, VrrpInstanceConfig } from '../config/vrrp.model.js';
 import type { Logger } from '../io/log.js';
 import { sendGarp } from '../io/net/garp.js';
+import type { IpBatch } from '../io/net/ipBatch.js';
 import { addVip, delVip, type VipSpec } from '../io/net/vip.js';
 import { encodeIpv4Packet } from '../io/vrrp/codec.js';
 import type { LocalInstance } from '../io/vrrp/packet.types.js';
@@ -28,6 +29,8 @@ export interface VrrpBindingDeps {
   bus: ActorBus;
   counters: Counters;
   vips: VipPresence;
+  /** The daemon's long-lived `ip -batch`: VIP changes without a fork on the takeover path. */
+  ipBatch: IpBatch;
   log: Logger;
 }
 
@@ -104,19 +107,23 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
         counters.inc('vrrp_tx_adverts_total', { instance: cfg.name });
       },
       addVips: () => {
-        for (const vip of vips) vipOps.push(() => addVip(vip).then(() => deps.vips.set(vip.address, true)));
+        for (const vip of vips) vipOps.push(() => addVip(vip, deps.ipBatch).then(() => deps.vips.set(vip.address, true)));
         log.info({ vips: addresses }, 'adding virtual addresses');
       },
       removeVips: () => {
         // Listeners on the VIP close first, then the address goes.
         for (const vip of vips) {
           deps.vips.set(vip.address, false);
-          vipOps.push(() => delVip(vip));
+          vipOps.push(() => delVip(vip, deps.ipBatch));
         }
         log.info({ vips: addresses }, 'removing virtual addresses');
       },
+      // After the VIP is on the interface: arping sends from the VIP, and its fork must not
+      // sit in front of the advert or the address change.
       sendGarp: (_, params) => {
-        for (const vip of vips) sendGarp(vip.dev, vip.address, params.repeat, log);
+        vipOps.push(async () => {
+          for (const vip of vips) sendGarp(vip.dev, vip.address, params.repeat, log);
+        });
       },
       notify: (_, params) => {
         bus.send(actorIds.notify(cfg.name), { type: 'NOTIFY', state: params.state, priority: params.priority });

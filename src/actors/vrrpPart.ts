@@ -7,6 +7,7 @@ import { waitFor } from 'xstate';
 import type { VrrpConfig, VrrpInstanceConfig } from '../config/vrrp.model.js';
 import { HaloError } from '../errors.js';
 import { watchLink } from '../io/net/linkWatch.js';
+import { openIpBatch } from '../io/net/ipBatch.js';
 import { delVip, listAddresses } from '../io/net/vip.js';
 import { syncGroupMachine } from '../machines/vrrp/syncGroup.machine.js';
 import { actorIds } from './actorIds.js';
@@ -42,6 +43,7 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
   const vipSet = new Set(cfg.instances.flatMap((i) => i.vips.map((v) => v.address)));
   ctx.vips.manage(vipSet);
   const notifyTimeoutMs = opts.notifyTimeoutMs ?? 30_000;
+  const ipBatch = openIpBatch();
   const closers: Array<() => void> = [];
   const routers = new Map<string, InterfaceRouter>();
   const routed = new Map<string, RoutedInstance[]>();
@@ -63,30 +65,38 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
     closers.push(() => w.close());
   }
 
-  for (const inst of cfg.instances) {
-    const binding = bindVrrpInstance(inst, {
-      globals: cfg.globals,
-      primaryIp: await primaryAddress(inst, vipSet),
-      linkUp: links.get(inst.interface)?.current() ?? true,
-      socket: () => routers.get(inst.interface)!.socket,
-      bus,
-      counters,
-      vips: ctx.vips,
-      log: log.child({ actor: actorIds.vrrp(inst.name) }),
-    });
-    // A VIP this config owns that a crashed run left behind goes before we elect anything.
-    for (const vip of binding.vips) await delVip(vip);
-    bindings.push({ inst, binding });
-    const list = routed.get(inst.interface) ?? [];
-    list.push({ name: inst.name, local: binding.local, unicastPeers: inst.unicastPeers, deliver: (ev) => bus.send(actorIds.vrrp(inst.name), ev) });
-    routed.set(inst.interface, list);
-    const nq = bindNotifyQueue(
-      { kind: 'INSTANCE', name: inst.name, scripts: inst.notify },
-      { log: log.child({ actor: actorIds.notify(inst.name) }), counters, timeoutMs: notifyTimeoutMs },
-    );
-    // Notify queues before instances, instances before trackers: every report finds its addressee.
-    children.push({ systemId: actorIds.notify(inst.name), logic: nq.logic, input: nq.input });
-    instanceChildren.push({ systemId: actorIds.vrrp(inst.name), logic: binding.logic, input: binding.input });
+  // Nothing may be left running (the ip batch, link monitors) if the config cannot start here.
+  try {
+    for (const inst of cfg.instances) {
+      const binding = bindVrrpInstance(inst, {
+        globals: cfg.globals,
+        primaryIp: await primaryAddress(inst, vipSet),
+        linkUp: links.get(inst.interface)?.current() ?? true,
+        socket: () => routers.get(inst.interface)!.socket,
+        bus,
+        counters,
+        vips: ctx.vips,
+        ipBatch,
+        log: log.child({ actor: actorIds.vrrp(inst.name) }),
+      });
+      // A VIP this config owns that a crashed run left behind goes before we elect anything.
+      for (const vip of binding.vips) await delVip(vip, ipBatch);
+      bindings.push({ inst, binding });
+      const list = routed.get(inst.interface) ?? [];
+      list.push({ name: inst.name, local: binding.local, unicastPeers: inst.unicastPeers, deliver: (ev) => bus.send(actorIds.vrrp(inst.name), ev) });
+      routed.set(inst.interface, list);
+      const nq = bindNotifyQueue(
+        { kind: 'INSTANCE', name: inst.name, scripts: inst.notify },
+        { log: log.child({ actor: actorIds.notify(inst.name) }), counters, timeoutMs: notifyTimeoutMs },
+      );
+      // Notify queues before instances, instances before trackers: every report finds its addressee.
+      children.push({ systemId: actorIds.notify(inst.name), logic: nq.logic, input: nq.input });
+      instanceChildren.push({ systemId: actorIds.vrrp(inst.name), logic: binding.logic, input: binding.input });
+    }
+  } catch (err) {
+    for (const close of closers) close();
+    ipBatch.close();
+    throw err;
   }
   for (const group of cfg.syncGroups) {
     const queueId = actorIds.groupNotify(group.name);
@@ -171,7 +181,8 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
     }
     await Promise.all(bindings.map((b) => b.binding.vipOps.drained()));
     for (const close of closers) close();
-    for (const r of routers.values()) r.close();
+    await Promise.all([...routers.values()].map((r) => r.close()));
+    ipBatch.close();
   };
   return { children, start, stop };
 }

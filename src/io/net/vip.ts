@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { HaloError } from '../../errors.js';
+import type { IpBatch, IpOutcome } from './ipBatch.js';
 
 export interface VipSpec {
   address: string;
@@ -28,7 +29,6 @@ interface IpJsonLink {
   addr_info?: Array<{ local?: string; prefixlen?: number; label?: string }>;
 }
 
-type IpOutcome = { ok: true; stdout: string } | { ok: false; stderr: string; cause: unknown };
 type IpFailure = Extract<IpOutcome, { ok: false }>;
 
 /**
@@ -39,17 +39,18 @@ type IpFailure = Extract<IpOutcome, { ok: false }>;
 const ALREADY_THERE = /File exists|Address already assigned/;
 const NOT_THERE = /Cannot assign requested address|Address not found/;
 
-export async function addVip(vip: VipSpec): Promise<void> {
+/** With `batch`, the command goes to the daemon's long-lived `ip -batch` (no fork). */
+export async function addVip(vip: VipSpec, batch?: IpBatch): Promise<void> {
   const args = ['addr', 'add', `${vip.address}/${vip.prefix}`, 'dev', vip.dev];
   if (vip.brd) args.push('brd', vip.brd);
   if (vip.label) args.push('label', vip.label);
-  const outcome = await ip(args);
+  const outcome = await (batch ? batch.run(args) : ip(args));
   if (!outcome.ok && !ALREADY_THERE.test(outcome.stderr)) throw commandError('add', vip, args, outcome);
 }
 
-export async function delVip(vip: VipSpec): Promise<void> {
+export async function delVip(vip: VipSpec, batch?: IpBatch): Promise<void> {
   const args = ['addr', 'del', `${vip.address}/${vip.prefix}`, 'dev', vip.dev];
-  const outcome = await ip(args);
+  const outcome = await (batch ? batch.run(args) : ip(args));
   if (!outcome.ok && !NOT_THERE.test(outcome.stderr)) throw commandError('delete', vip, args, outcome);
 }
 

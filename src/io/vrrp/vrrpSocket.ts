@@ -42,10 +42,17 @@ export interface VrrpSocketOptions {
 export interface VrrpSocket {
   /** Fire and forget: queued for the kernel, never blocks; failures go to onError. */
   send(ipPacket: Buffer, dst: string): void;
-  close(): void;
+  /**
+   * Refuses new sends at once; closes after the sends already queued have gone out (bounded),
+   * so a graceful stop's priority-0 advert is not dropped with the socket.
+   */
+  close(): Promise<void>;
   readonly dev: string;
   stats: { sent: number; sendErrors: number; received: number };
 }
+
+/** How long close() waits for queued sends (a priority-0 advert) to reach the kernel. */
+const CLOSE_DRAIN_MS = 200;
 
 /** RFC 5798 §5.1.1.3: adverts carry TTL 255 and receivers drop anything else. */
 const VRRP_TTL = 255;
@@ -91,7 +98,12 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
     opts.onUnexpectedClose?.();
   });
 
+  /** Sends handed to raw-socket whose callback has not run: it writes on the next writable poll. */
+  let inflight = 0;
+  let drained: (() => void) | undefined;
   const afterSend = (dst: string) => (err: Error | null) => {
+    inflight--;
+    if (inflight === 0) drained?.();
     if (err) {
       stats.sendErrors++;
       fail('send failed', err, { dst });
@@ -110,11 +122,21 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
         fail('send failed', new Error('socket is closed'), { dst });
         return;
       }
+      inflight++;
       socket.send(ipPacket, 0, ipPacket.length, dst, afterSend(dst));
     },
-    close() {
+    async close() {
       if (closed) return;
       closed = true;
+      if (inflight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, CLOSE_DRAIN_MS);
+          drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
       try {
         socket.close();
       } catch (err) {

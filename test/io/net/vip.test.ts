@@ -65,4 +65,25 @@ describe('VIPs via ip addr, inside a lab namespace', () => {
     const badPrefix = await call(n1, 'addVip', { address: '192.0.2.101', prefix: 33, dev: 'eth0' });
     assert.equal(badPrefix.code, 'HALO_E_NET_COMMAND');
   });
+
+  test('the long-lived ip -batch path: idempotent add/del, errors per command, no fork per change', async () => {
+    const r = await call(n1, 'batchSequence', { address: '192.0.2.101', prefix: 24, dev: 'eth0' });
+    const steps = r.steps as Array<{ step: string; ok: boolean; ms: number; code?: string }>;
+    assert.deepEqual(
+      steps.map((s) => [s.step, s.ok, s.code ?? '']),
+      [
+        ['add', true, ''],
+        ['add again', true, ''],
+        ['del', true, ''],
+        ['del again', true, ''],
+        ['bad device', false, 'HALO_E_NET_COMMAND'],
+        ['add after error', true, ''],
+        ['cleanup', true, ''],
+      ],
+    );
+    assert.equal(r.listed, true);
+    assert.equal(r.after, true);
+    const warm = steps.slice(1).map((s) => s.ms).sort((a, b) => a - b);
+    assert.ok(warm[Math.floor(warm.length / 2)]! < 2, `median batch command ${warm[Math.floor(warm.length / 2)]} ms`);
+  });
 });

@@ -1,0 +1,113 @@
+/**
+ * One long-lived `ip -force -batch -` per daemon, fed a line per command. A VIP change is then
+ * a pipe write (microseconds) instead of a fork+exec of `ip` (milliseconds, and the fork blocks
+ * the event loop in front of the advert being sent) — that fork was most of halo's lag behind
+ * keepalived's in-process netlink on takeover.
+ *
+ * `ip` says nothing on success, so each command is followed by a marker command that always
+ * fails (`link show dev <absent>`): its "Command failed -:N" line on stderr, which is written
+ * in order with the real command's error, tells that the command before it is done.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export type IpOutcome = { ok: true; stdout: string } | { ok: false; stderr: string; cause: unknown };
+
+const MARKER = 'link show dev halo-no-such';
+const FAILED = /^Command failed -:(\d+)$/;
+const TIMEOUT_MS = 5_000;
+
+interface Pending {
+  line: number;
+  errors: string[];
+  failed: boolean;
+  timer: NodeJS.Timeout;
+  resolve: (o: IpOutcome) => void;
+}
+
+export interface IpBatch {
+  run(args: string[]): Promise<IpOutcome>;
+  close(): void;
+}
+
+export function openIpBatch(): IpBatch {
+  let proc: ChildProcessWithoutNullStreams | undefined;
+  let line = 0;
+  let closed = false;
+  /** By the command's line number; its marker is line + 1. */
+  const pending = new Map<number, Pending>();
+  let stderrLines: string[] = [];
+
+  const failAll = (why: string): void => {
+    for (const p of pending.values()) {
+      clearTimeout(p.timer);
+      p.resolve({ ok: false, stderr: why, cause: new Error(why) });
+    }
+    pending.clear();
+  };
+
+  const onStderr = (text: string): void => {
+    const m = FAILED.exec(text);
+    if (!m) {
+      stderrLines.push(text);
+      return;
+    }
+    const n = Number(m[1]);
+    const own = pending.get(n);
+    if (own) {
+      own.failed = true;
+      own.errors = stderrLines;
+    } else {
+      const done = pending.get(n - 1);
+      if (done) {
+        pending.delete(n - 1);
+        clearTimeout(done.timer);
+        done.resolve(done.failed ? { ok: false, stderr: done.errors.join('\n'), cause: new Error(done.errors.join('\n')) } : { ok: true, stdout: '' });
+      }
+    }
+    stderrLines = [];
+  };
+
+  const ensure = (): ChildProcessWithoutNullStreams => {
+    if (proc && proc.exitCode === null && proc.signalCode === null) return proc;
+    line = 0;
+    stderrLines = [];
+    const child = spawn('ip', ['-force', '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.on('error', () => undefined);
+    child.stdout.resume();
+    createInterface({ input: child.stderr }).on('line', onStderr);
+    child.once('error', (err) => failAll(`ip -batch: ${err.message}`));
+    child.once('exit', (code, signal) => {
+      if (proc === child) proc = undefined;
+      failAll(`ip -batch exited (${signal ?? code})`);
+    });
+    proc = child;
+    return child;
+  };
+
+  return {
+    run(args) {
+      if (closed) return Promise.resolve({ ok: false, stderr: 'ip batch is closed', cause: new Error('closed') });
+      // One batch line per command: an argument with white space cannot be sent this way.
+      if (args.some((a) => /\s/.test(a) || a === '')) return Promise.resolve({ ok: false, stderr: `unsafe argument in: ${args.join(' ')}`, cause: new Error('unsafe') });
+      const child = ensure();
+      line += 2;
+      const cmdLine = line - 1;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          // A stuck `ip` takes every command with it; the next command starts a new one.
+          child.kill('SIGKILL');
+          failAll(`ip -batch did not answer within ${TIMEOUT_MS} ms`);
+        }, TIMEOUT_MS);
+        pending.set(cmdLine, { line: cmdLine, errors: [], failed: false, timer, resolve });
+        child.stdin.write(`${args.join(' ')}\n${MARKER}\n`);
+      });
+    },
+    close() {
+      closed = true;
+      failAll('ip batch closed');
+      proc?.stdin.end();
+      proc = undefined;
+    },
+  };
+}
