@@ -86,24 +86,38 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
   });
   const destinations = cfg.unicastPeers.length > 0 ? cfg.unicastPeers : [deps.globals.mcastGroup4];
   const addresses = vips.map((v) => v.address);
+  // Only priority and interval vary between adverts, so each packet is built once, as keepalived
+  // builds its advert at start-up: the takeover path then runs no encoder or checksum code —
+  // and the first advert is built here, not cold on the takeover.
+  const packetCache = new Map<string, Buffer[]>();
+  const advertPackets = (priority: number, advertIntervalCs: number): Buffer[] => {
+    const key = `${priority}/${advertIntervalCs}`;
+    let packets = packetCache.get(key);
+    if (!packets) {
+      packets = destinations.map((dst) =>
+        encodeIpv4Packet({
+          version: cfg.version,
+          vrid: cfg.vrid,
+          priority,
+          advertIntervalCs,
+          addresses,
+          ...(cfg.auth.type === 'pass' ? { authPass: cfg.auth.pass } : {}),
+          src: deps.primaryIp,
+          dst,
+        }),
+      );
+      packetCache.set(key, packets);
+    }
+    return packets;
+  };
+  advertPackets(cfg.priority, cfg.advertIntervalCs);
 
   const logic = vrrpInstanceMachine.provide({
     actions: {
       sendAdvert: (_, params) => {
         const socket = deps.socket();
-        for (const dst of destinations) {
-          const packet = encodeIpv4Packet({
-            version: cfg.version,
-            vrid: cfg.vrid,
-            priority: params.priority,
-            advertIntervalCs: params.advertIntervalCs,
-            addresses,
-            ...(cfg.auth.type === 'pass' ? { authPass: cfg.auth.pass } : {}),
-            src: deps.primaryIp,
-            dst,
-          });
-          socket.send(packet, dst);
-        }
+        const packets = advertPackets(params.priority, params.advertIntervalCs);
+        destinations.forEach((dst, i) => socket.send(packets[i]!, dst));
         counters.inc('vrrp_tx_adverts_total', { instance: cfg.name });
       },
       addVips: () => {
