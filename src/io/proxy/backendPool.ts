@@ -5,8 +5,17 @@
  * Selection itself is the pure balancer; this class only keeps the books around it.
  */
 import type { LbBackend, LbServer } from '../../config/lb.model.js';
-import { type BalancedServer, type BalancerCursor, initialCursor, isUsable, type Pick, pickServer } from '../../machines/lb/balancer.js';
-import type { ServerUpdate } from './dataPath.types.js';
+import {
+  type BalancedServer,
+  type BalancerCursor,
+  type BalancerSettings,
+  initialCursor,
+  isUsable,
+  type Pick,
+  type PickRequest,
+  pickServer,
+} from '../../machines/lb/balancer.js';
+import type { CounterLabels, ServerUpdate } from './dataPath.types.js';
 
 /** A session as the pool sees it: something it can cut (shutdown-sessions). */
 export interface PoolSession {
@@ -24,10 +33,17 @@ export interface PoolServer {
   cfg: LbServer;
   state: BalancedServer;
   sessions: Set<PoolSession>;
+  /** `{ backend, server }`, built once: counters are summed per labels object. */
+  labels: CounterLabels;
 }
 
 export class BackendPool {
   readonly servers: PoolServer[];
+  /** `{ backend }`, built once (see PoolServer.labels). */
+  readonly labels: CounterLabels;
+  /** Every server's state, in order: the balancer's input, kept instead of rebuilt per pick. */
+  private readonly states: BalancedServer[];
+  private readonly settings: BalancerSettings;
   private cursor: BalancerCursor;
   private readonly queue: QueueWaiter[] = [];
 
@@ -49,7 +65,11 @@ export class BackendPool {
         active: 0,
       },
       sessions: new Set(),
+      labels: { backend: cfg.name, server: s.name },
     }));
+    this.labels = { backend: cfg.name };
+    this.states = this.servers.map((s) => s.state);
+    this.settings = { algorithm: cfg.balance, allBackups: cfg.options.allbackups };
     this.cursor = initialCursor(this.servers.length);
   }
 
@@ -58,12 +78,9 @@ export class BackendPool {
   }
 
   pick(sourceKey: string, exclude?: ReadonlySet<number>): Pick {
-    const r = pickServer(
-      this.servers.map((s) => s.state),
-      { algorithm: this.cfg.balance, allBackups: this.cfg.options.allbackups },
-      this.cursor,
-      { nowMs: this.now(), sourceKey, ...(exclude ? { exclude } : {}) },
-    );
+    const req: PickRequest = { nowMs: this.now(), sourceKey };
+    if (exclude) req.exclude = exclude;
+    const r = pickServer(this.states, this.settings, this.cursor, req);
     this.cursor = r.cursor;
     return r.pick;
   }

@@ -13,6 +13,7 @@ import { BackendPool } from './backendPool.js';
 import type { DataPath, DataPathEvents, ServerUpdate, VipView } from './dataPath.types.js';
 import { type ConnectionLimit, FrontendRuntime } from './frontend.js';
 import { Session } from './session.js';
+import { IdleSweep } from './splice.js';
 
 /**
  * Process-wide maxconn when `global` sets none. haproxy derives it from `ulimit -n`
@@ -21,8 +22,19 @@ import { Session } from './session.js';
  */
 export const DEFAULT_GLOBAL_MAXCONN = 4000;
 
+/** The shortest timeout the sweep must honour (connect and inactivity; queue has its own timer). */
+function shortestTimeout(cfg: LbConfig): number {
+  const all = [
+    ...cfg.frontends.flatMap((f) => [f.timeouts.client, f.timeouts.clientFin]),
+    ...cfg.backends.flatMap((b) => [b.timeouts.connect, b.timeouts.server, b.timeouts.serverFin, b.timeouts.tunnel]),
+  ].filter((t): t is number => t !== null);
+  return all.length > 0 ? Math.min(...all) : Number.POSITIVE_INFINITY;
+}
+
 export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPathEvents): DataPath {
-  const pools = new Map(cfg.backends.map((b) => [b.name, new BackendPool(b, () => performance.now())]));
+  const now = (): number => performance.now();
+  const pools = new Map(cfg.backends.map((b) => [b.name, new BackendPool(b, now)]));
+  const idle = new IdleSweep(shortestTimeout(cfg), now);
   const limit: ConnectionLimit = { max: cfg.global.maxconn ?? DEFAULT_GLOBAL_MAXCONN, active: 0 };
   const managed = new Set(vips.managed);
   const present = new Set(vips.present);
@@ -41,6 +53,7 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
     const backendName = fe.useBackends.find((u) => u.condition === null)?.backend ?? fe.defaultBackend;
     const pool = backendName ? pools.get(backendName) : undefined;
     const clientTimeouts = { client: fe.timeouts.client, clientFin: fe.timeouts.clientFin };
+    const frontendLabels = { frontend: fe.name };
     const observe = (index: number, ok: boolean, reason: string): void => {
       if (!pool) return;
       const s = pool.servers[index]!.cfg;
@@ -53,15 +66,16 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
       erring.add(key);
       events.passive(pool.cfg.name, s.name, false, reason);
     };
+    const ctx = pool ? { pool, events, idle, frontendLabels, clientTimeouts, observe } : null;
     frontends.push(
-      new FrontendRuntime(fe, limit, events, (client: Socket, done) => {
-        if (!pool) {
-          events.count('halo_lb_no_server_total', { frontend: fe.name }, 1);
+      new FrontendRuntime(fe, frontendLabels, limit, events, (client: Socket, done) => {
+        if (!ctx) {
+          events.count('halo_lb_no_server_total', frontendLabels, 1);
           client.destroy();
           done();
           return;
         }
-        const session = new Session(client, { frontend: fe.name, pool, events, clientTimeouts, observe }, () => {
+        const session = new Session(client, ctx, () => {
           sessions.delete(session);
           done();
           admitAll();

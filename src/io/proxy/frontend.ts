@@ -10,12 +10,14 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { LbBind, LbFrontend } from '../../config/lb.model.js';
-import type { DataPathEvents } from './dataPath.types.js';
+import type { CounterLabels, DataPathEvents } from './dataPath.types.js';
 
 /** Accepted connections that may wait for a free slot: the size of a default listen backlog. */
 export const PENDING_CAP = 1024;
 /** Retry period for a VIP bind that raced the address (EADDRNOTAVAIL just after `ip addr add`). */
 const REBIND_MS = 20;
+
+const ignore = (): void => undefined;
 
 /** Shared by every frontend: the process-wide `maxconn`. */
 export interface ConnectionLimit {
@@ -38,6 +40,8 @@ export class FrontendRuntime {
 
   constructor(
     readonly cfg: LbFrontend,
+    /** `{ frontend }`, built once (counters are summed per labels object). */
+    private readonly labels: CounterLabels,
     private readonly global: ConnectionLimit,
     private readonly events: DataPathEvents,
     /** Starts a session for an admitted client; calls `done` when it ends. */
@@ -84,7 +88,7 @@ export class FrontendRuntime {
   private start(sock: Socket): void {
     this.active++;
     this.global.active++;
-    this.events.count('halo_lb_sessions_total', { frontend: this.cfg.name }, 1);
+    this.events.count('halo_lb_sessions_total', this.labels, 1);
     this.admit(sock, () => {
       this.active--;
       this.global.active--;
@@ -92,13 +96,14 @@ export class FrontendRuntime {
   }
 
   private readonly onConnection = (sock: Socket): void => {
-    sock.on('error', () => undefined);
+    // Kept for the socket's whole life: a reset while waiting or spliced is no crash.
+    sock.on('error', ignore);
     if (this.pending.length === 0 && this.hasRoom()) {
       this.start(sock);
       return;
     }
     if (this.pending.length >= PENDING_CAP) {
-      this.events.count('halo_lb_denied_total', { frontend: this.cfg.name }, 1);
+      this.events.count('halo_lb_denied_total', this.labels, 1);
       sock.resetAndDestroy();
       return;
     }

@@ -7,6 +7,7 @@
  * Counters are summed here and posted in batches, not per chunk: the main thread sees them at
  * most COUNTER_FLUSH_MS late, and a busy tunnel costs no messages.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LbConfig } from '../../config/lb.model.js';
 import { isHaloError } from '../../errors.js';
@@ -16,15 +17,24 @@ import { createProxyEngine } from './engine.js';
 export interface ProxyWorkerData {
   cfg: LbConfig;
   vips: VipView;
+  /** The process's nice value before the main thread was raised above the data path. */
+  nice: number;
 }
 
 const COUNTER_FLUSH_MS = 250;
 
 const port = parentPort!;
-const { cfg, vips } = workerData as ProxyWorkerData;
+const { cfg, vips, nice } = workerData as ProxyWorkerData;
+// On Linux a new thread inherits its creator's nice value; the data path must not share the
+// control plane's raised one (pid 0 = this thread).
+try {
+  setPriority(nice);
+} catch {
+  // not permitted: the worker keeps what it inherited
+}
 const post = (m: FromWorker): void => port.postMessage(m);
 
-/** Sums keyed by the labels object (sessions reuse one per tunnel) and then by name. */
+/** Sums keyed by the labels object (built once per frontend, backend and server; see withLabel) and then by name. */
 let sums = new Map<CounterLabels, Map<string, number>>();
 const flush = (): void => {
   if (sums.size === 0) return;

@@ -11,10 +11,10 @@
  *    that half-closes is still served unless `abortonclose`; one that goes away is dropped.
  */
 import { connect, type Socket } from 'node:net';
-import type { BackendPool, PoolSession } from './backendPool.js';
-import type { DataPathEvents } from './dataPath.types.js';
+import type { BackendPool, PoolSession, QueueWaiter } from './backendPool.js';
+import type { CounterLabels, DataPathEvents } from './dataPath.types.js';
 import { encodeProxyHeader } from './proxyHeader.js';
-import { type Splice, splice } from './splice.js';
+import { type IdleSweep, Tunnel, type Watched } from './splice.js';
 
 /** Bytes read from a client before its server is connected; then reading pauses. */
 const EARLY_DATA_CAP = 64 * 1024;
@@ -22,9 +22,12 @@ const EARLY_DATA_CAP = 64 * 1024;
 const MAX_TURNAROUND_MS = 1_000;
 
 export interface SessionContext {
-  frontend: string;
   pool: BackendPool;
   events: DataPathEvents;
+  /** The engine's one clock and sweep for connect and inactivity timeouts. */
+  idle: IdleSweep;
+  /** `{ frontend }`, built once per frontend (counters are summed per labels object). */
+  frontendLabels: CounterLabels;
   /** The frontend's client-side timeouts (4.2 "timeout client", "timeout client-fin"). */
   clientTimeouts: { client: number | null; clientFin: number | null };
   /** Passive health: a connect outcome on a server with `observe`. */
@@ -35,7 +38,34 @@ function errorCode(err: unknown): string {
   return (err as NodeJS.ErrnoException | undefined)?.code ?? 'error';
 }
 
-export class Session implements PoolSession {
+/**
+ * Labels with one more label, interned: the same base and value give the same object, so the
+ * rare counters with a variable label (a reason, a side) still sum into one entry each.
+ */
+const extended = new WeakMap<CounterLabels, Map<string, CounterLabels>>();
+function withLabel(base: CounterLabels, name: string, value: string): CounterLabels {
+  let byValue = extended.get(base);
+  if (!byValue) {
+    byValue = new Map();
+    extended.set(base, byValue);
+  }
+  const key = `${name}=${value}`;
+  let labels = byValue.get(key);
+  if (!labels) {
+    labels = { ...base, [name]: value };
+    byValue.set(key, labels);
+  }
+  return labels;
+}
+
+const ignore = (): void => undefined;
+
+/**
+ * The session is its own queue waiter, its own connect watcher and holds its handlers as
+ * fields: a connection costs one object and a few bound functions, not a closure per step.
+ */
+export class Session implements PoolSession, QueueWaiter, Watched {
+  readonly sourceKey: string;
   private readonly early: Buffer[] = [];
   private earlyBytes = 0;
   private clientEnded = false;
@@ -43,10 +73,13 @@ export class Session implements PoolSession {
   private retriesLeft: number;
   private serverIndex = -1;
   private server: Socket | null = null;
-  private tunnel: Splice | null = null;
+  private connecting = false;
+  /** When the pending connect started, on the sweep's clock; -1 when it has no timeout. */
+  private connectStart = -1;
+  private tunnel: Tunnel | null = null;
   private cancelQueue: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private readonly failed = new Set<number>();
+  private failed: Set<number> | null = null;
 
   constructor(
     private readonly client: Socket,
@@ -54,11 +87,16 @@ export class Session implements PoolSession {
     private readonly onEnd: () => void,
   ) {
     this.retriesLeft = ctx.pool.cfg.retries;
+    // Only `balance source` reads the client address (a getpeername per connection otherwise).
+    this.sourceKey = ctx.pool.cfg.balance === 'source' ? (client.remoteAddress ?? '') : '';
+  }
+
+  get exclude(): ReadonlySet<number> | undefined {
+    return this.failed ?? undefined;
   }
 
   start(): void {
     const { client } = this;
-    client.on('error', () => undefined);
     client.on('data', this.onEarlyData);
     client.once('end', this.onEarlyEnd);
     client.once('close', this.onEarlyClose);
@@ -67,9 +105,21 @@ export class Session implements PoolSession {
   }
 
   kill(reason: string): void {
-    this.count('halo_lb_killed_sessions_total', { reason });
+    this.count('halo_lb_killed_sessions_total', withLabel(this.ctx.pool.labels, 'reason', reason));
     this.tunnel?.kill();
     this.finish();
+  }
+
+  /** A slot on server `index` is ours (now or from the queue). */
+  grant(index: number): void {
+    this.cancelQueue = null;
+    this.clearTimer();
+    this.attempt(index);
+  }
+
+  /** The connect timeout (4.2 "timeout connect"), checked by the engine's sweep. */
+  sweep(): void {
+    if (this.connectStart >= 0 && this.ctx.idle.expired(this.connectStart, this.ctx.pool.cfg.timeouts.connect)) this.connectFailed('timeout');
   }
 
   private readonly onEarlyData = (chunk: Buffer): void => {
@@ -85,28 +135,19 @@ export class Session implements PoolSession {
 
   private readonly onEarlyClose = (): void => this.abort('client went away while waiting');
 
-  private get backend(): string {
-    return this.ctx.pool.cfg.name;
-  }
+  private readonly onConnect = (): void => this.connected();
 
-  private count(name: string, labels: Record<string, string> = {}): void {
-    this.ctx.events.count(name, { backend: this.backend, ...labels }, 1);
+  private readonly onConnectError = (err: unknown): void => this.connectFailed(errorCode(err));
+
+  private count(name: string, labels: CounterLabels = this.ctx.pool.labels): void {
+    this.ctx.events.count(name, labels, 1);
   }
 
   private acquire(): void {
-    const exclude = this.failed.size > 0 ? this.failed : undefined;
-    const r = this.ctx.pool.acquire({
-      sourceKey: this.client.remoteAddress ?? '',
-      ...(exclude ? { exclude } : {}),
-      grant: (index) => {
-        this.cancelQueue = null;
-        this.clearTimer();
-        this.attempt(index);
-      },
-    });
+    const r = this.ctx.pool.acquire(this);
     if (r.kind === 'none') {
       // With every other server excluded, a redispatch falls back to the last one tried.
-      if (this.failed.size > 0 && this.serverIndex >= 0 && this.ctx.pool.isUsable(this.serverIndex)) {
+      if (this.failed !== null && this.serverIndex >= 0 && this.ctx.pool.isUsable(this.serverIndex)) {
         this.ctx.pool.take(this.serverIndex);
         this.attempt(this.serverIndex);
         return;
@@ -137,6 +178,7 @@ export class Session implements PoolSession {
     const entry = this.ctx.pool.servers[index]!;
     const cfg = entry.cfg;
     entry.sessions.add(this);
+    // A numeric host skips the resolver; the config parser keeps server addresses literal.
     const server = connect({
       host: cfg.host,
       port: cfg.port ?? this.client.localPort ?? 0,
@@ -145,29 +187,36 @@ export class Session implements PoolSession {
       ...(cfg.source ? { localAddress: cfg.source } : {}),
     });
     this.server = server;
-    const connectTimeout = this.ctx.pool.cfg.timeouts.connect;
-    if (connectTimeout !== null) server.setTimeout(connectTimeout);
-    const failed = (reason: string): void => {
-      server.removeAllListeners();
-      server.on('error', () => undefined);
-      server.destroy();
-      this.connectFailed(index, reason);
-    };
-    server.once('timeout', () => failed('timeout'));
-    server.once('error', (err) => failed(errorCode(err)));
-    server.once('connect', () => {
-      server.removeAllListeners();
-      server.setTimeout(0);
-      this.connected(index, server);
-    });
+    this.connecting = true;
+    server.once('error', this.onConnectError);
+    server.once('connect', this.onConnect);
+    if (this.ctx.pool.cfg.timeouts.connect !== null) {
+      this.connectStart = this.ctx.idle.now;
+      this.ctx.idle.add(this);
+    }
   }
 
-  private connectFailed(index: number, reason: string): void {
+  /** Stop watching the pending connect; returns the socket it was for. */
+  private endConnect(): Socket {
+    const server = this.server!;
+    server.off('error', this.onConnectError);
+    server.off('connect', this.onConnect);
+    if (this.connectStart >= 0) this.ctx.idle.delete(this);
+    this.connectStart = -1;
+    this.connecting = false;
+    return server;
+  }
+
+  private connectFailed(reason: string): void {
+    const server = this.endConnect();
+    server.on('error', ignore);
+    server.destroy();
+    const index = this.serverIndex;
     const entry = this.ctx.pool.servers[index]!;
     entry.sessions.delete(this);
     this.server = null;
     this.ctx.pool.release(index);
-    this.count('halo_lb_connect_errors_total', { server: entry.cfg.name, reason });
+    this.count('halo_lb_connect_errors_total', withLabel(entry.labels, 'reason', reason));
     this.ctx.observe(index, false, reason);
     if (this.over) return;
     if (this.retriesLeft <= 0) {
@@ -179,6 +228,7 @@ export class Session implements PoolSession {
     const redispatch = this.ctx.pool.cfg.options.redispatch && (this.retriesLeft === 0 || !this.ctx.pool.isUsable(index));
     if (redispatch) {
       this.count('halo_lb_redispatches_total');
+      this.failed ??= new Set();
       this.failed.add(index);
       this.acquire();
       return;
@@ -191,8 +241,10 @@ export class Session implements PoolSession {
     }, delay);
   }
 
-  private connected(index: number, server: Socket): void {
+  private connected(): void {
+    const server = this.endConnect();
     const { client, ctx } = this;
+    const index = this.serverIndex;
     const entry = ctx.pool.servers[index]!;
     ctx.observe(index, true, 'ok');
     if (this.over) {
@@ -202,8 +254,7 @@ export class Session implements PoolSession {
     client.off('data', this.onEarlyData);
     client.off('end', this.onEarlyEnd);
     client.off('close', this.onEarlyClose);
-    const labels = { frontend: ctx.frontend };
-    this.count('halo_lb_server_sessions_total', { server: entry.cfg.name });
+    this.count('halo_lb_server_sessions_total', entry.labels);
     if (entry.cfg.sendProxy) {
       server.write(
         encodeProxyHeader(entry.cfg.sendProxy, {
@@ -214,22 +265,28 @@ export class Session implements PoolSession {
         }),
       );
     }
-    if (this.earlyBytes > 0) ctx.events.count('halo_lb_bytes_in_total', labels, this.earlyBytes);
+    if (this.earlyBytes > 0) ctx.events.count('halo_lb_bytes_in_total', ctx.frontendLabels, this.earlyBytes);
     for (const chunk of this.early) server.write(chunk);
     this.early.length = 0;
     if (this.clientEnded) server.end();
     const be = ctx.pool.cfg.timeouts;
-    this.tunnel = splice(
-      client,
-      server,
-      { ...ctx.clientTimeouts, server: be.server, serverFin: be.serverFin, tunnel: be.tunnel },
-      {
-        bytes: (dir, n) => ctx.events.count(dir === 'up' ? 'halo_lb_bytes_in_total' : 'halo_lb_bytes_out_total', labels, n),
-        timedOut: (side) => ctx.events.count('halo_lb_timeouts_total', { ...labels, side }, 1),
-        done: () => this.finish(),
-      },
-    );
+    this.tunnel = new Tunnel(client, server, { ...ctx.clientTimeouts, server: be.server, serverFin: be.serverFin, tunnel: be.tunnel }, ctx.idle, this);
     client.resume();
+  }
+
+  /** Tunnel hooks (SpliceHooks): the session is its tunnel's listener too. */
+  bytes(up: number, down: number): void {
+    const { events, frontendLabels } = this.ctx;
+    if (up > 0) events.count('halo_lb_bytes_in_total', frontendLabels, up);
+    if (down > 0) events.count('halo_lb_bytes_out_total', frontendLabels, down);
+  }
+
+  timedOut(side: 'client' | 'server'): void {
+    this.ctx.events.count('halo_lb_timeouts_total', withLabel(this.ctx.frontendLabels, 'side', side), 1);
+  }
+
+  done(): void {
+    this.finish();
   }
 
   private clearTimer(): void {
@@ -239,7 +296,7 @@ export class Session implements PoolSession {
 
   private abort(reason: string): void {
     if (this.over) return;
-    this.ctx.events.log('debug', { frontend: this.ctx.frontend, backend: this.backend, reason }, 'session aborted');
+    this.ctx.events.log('debug', { frontend: this.ctx.frontendLabels.frontend, backend: this.ctx.pool.cfg.name, reason }, 'session aborted');
     this.server?.destroy();
     this.client.destroy();
     this.finish();
@@ -249,6 +306,7 @@ export class Session implements PoolSession {
     if (this.over) return;
     this.over = true;
     this.clearTimer();
+    if (this.connecting) this.endConnect().on('error', ignore);
     this.cancelQueue?.();
     this.cancelQueue = null;
     this.client.destroy();
