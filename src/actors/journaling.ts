@@ -40,10 +40,10 @@ export async function startJournaling(opts: { node: string; stateDir: string; jo
   return {
     boot,
     inspect: (ev) => mapper.onInspect(ev),
+    // journal.close() flushes, bounded by its own timeout: a full disk must not hang the stop.
     close: async () => {
-      await journal.flush();
-      await publisher?.stop();
       await journal.close();
+      await publisher?.stop();
     },
   };
 }

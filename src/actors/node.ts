@@ -7,6 +7,7 @@ import type { Logger } from '../io/log.js';
 import { createBus } from './bus.js';
 import { Counters } from './counters.js';
 import type { NodeContext, NodePart } from './nodePart.js';
+import { preciseClock } from './preciseClock.js';
 import { rootMachine } from './rootMachine.js';
 import { VipPresence } from './vipPresence.js';
 
@@ -27,7 +28,7 @@ export function startNode(
   opts: { inspect?: (ev: InspectionEvent) => void } = {},
 ): RunningNode {
   const children = parts.flatMap((p) => p.children);
-  const root = createActor(rootMachine, { input: { node: ctx.node, children }, ...(opts.inspect ? { inspect: opts.inspect } : {}) });
+  const root = createActor(rootMachine, { input: { node: ctx.node, children }, clock: preciseClock, ...(opts.inspect ? { inspect: opts.inspect } : {}) });
   ctx.connect((id) => root.system.get(id) as AnyActorRef | undefined);
   root.start();
   for (const p of parts) p.start();

@@ -29,6 +29,11 @@ export interface JournalOptions {
   maxSegments?: number;
   /** Lines queued but not yet written beyond this are dropped (counted); default 64 MiB. */
   maxQueuedBytes?: number;
+  /**
+   * close() waits this long for the queue to reach the disk, then gives up on what is left
+   * (counted as dropped, logged); default 5000 ms. A full disk must not hang the daemon's stop.
+   */
+  closeTimeoutMs?: number;
   log: Logger;
 }
 
@@ -68,6 +73,8 @@ interface Segment {
   file: string;
   bytes: number;
   openedAt: number;
+  /** A failed write left part of a line at the end: nothing more may be appended after it. */
+  cut: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -78,6 +85,7 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
   const segmentBytes = opts.segmentBytes ?? 64 * MiB;
   const fsyncIntervalMs = opts.fsyncIntervalMs ?? 100;
   const maxQueuedBytes = opts.maxQueuedBytes ?? 64 * MiB;
+  const closeTimeoutMs = opts.closeTimeoutMs ?? 5000;
   const stats: JournalStats = { appended: 0, written: 0, dropped: 0, writeErrors: 0, corruptLines: 0 };
 
   let segments: Awaited<ReturnType<typeof listSegments>>;
@@ -99,6 +107,8 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
   let queuedBytes = 0;
   let seg: Segment | null = null;
   let closed = false;
+  /** close() timed out: the queue is given up and the writer stops retrying. */
+  let abandoned = false;
   /** Lines accepted into the queue so far, and how many of them are on disk and fsynced. */
   let accepted = 0;
   let synced = 0;
@@ -116,7 +126,7 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
     nextIndex += 1;
     const fh = await open(file, 'wx', 0o640);
     await fsyncDir(dir);
-    return { fh, file, bytes: 0, openedAt: Date.now() };
+    return { fh, file, bytes: 0, openedAt: Date.now(), cut: false };
   };
 
   const closeSegment = async (): Promise<void> => {
@@ -166,6 +176,7 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
       while (n < batch.length && done + batch[n]!.bytes <= off) done += batch[n++]!.bytes;
       stats.written += n;
       s.bytes += off;
+      s.cut = done < off;
       if (off > 0) unsynced = true;
       if (n < batch.length) {
         const rest = batch.slice(n);
@@ -182,8 +193,8 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
   };
 
   const runLoop = async (): Promise<void> => {
-    while ((queue.length > 0 && !retryTimer) || syncDue) {
-      if (queue.length > 0 && !retryTimer) {
+    while ((queue.length > 0 && !retryTimer && !abandoned) || syncDue) {
+      if (queue.length > 0 && !retryTimer && !abandoned) {
         const batch = queue;
         queue = [];
         queuedBytes = 0;
@@ -193,12 +204,16 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
           stats.writeErrors += 1;
           log.error({ err, dir }, 'journal: write failed; retrying');
           // A partly written line must not be glued to the retried lines: the retry goes to a
-          // new segment and the cut line reads as that segment's corrupt tail.
-          await closeSegment().catch(() => undefined);
-          retryTimer = setTimeout(() => {
-            retryTimer = null;
-            kick();
-          }, RETRY_MS);
+          // new segment and the cut line reads as that segment's corrupt tail. A write that failed
+          // at a line boundary (ENOSPC on the first byte) keeps its segment, so a disk that stays
+          // full does not leave one empty segment per retry.
+          if (seg?.cut) await closeSegment().catch(() => undefined);
+          if (!abandoned) {
+            retryTimer = setTimeout(() => {
+              retryTimer = null;
+              kick();
+            }, RETRY_MS);
+          }
         }
         if (unsynced && !syncTimer) syncTimer = setTimeout(onSyncTimer, fsyncIntervalMs);
       }
@@ -285,12 +300,32 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
 
   const close = async (): Promise<void> => {
     if (closed) return;
-    await flush();
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = await Promise.race([
+      flush().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), closeTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
     closed = true;
+    abandoned = !flushed;
     if (syncTimer) clearTimeout(syncTimer);
     if (retryTimer) clearTimeout(retryTimer);
     await loop;
-    await closeSegment();
+    if (abandoned) {
+      // The write loop is retrying (full disk, failing device): what it still holds never reaches
+      // the disk. Say so loudly rather than hold up the stop.
+      const lost = queue.length;
+      stats.dropped += lost;
+      queue = [];
+      queuedBytes = 0;
+      log.error({ dir, lost, writeErrors: stats.writeErrors, waitedMs: closeTimeoutMs }, 'journal: closed with events still unwritten; they are lost');
+    }
+    await closeSegment().catch((err: unknown) => {
+      stats.writeErrors += 1;
+      log.error({ err, dir }, 'journal: closing the segment failed');
+    });
   };
 
   return {
