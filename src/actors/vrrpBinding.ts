@@ -117,7 +117,7 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
       sendAdvert: (_, params) => {
         const socket = deps.socket();
         const packets = advertPackets(params.priority, params.advertIntervalCs);
-        destinations.forEach((dst, i) => socket.send(packets[i]!, dst));
+        for (const [i, dst] of destinations.entries()) socket.send(packets[i]!, dst);
         counters.inc('vrrp_tx_adverts_total', { instance: cfg.name });
       },
       addVips: () => {

@@ -12,24 +12,15 @@ const VI = 'vrrp:VI_1';
 
 describe('notify hooks of a VRRP instance (VRRPv3, advert 0.1 s)', () => {
   let hl: HaloLab;
-  let started: NodeProcess[] = [];
   before(async () => {
     hl = await createHaloLab('hnh', 3);
   });
-  afterEach(async () => {
-    for (const d of started) await d.kill('SIGTERM');
-    started = [];
-  });
+  afterEach(() => hl.stopStarted());
   after(async () => {
     await hl.destroy();
   });
 
-  const run = (i: number, conf: string): NodeProcess => {
-    const d = hl.halo(i, conf);
-    d.start();
-    started.push(d);
-    return d;
-  };
+  const run = (i: number, conf: string): NodeProcess => hl.run(i, conf);
   const script = (name: string, body: string): string => {
     const path = hl.write(name, `#!/bin/sh\n${body}\n`);
     chmodSync(path, 0o755);

@@ -20,25 +20,15 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
   let hl: HaloLab;
-  let started: NodeProcess[] = [];
   before(async () => {
     hl = await createHaloLab('hvs', 3);
   });
-  afterEach(async () => {
-    // Graceful, so no VIP is left behind for the next scenario.
-    for (const d of started) await d.kill('SIGTERM');
-    started = [];
-  });
+  afterEach(() => hl.stopStarted());
   after(async () => {
     await hl.destroy();
   });
 
-  const run = (i: number, conf: string): NodeProcess => {
-    const d = hl.halo(i, conf);
-    d.start();
-    started.push(d);
-    return d;
-  };
+  const run = (i: number, conf: string): NodeProcess => hl.run(i, conf);
   const vipsAt = async (address: string): Promise<string> => (await holders(hl.hosts, address)).join();
   const expectHolders = (address: string, want: string): Promise<true> =>
     waitFor(async () => (await vipsAt(address)) === want || undefined, 2_000).catch(async () => {

@@ -14,6 +14,10 @@ export interface HaloLab {
   hosts: LabNode[];
   /** Write `conf` for host i and return a (not yet started) halo daemon on it. */
   halo(i: number, conf: string, extraArgs?: string[], env?: Record<string, string>): NodeProcess;
+  /** halo() and start it; stopStarted() stops it. */
+  run(i: number, conf: string): NodeProcess;
+  /** SIGTERM every daemon begun with run(): graceful, so no VIP is left for the next scenario. */
+  stopStarted(): Promise<void>;
   write(name: string, text: string): string;
   destroy(): Promise<void>;
 }
@@ -22,12 +26,13 @@ export async function createHaloLab(prefix: string, nodes: number): Promise<Halo
   const lab = await createLab({ prefix, nodes });
   const dir = mkdtempSync(join(tmpdir(), `halo-${prefix}-`));
   const daemons: NodeProcess[] = [];
+  let started: NodeProcess[] = [];
   const write = (name: string, text: string): string => {
     const path = join(dir, name);
     writeFileSync(path, text);
     return path;
   };
-  return {
+  const hl: HaloLab = {
     lab,
     dir,
     hosts: lab.nodes,
@@ -40,12 +45,23 @@ export async function createHaloLab(prefix: string, nodes: number): Promise<Halo
       daemons.push(p);
       return p;
     },
+    run(i, conf) {
+      const d = hl.halo(i, conf);
+      d.start();
+      started.push(d);
+      return d;
+    },
+    async stopStarted() {
+      for (const d of started) await d.kill('SIGTERM');
+      started = [];
+    },
     async destroy() {
       for (const d of daemons) await d.kill('SIGKILL');
       await lab.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return hl;
 }
 
 export async function hasAddress(host: LabNode, address: string): Promise<boolean> {

@@ -88,20 +88,9 @@ export interface HealthCounters {
   passiveTrips: number;
 }
 
-export interface ServerHealthContext {
-  backend: string;
-  server: string;
-  rise: number;
-  fall: number;
-  interMs: number;
-  fastInterMs: number;
-  downInterMs: number;
-  timeoutMs: number;
-  initialDelayMs: number;
-  checkEnabled: boolean;
-  onError: OnErrorMode;
-  errorLimit: number;
-  spreadChecksPct: number;
+/** The input's settings with their defaults applied, plus the running health state. */
+export interface ServerHealthContext
+  extends Required<Omit<ServerHealthInput, 'initialAdmin' | 'seed'>> {
   /**
    * haproxy's single health counter, 0..rise+fall-1: the server is UP while health >= rise.
    * A success below rise counts up and, on reaching rise, jumps to the top; a failure at or
