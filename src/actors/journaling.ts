@@ -7,6 +7,7 @@ import type { InspectionEvent } from 'xstate';
 import type { Logger } from '../io/log.js';
 import { nextBootId } from '../io/journal/bootId.js';
 import { openJournal } from '../io/journal/fileJournal.js';
+import { natsConfigFromEnv } from '../io/journal/natsConfig.js';
 import { createNatsPublisher, type NatsEventsConfig } from '../io/journal/natsPublisher.js';
 import { createTransitionMapper } from './transitionMapper.js';
 
@@ -14,11 +15,6 @@ export interface Journaling {
   boot: number;
   inspect(ev: InspectionEvent): void;
   close(): Promise<void>;
-}
-
-export function natsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NatsEventsConfig | null {
-  const url = env.HALO_NATS_URL;
-  return url ? { servers: url.split(',').map((s) => s.trim()) } : null;
 }
 
 export async function startJournaling(opts: { node: string; stateDir: string; journalDir: string; log: Logger; nats?: NatsEventsConfig | null }): Promise<Journaling> {

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { natsConfigFromEnv } from '../actors/journaling.js';
+import { natsConfigFromEnv } from '../io/journal/natsConfig.js';
 import { HaloError } from '../errors.js';
 import { startAlertConsumer } from '../io/alerts/alertConsumer.js';
 import { openAlertStore } from '../io/alerts/alertStore.js';

@@ -7,7 +7,7 @@
  * `halo replay`.
  */
 import { join } from 'node:path';
-import { natsConfigFromEnv } from '../actors/journaling.js';
+import { natsConfigFromEnv } from '../io/journal/natsConfig.js';
 import { HaloError } from '../errors.js';
 import { globMatch } from '../io/alerts/glob.js';
 import type { EventEnvelope } from '../io/journal/envelope.js';

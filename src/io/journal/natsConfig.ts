@@ -31,6 +31,48 @@ export interface NatsEventsConfig {
 export const DEFAULT_STREAM = 'HALO_EVENTS';
 
 /**
+ * The event stream's NATS settings from the environment, until halo.yaml carries them:
+ * HALO_NATS_URL (comma-separated; `nats://user:pass@host:port` works), HALO_NATS_TOKEN,
+ * HALO_NATS_USER / HALO_NATS_PASS, HALO_NATS_NKEY_SEED, HALO_NATS_CREDS (file),
+ * HALO_NATS_TLS_CA / _CERT / _KEY (files), HALO_NATS_STREAM_REPLICAS, HALO_NATS_STREAM_MAX_AGE_MS,
+ * HALO_NATS_STREAM_MAX_BYTES. No HALO_NATS_URL: no NATS, the local journal alone.
+ */
+export function natsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NatsEventsConfig | null {
+  const url = env.HALO_NATS_URL?.trim();
+  if (!url) return null;
+  const num = (name: string): number | undefined => {
+    const text = env[name];
+    if (text === undefined || text === '') return undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0) throw new HaloError('HALO_E_NATS', `${name}='${text}' must be a whole number`, { name });
+    return n;
+  };
+  const tls = {
+    ...(env.HALO_NATS_TLS_CA ? { caFile: env.HALO_NATS_TLS_CA } : {}),
+    ...(env.HALO_NATS_TLS_CERT ? { certFile: env.HALO_NATS_TLS_CERT } : {}),
+    ...(env.HALO_NATS_TLS_KEY ? { keyFile: env.HALO_NATS_TLS_KEY } : {}),
+  };
+  const replicas = num('HALO_NATS_STREAM_REPLICAS');
+  const maxAgeMs = num('HALO_NATS_STREAM_MAX_AGE_MS');
+  const maxBytes = num('HALO_NATS_STREAM_MAX_BYTES');
+  const stream = {
+    ...(replicas !== undefined ? { replicas } : {}),
+    ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+    ...(maxBytes !== undefined ? { maxBytes } : {}),
+  };
+  return {
+    servers: url.split(',').map((s) => s.trim()).filter(Boolean),
+    ...(env.HALO_NATS_TOKEN ? { token: env.HALO_NATS_TOKEN } : {}),
+    ...(env.HALO_NATS_USER ? { user: env.HALO_NATS_USER } : {}),
+    ...(env.HALO_NATS_PASS ? { pass: env.HALO_NATS_PASS } : {}),
+    ...(env.HALO_NATS_NKEY_SEED ? { nkeySeed: env.HALO_NATS_NKEY_SEED } : {}),
+    ...(env.HALO_NATS_CREDS ? { credsFile: env.HALO_NATS_CREDS } : {}),
+    ...(Object.keys(tls).length ? { tls } : {}),
+    ...(Object.keys(stream).length ? { stream } : {}),
+  };
+}
+
+/**
  * Client options that never give up: reconnect forever with a short wait, so an outage only
  * delays events (the journal holds them). `name` shows the node in `nats server report`.
  */
