@@ -8,6 +8,7 @@ import { HaloError } from '../errors.js';
 import { startMysqlAgent } from '../io/agent/mysqlAgent.js';
 import { createLogger } from '../io/log.js';
 import { parseCommandArgs } from './args.js';
+import { untilStopSignal } from './signals.js';
 
 const USAGE = `usage: halo agent mysql --listen ADDR:PORT [--host H] [--port P | --socket PATH] --user U
        [--password-file FILE] [--force-fail-file /dev/shm/proxyoff] [--query 'select 1']
@@ -64,10 +65,7 @@ export async function agentCommand(argv: string[]): Promise<number> {
     log,
   });
   log.info({ listen: agent.address() }, 'mysql check agent listening');
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
+  await untilStopSignal();
   await agent.close();
   log.info({ stats: agent.stats }, 'mysql check agent stopped');
   return 0;

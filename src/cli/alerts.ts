@@ -13,6 +13,7 @@ import { openAlertStore } from '../io/alerts/alertStore.js';
 import { parseAlertsYaml } from '../io/alerts/rules.js';
 import { createLogger } from '../io/log.js';
 import { parseCommandArgs } from './args.js';
+import { untilStopSignal } from './signals.js';
 
 const HELP = `usage: halo alerts -c alerts.yaml [--nats URL] [--state-dir DIR] [--check]
 Runs alert rules on the JetStream event stream (see examples/alerts.yaml).
@@ -63,15 +64,7 @@ export async function alertsCommand(argv: string[]): Promise<number> {
     log,
   });
   log.info({ rules: cfg.rules.map((r) => r.name), store: store.file }, 'alerts running');
-  await new Promise<void>((resolve) => {
-    const onSignal = (): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  await untilStopSignal();
   await consumer.stop();
   log.info({ stats: consumer.stats }, 'alerts stopped');
   return 0;

@@ -15,6 +15,7 @@ import { loadConfig } from '../config/load.js';
 import { HaloError } from '../errors.js';
 import { createLogger } from '../io/log.js';
 import { parseCommandArgs } from './args.js';
+import { untilStopSignal } from './signals.js';
 
 export async function runCommandMain(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
@@ -43,16 +44,7 @@ export async function runCommandMain(argv: string[]): Promise<number> {
   const running = startNode(ctx, parts, { inspect: journal.inspect });
   log.info({ instances: vrrp?.instances.map((i) => i.name) ?? [], frontends: lb?.frontends.map((f) => f.name) ?? [], stateDir, boot: journal.boot }, 'halo running');
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals): void => {
-      log.info({ signal: sig }, 'stopping');
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  log.info({ signal: await untilStopSignal() }, 'stopping');
   await running.stop();
   await journal.close();
   log.info({ counters: ctx.counters.snapshot() }, 'halo stopped');
