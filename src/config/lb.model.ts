@@ -108,6 +108,12 @@ export interface LbFrontendOptions {
 
 export interface LbBackendOptions {
   redispatch: boolean;
+  /**
+   * `option redispatch <interval>` (4.2, haproxy >= 1.6): which retries go to another server.
+   * P > 0: every Pth retry; N < 0: counted from the last retry (-1, the default: the last one);
+   * 0: none (a retry whose server went DOWN is still redispatched).
+   */
+  redispatchInterval: number;
   abortonclose: boolean;
   allbackups: boolean;
   logHealthChecks: boolean;

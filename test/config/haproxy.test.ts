@@ -51,7 +51,7 @@ describe("the seed's haproxy.cfg", () => {
     assert.equal(b.balance, 'roundrobin');
     assert.equal(b.retries, 3);
     assert.deepEqual(b.healthCheck, { kind: 'http', method: 'OPTIONS', uri: '/', version: 'HTTP/1.0', expect: null, pos: { file, line: 24 } });
-    assert.deepEqual(b.options, { redispatch: true, abortonclose: true, allbackups: false, logHealthChecks: false });
+    assert.deepEqual(b.options, { redispatch: true, redispatchInterval: -1, abortonclose: true, allbackups: false, logHealthChecks: false });
     assert.equal(b.timeouts.connect, 5_000_000);
     assert.equal(b.timeouts.client, 50_000_000);
     assert.equal(b.timeouts.server, 50_000_000);
@@ -143,7 +143,7 @@ describe('frontend/backend fixture', () => {
   it('reads every server setting', () => {
     const b = backendNamed(config, 'mysql_all');
     assert.equal(b.balance, 'leastconn');
-    assert.deepEqual(b.options, { redispatch: false, abortonclose: false, allbackups: true, logHealthChecks: true });
+    assert.deepEqual(b.options, { redispatch: false, redispatchInterval: -1, abortonclose: false, allbackups: true, logHealthChecks: true });
     assert.deepEqual(b.healthCheck, {
       kind: 'http',
       method: 'GET',
@@ -248,5 +248,26 @@ describe('defaults inheritance', () => {
         ['late', 9],
       ],
     );
+  });
+});
+
+describe('option redispatch <interval> (4.2, haproxy >= 1.6)', () => {
+  const options = (lines: string): LbBackend['options'] =>
+    parseHaproxyText(`defaults\n  mode tcp\n${lines}backend b\n  server s 192.0.2.1:80\n`, 'r.cfg').config.backends[0]!.options;
+
+  it('reads the interval, -1 (the last retry) when absent, and negative values', () => {
+    assert.deepEqual([options('  option redispatch\n').redispatch, options('  option redispatch\n').redispatchInterval], [true, -1]);
+    assert.equal(options('  option redispatch 3\n').redispatchInterval, 3);
+    assert.equal(options('  option redispatch -2\n').redispatchInterval, -2);
+    assert.equal(options('  option redispatch 0\n').redispatchInterval, 0);
+    assert.equal(options('  option redispatch -0\n').redispatchInterval, 0);
+    // Set again without an interval: back to the default, as haproxy resets redispatch_after.
+    assert.equal(options('  option redispatch 3\n  option redispatch\n').redispatchInterval, -1);
+    assert.equal(options('  option redispatch 3\n  no option redispatch\n').redispatch, false);
+  });
+
+  it('refuses a non-integer interval and extra words', () => {
+    assert.throws(() => options('  option redispatch often\n'), /'option redispatch': 'often' is not an integer/);
+    assert.throws(() => options('  option redispatch 1 2\n'), /expects 0 to 1 argument/);
   });
 });

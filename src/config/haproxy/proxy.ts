@@ -64,7 +64,7 @@ export function initialSettings(): ProxySettings {
     maxconn: 0,
     timeouts: { connect: null, client: null, server: null, queue: null, check: null, clientFin: null, serverFin: null, tunnel: null },
     frontendOptions: { tcplog: false, httplog: false, dontlognull: false },
-    backendOptions: { redispatch: false, abortonclose: false, allbackups: false, logHealthChecks: false },
+    backendOptions: { redispatch: false, redispatchInterval: -1, abortonclose: false, allbackups: false, logHealthChecks: false },
     healthCheck: null,
     httpExpect: null,
     defaultServer: { ...SERVER_DEFAULTS },

@@ -55,8 +55,8 @@ const FRONTEND_OPTIONS: Readonly<Record<string, keyof LbFrontendOptions>> = {
   dontlognull: 'dontlognull',
 };
 
-const BACKEND_OPTIONS: Readonly<Record<string, keyof LbBackendOptions>> = {
-  redispatch: 'redispatch',
+/** The on/off backend options; `option redispatch` also takes an interval (its own keyword below). */
+const BACKEND_OPTIONS: Readonly<Record<string, Exclude<keyof LbBackendOptions, 'redispatch' | 'redispatchInterval'>>> = {
   abortonclose: 'abortonclose',
   allbackups: 'allbackups',
   'log-health-checks': 'logHealthChecks',
@@ -317,16 +317,38 @@ const backendOptionKeywords = Object.entries(BACKEND_OPTIONS).map(([name, key]):
   kw(
     'be',
     (c) => {
-      // `option redispatch <interval>` (haproxy >= 1.6) is accepted; the interval is not used yet.
-      if (expectArgs(c, `option ${name}`, 0, name === 'redispatch' ? 1 : 0)) c.draft.settings.backendOptions[key] = !c.negate;
+      if (expectArgs(c, `option ${name}`, 0, 0)) c.draft.settings.backendOptions[key] = !c.negate;
     },
     { negatable: true },
   ),
 ]);
 
+/**
+ * `option redispatch [<interval>]` (4.2, haproxy >= 1.6): the interval defaults to -1 (the last
+ * retry) each time the option is set; `no option redispatch` turns it off whatever the interval.
+ */
+const redispatchKeyword = kw(
+  'be',
+  (c) => {
+    if (!expectArgs(c, 'option redispatch', 0, c.negate ? 0 : 1)) return;
+    const o = c.draft.settings.backendOptions;
+    const arg = c.args[0];
+    const magnitude = arg === undefined ? 1 : parseIntIn(arg.replace(/^-/, ''), 0, MAX_INT);
+    if (magnitude === null) {
+      c.diag.error(c.pos, `'option redispatch': '${arg}' is not an integer`);
+      return;
+    }
+    o.redispatch = !c.negate;
+    // `-0` is 0 (no -0 in the model).
+    o.redispatchInterval = arg === undefined || (arg.startsWith('-') && magnitude > 0) ? -magnitude : magnitude;
+  },
+  { negatable: true },
+);
+
 const KEYWORDS: Readonly<Record<string, Keyword>> = {
   ...LISTED_KEYWORDS,
   ...Object.fromEntries([...timeoutKeywords, ...frontendOptionKeywords, ...backendOptionKeywords]),
+  'option redispatch': redispatchKeyword,
 };
 
 /** Keywords made of two words: the first word selects a family, the second the keyword. */

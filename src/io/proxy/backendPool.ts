@@ -29,9 +29,19 @@ export interface QueueWaiter {
   grant(index: number): void;
 }
 
+/** A waiter in the backend queue; `server` is set when it waits for one server only (source). */
+interface QueueEntry {
+  waiter: QueueWaiter;
+  /** The waiter's exclusions plus servers whose own queue was full when it arrived. */
+  exclude: ReadonlySet<number> | undefined;
+  server: number | null;
+}
+
 export interface PoolServer {
   cfg: LbServer;
   state: BalancedServer;
+  /** Waiters bound to this server (counted against its maxqueue). */
+  queued: number;
   sessions: Set<PoolSession>;
   /** `{ backend, server }`, built once: counters are summed per labels object. */
   labels: CounterLabels;
@@ -45,7 +55,9 @@ export class BackendPool {
   private readonly states: BalancedServer[];
   private readonly settings: BalancerSettings;
   private cursor: BalancerCursor;
-  private readonly queue: QueueWaiter[] = [];
+  private readonly queue: QueueEntry[] = [];
+  /** Waiters in the queue for any server. */
+  private unboundQueued = 0;
 
   constructor(
     readonly cfg: LbBackend,
@@ -64,6 +76,7 @@ export class BackendPool {
         upSinceMs: null,
         active: 0,
       },
+      queued: 0,
       sessions: new Set(),
       labels: { backend: cfg.name, server: s.name },
     }));
@@ -88,23 +101,32 @@ export class BackendPool {
   /**
    * A slot for a new connection: granted now, queued behind earlier waiters (served in
    * order), or refused when no server is usable. Returns a cancel function while queued.
+   *
+   * A client bound to one server (`balance source`) waits in that server's queue; once the
+   * queue holds the server's `maxqueue` (5.2 "maxqueue") the client is redispatched instead,
+   * as if that server were excluded, which breaks persistence as haproxy does. With every
+   * candidate's queue full it is refused. (haproxy's leastconn may also queue on a server up
+   * to its maxqueue; halo queues unbound clients only in the backend queue.)
    */
   acquire(waiter: QueueWaiter): { kind: 'granted' | 'none' } | { kind: 'queued'; cancel: () => void } {
-    const pick = this.queue.length > 0 && this.anyUsable(waiter.exclude) ? ({ kind: 'queue' } as const) : this.pick(waiter.sourceKey, waiter.exclude);
-    if (pick.kind === 'none') return { kind: 'none' };
-    if (pick.kind === 'server') {
-      this.take(pick.index);
-      waiter.grant(pick.index);
-      return { kind: 'granted' };
+    let exclude = waiter.exclude;
+    // Each pass excludes one more server, so this ends within servers.length + 1 passes.
+    for (let pass = 0; pass <= this.servers.length; pass++) {
+      const pick = this.route(waiter.sourceKey, exclude);
+      if (pick.kind === 'none') return { kind: 'none' };
+      if (pick.kind === 'server' && this.servers[pick.index]!.queued === 0 && this.unboundQueued === 0) {
+        this.take(pick.index);
+        waiter.grant(pick.index);
+        return { kind: 'granted' };
+      }
+      const server = pick.kind === 'server' ? pick.index : (pick.server ?? null);
+      if (server !== null && this.queueFull(server)) {
+        exclude = new Set(exclude).add(server);
+        continue;
+      }
+      return this.enqueue({ waiter, exclude, server });
     }
-    this.queue.push(waiter);
-    return {
-      kind: 'queued',
-      cancel: () => {
-        const i = this.queue.indexOf(waiter);
-        if (i >= 0) this.queue.splice(i, 1);
-      },
-    };
+    return { kind: 'none' };
   }
 
   isUsable(index: number): boolean {
@@ -122,15 +144,23 @@ export class BackendPool {
     this.serveQueue();
   }
 
-  /** Hand freed slots to waiters, oldest first; stop at the first one that cannot be served yet. */
+  /**
+   * Hand freed slots to waiters, oldest first. A waiter bound to a full server is passed over;
+   * an unbound one that cannot be served means every server is full: stop there.
+   */
   serveQueue(): void {
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
-      const pick = this.pick(head.sourceKey, head.exclude);
-      if (pick.kind !== 'server') return;
-      this.queue.shift();
+    let i = 0;
+    while (i < this.queue.length) {
+      const entry = this.queue[i]!;
+      const pick = this.pick(entry.waiter.sourceKey, entry.exclude);
+      if (pick.kind !== 'server') {
+        if (entry.server === null) return;
+        i++;
+        continue;
+      }
+      this.dequeue(entry);
       this.take(pick.index);
-      head.grant(pick.index);
+      entry.waiter.grant(pick.index);
     }
   }
 
@@ -160,6 +190,35 @@ export class BackendPool {
 
   private kill(s: PoolServer, reason: string): void {
     for (const session of [...s.sessions]) session.kill(reason);
+  }
+
+  /**
+   * What a new client would get: behind earlier waiters it queues too (served in order), so the
+   * balancer is asked only when the queue is empty, or for `source`, to learn its server.
+   */
+  private route(sourceKey: string, exclude: ReadonlySet<number> | undefined): Pick {
+    if (this.queue.length === 0 || this.cfg.balance === 'source') return this.pick(sourceKey, exclude);
+    return this.anyUsable(exclude) ? { kind: 'queue' } : { kind: 'none' };
+  }
+
+  private queueFull(index: number): boolean {
+    const s = this.servers[index]!;
+    return s.cfg.maxqueue > 0 && s.queued >= s.cfg.maxqueue;
+  }
+
+  private enqueue(entry: QueueEntry): { kind: 'queued'; cancel: () => void } {
+    this.queue.push(entry);
+    if (entry.server === null) this.unboundQueued++;
+    else this.servers[entry.server]!.queued++;
+    return { kind: 'queued', cancel: () => this.dequeue(entry) };
+  }
+
+  private dequeue(entry: QueueEntry): void {
+    const i = this.queue.indexOf(entry);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    if (entry.server === null) this.unboundQueued--;
+    else this.servers[entry.server]!.queued--;
   }
 
   private anyUsable(exclude?: ReadonlySet<number>): boolean {

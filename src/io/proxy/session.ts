@@ -5,8 +5,9 @@
  * src/stream.c for the retry/redispatch decision):
  *  - a failed connect is retried on the same server after a turn-around delay of
  *    min(timeout connect, 1 s), up to `retries` times;
- *  - with redispatch, the last retry goes to another server at once, and so does any retry
- *    whose server is no longer usable (marked DOWN meanwhile): the client sees no error;
+ *  - with redispatch, the retries its interval names (by default the last) go to another server
+ *    at once, and so does any retry whose server is no longer usable (marked DOWN meanwhile):
+ *    the client sees no error (redispatch.ts);
  *  - while waiting (queue or connect) the client's first bytes are buffered (bounded); a client
  *    that half-closes is still served unless `abortonclose`; one that goes away is dropped.
  */
@@ -14,6 +15,7 @@ import { connect, type Socket } from 'node:net';
 import type { BackendPool, PoolSession, QueueWaiter } from './backendPool.js';
 import type { CounterLabels, DataPathEvents } from './dataPath.types.js';
 import { encodeProxyHeader } from './proxyHeader.js';
+import { shouldRedispatch } from './redispatch.js';
 import { type IdleSweep, Tunnel, type Watched } from './splice.js';
 
 /** Bytes read from a client before its server is connected; then reading pauses. */
@@ -225,7 +227,10 @@ export class Session implements PoolSession, QueueWaiter, Watched {
     }
     this.retriesLeft--;
     this.count('halo_lb_retries_total');
-    const redispatch = this.ctx.pool.cfg.options.redispatch && (this.retriesLeft === 0 || !this.ctx.pool.isUsable(index));
+    const { retries, options } = this.ctx.pool.cfg;
+    const redispatch =
+      options.redispatch &&
+      shouldRedispatch({ retry: retries - this.retriesLeft, retries, interval: options.redispatchInterval, serverUsable: this.ctx.pool.isUsable(index) });
     if (redispatch) {
       this.count('halo_lb_redispatches_total');
       this.failed ??= new Set();

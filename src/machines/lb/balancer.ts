@@ -60,8 +60,11 @@ export interface PickRequest {
 
 export type Pick =
   | { kind: 'server'; index: number }
-  /** Usable servers exist but all are full: wait in the backend queue. */
-  | { kind: 'queue' }
+  /**
+   * Usable servers exist but all are full: wait in the backend queue. `server`: the one server
+   * this client must wait for (`source` persistence), whose own `maxqueue` then applies (5.2).
+   */
+  | { kind: 'queue'; server?: number }
   /** No usable server at all. */
   | { kind: 'none' };
 
@@ -157,7 +160,7 @@ export function pickServer(servers: readonly BalancedServer[], settings: Balance
       const total = usable.reduce((n, c) => n + c.weight, 0);
       let slot = hashKey(req.sourceKey ?? '') % total;
       for (const c of usable) {
-        if (slot < c.weight) return isFull(servers[c.index]!) ? queue : server(c.index);
+        if (slot < c.weight) return isFull(servers[c.index]!) ? { pick: { kind: 'queue', server: c.index }, cursor } : server(c.index);
         slot -= c.weight;
       }
       return queue;

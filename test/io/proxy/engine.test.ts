@@ -92,6 +92,21 @@ describe('proxy engine: retries and redispatch', () => {
     assert.ok(Date.now() - t0 >= 550, `gave up after ${Date.now() - t0} ms`);
     assert.equal(rec.counters.get('halo_lb_connect_errors_total'), 3);
   });
+
+  it('option redispatch <interval> picks which retry leaves the failing server', async () => {
+    const [a, dead] = await backends('a', 'dead');
+    await dead!.kill();
+    const cfg = (opt: string): string => `  balance first\n  retries 3\n  ${opt}\n  server dead 127.0.0.1:${dead!.port}\n  server a 127.0.0.1:${a!.port}`;
+    // Failures on `dead` before the client is served: the first try plus each retry kept there.
+    const failuresWith = async (opt: string): Promise<number> => {
+      const { port, rec } = await engine(cfg(opt));
+      assert.equal(await request(port, 'x'), 'a:x');
+      return rec.counters.get('halo_lb_connect_errors_total') ?? 0;
+    };
+    assert.equal(await failuresWith('option redispatch'), 3, 'default -1: the third (last) retry redispatches');
+    assert.equal(await failuresWith('option redispatch 1'), 1, 'every retry redispatches');
+    assert.equal(await failuresWith('option redispatch 2'), 2, 'the second retry redispatches');
+  });
 });
 
 describe('proxy engine: server state, maxconn and the queue', () => {
@@ -129,6 +144,38 @@ describe('proxy engine: server state, maxconn and the queue', () => {
     assert.ok(waited >= 550 && waited < 1500, `queue timeout after ${waited} ms`);
     assert.equal(rec.counters.get('halo_lb_queue_timeouts_total'), 1);
     await blocker.finish();
+  });
+
+  it('balance source: a full server queues its clients up to maxqueue, then they go to another server', async () => {
+    const [a, b] = await backends('a', 'b');
+    const run = async (maxqueue: string): Promise<{ third: string | null; served: Backend; other: Backend; finish: () => Promise<string> }> => {
+      const { port } = await engine(`  balance source\n  timeout queue 3s\n  server a 127.0.0.1:${a!.port} maxconn 1${maxqueue}\n  server b 127.0.0.1:${b!.port} maxconn 1${maxqueue}`);
+      const before = { a: a!.accepted, b: b!.accepted };
+      const first = await hold(port, 'first');
+      await sleep(50);
+      // Every client comes from 127.0.0.1: the hash sends them all to one server.
+      const served = a!.accepted > before.a ? a! : b!;
+      const other = served === a ? b! : a!;
+      const second = request(port, 'second');
+      await sleep(50);
+      const third = await Promise.race([request(port, 'third'), sleep(400).then(() => null)]);
+      return {
+        third,
+        served,
+        other,
+        finish: async () => {
+          assert.equal(await first.finish(), `${served.name}:first`);
+          return second;
+        },
+      };
+    };
+    const limited = await run(' maxqueue 1');
+    assert.equal(limited.third, `${limited.other.name}:third`, 'the queue of one was full: redispatched at once');
+    assert.equal(await limited.finish(), `${limited.served.name}:second`, 'the queued client keeps its server');
+
+    const unlimited = await run('');
+    assert.equal(unlimited.third, null, 'without maxqueue the third client waits for its server');
+    await unlimited.finish();
   });
 
   it('backups serve only when every primary is down', async () => {
