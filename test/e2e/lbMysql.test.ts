@@ -1,0 +1,131 @@
+/**
+ * The seed's backend check against a real MariaDB, through a real `halo run -c haproxy.cfg`:
+ * haproxy's `option mysql-check user U` (a password-less check user, as haproxy requires) marks
+ * the server up; stopping MariaDB marks it down, and the journal event of that transition
+ * says why; a check user MariaDB refuses is down with the server's own words.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import { HALO_MAIN } from '../../src/cli/nodeProcess.js';
+import type { EventEnvelope } from '../../src/io/journal/envelope.js';
+import { readJournal } from '../../src/io/journal/fileJournal.js';
+import { freePort, type PrivateMariadb, startMariadb } from '../helpers/mariadb.js';
+import { waitFor } from '../helpers/netns.js';
+
+interface Line {
+  msg?: string;
+  actor?: string;
+  to?: string;
+}
+
+const health = (to: string | undefined): string | undefined => /health\.(up|down)/.exec(to ?? '')?.[1];
+
+/** The first bytes MariaDB sends, through the proxy: a v10 handshake packet. */
+function greeting(port: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('data', (d: Buffer) => {
+      s.destroy();
+      resolve(d);
+    });
+    s.once('error', reject);
+    s.setTimeout(3_000, () => s.destroy(new Error('no greeting')));
+  });
+}
+
+describe('halo run with option mysql-check against a real MariaDB', () => {
+  let db: PrivateMariadb;
+  let halo: ChildProcess;
+  let dir: string;
+  let lbPort: number;
+  const lines: Line[] = [];
+  const waitHealth = (actor: string, want: string, ms: number): Promise<Line> =>
+    waitFor(async () => lines.find((l) => l.msg === 'transition' && l.actor === actor && health(l.to) === want), ms, 20);
+
+  before(async () => {
+    db = await startMariadb();
+    await db.sql(`CREATE USER 'haproxy_check'@'127.0.0.1'`);
+    dir = mkdtempSync(join(tmpdir(), 'halo-lbmysql-'));
+    lbPort = await freePort();
+    const badPort = await freePort();
+    writeFileSync(
+      join(dir, 'haproxy.cfg'),
+      `defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 10s
+    timeout server 10s
+listen db
+    bind 127.0.0.1:${lbPort}
+    option mysql-check user haproxy_check
+    server m1 127.0.0.1:${db.port} check inter 200 rise 1 fall 2
+listen refused
+    bind 127.0.0.1:${badPort}
+    option mysql-check user nobody_here
+    server m2 127.0.0.1:${db.port} check inter 200 rise 1 fall 1
+`,
+    );
+    halo = spawn(process.execPath, [HALO_MAIN, 'run', '-c', join(dir, 'haproxy.cfg'), '--state-dir', join(dir, 'state'), '--node-name', 'lb'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    createInterface({ input: halo.stdout! }).on('line', (text) => {
+      try {
+        lines.push(JSON.parse(text) as Line);
+      } catch {
+        lines.push({ msg: text });
+      }
+    });
+  });
+
+  after(async () => {
+    if (halo && halo.exitCode === null) {
+      halo.kill('SIGTERM');
+      await new Promise((r) => halo.once('exit', r));
+    }
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a check user MariaDB refuses keeps the server down, and says so', async () => {
+    await waitFor(async () => {
+      const envs: EventEnvelope[] = [];
+      for await (const e of readJournal(join(dir, 'state', 'journal'))) envs.push(e);
+      const e = envs.find((x) => x.actor === 'server:refused/m2' && health(x.to) === 'down');
+      const last = e?.context.lastCheck as { reason?: string; detail?: string } | undefined;
+      return last?.reason === 'auth' && /Access denied|nobody_here/.test(last.detail ?? '') ? true : undefined;
+    }, 5_000, 100);
+  });
+  test('up while MariaDB answers; down with the reason in the journal when it stops; up again when it returns', async () => {
+    // Servers start UP (haproxy); the checks have run against the live server by now (the
+    // refused user above went down), and m1 never left UP.
+    await waitHealth('server:db/m1', 'up', 10_000);
+    assert.ok(!lines.some((l) => l.msg === 'transition' && l.actor === 'server:db/m1' && health(l.to) === 'down'), 'm1 stayed up while MariaDB answered');
+    const hello = await greeting(lbPort);
+    assert.equal(hello[4], 10, 'the client sees MariaDB protocol v10 through the proxy');
+
+    await db.stop();
+    await waitHealth('server:db/m1', 'down', 5_000);
+    const envs: EventEnvelope[] = [];
+    for await (const e of readJournal(join(dir, 'state', 'journal'))) envs.push(e);
+    const down = envs.find((e) => e.actor === 'server:db/m1' && health(e.to) === 'down');
+    assert.ok(down, 'the down transition is journaled');
+    const last = down.context.lastCheck as { ok: boolean; reason: string; detail: string };
+    assert.equal(last.ok, false);
+    assert.equal(last.reason, 'refused', JSON.stringify(last));
+    assert.match(last.detail, /ECONNREFUSED|refused/i);
+
+    await db.start();
+    const upAgain = lines.filter((l) => l.msg === 'transition' && l.actor === 'server:db/m1').length;
+    await waitFor(async () => {
+      const after = lines.filter((l) => l.msg === 'transition' && l.actor === 'server:db/m1');
+      return after.length > upAgain && health(after.at(-1)?.to) === 'up';
+    }, 10_000);
+  });
+
+});
