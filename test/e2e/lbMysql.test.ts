@@ -5,14 +5,13 @@
  * says why; a check user MariaDB refuses is down with the server's own words.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { spawnHaloRun } from '../helpers/haloRun.js';
 import { after, before, describe, test } from 'node:test';
-import { HALO_MAIN } from '../../src/cli/nodeProcess.js';
 import type { EventEnvelope } from '../../src/io/journal/envelope.js';
 import { readJournal } from '../../src/io/journal/fileJournal.js';
 import { freePort, type PrivateMariadb, startMariadb } from '../helpers/mariadb.js';
@@ -71,16 +70,7 @@ listen refused
     server m2 127.0.0.1:${db.port} check inter 200 rise 1 fall 1
 `,
     );
-    halo = spawn(process.execPath, [HALO_MAIN, 'run', '-c', join(dir, 'haproxy.cfg'), '--state-dir', join(dir, 'state'), '--node-name', 'lb'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    createInterface({ input: halo.stdout! }).on('line', (text) => {
-      try {
-        lines.push(JSON.parse(text) as Line);
-      } catch {
-        lines.push({ msg: text });
-      }
-    });
+    halo = spawnHaloRun(['-c', join(dir, 'haproxy.cfg'), '--state-dir', join(dir, 'state'), '--node-name', 'lb'], lines);
   });
 
   after(async () => {

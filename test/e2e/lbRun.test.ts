@@ -4,14 +4,13 @@
  * `transition` log lines.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { spawnHaloRun } from '../helpers/haloRun.js';
 import { after, before, describe, it } from 'node:test';
-import { HALO_MAIN } from '../../src/cli/nodeProcess.js';
 import { type Backend, freePort, hold, request, sleep, startBackend } from '../io/proxy/tcpFixtures.js';
 
 interface Line {
@@ -88,17 +87,7 @@ listen fl
     server f1 127.0.0.1:${be.f1!.port}
 `;
   writeFileSync(join(dir, 'haproxy.cfg'), cfg);
-  halo = spawn(process.execPath, [HALO_MAIN, 'run', '-c', join(dir, 'haproxy.cfg'), '--state-dir', join(dir, 'state'), '--node-name', 't'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  createInterface({ input: halo.stdout! }).on('line', (text) => {
-    try {
-      lines.push(JSON.parse(text) as Line);
-    } catch {
-      lines.push({ msg: text });
-    }
-  });
-  halo.stderr!.on('data', (d: Buffer) => lines.push({ msg: `stderr: ${d}` }));
+  halo = spawnHaloRun(['-c', join(dir, 'haproxy.cfg'), '--state-dir', join(dir, 'state'), '--node-name', 't'], lines);
   await waitLine((l) => l.msg === 'halo running', 10_000, '"halo running"');
 });
 
