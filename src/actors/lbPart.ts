@@ -11,18 +11,17 @@
 import { setPriority } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fromPromise } from 'xstate';
-import type { LbBackend, LbConfig } from '../config/lb.model.js';
-import { httpProbe } from '../io/checks/httpProbe.js';
-import { mysqlProbe } from '../io/checks/mysqlProbe.js';
-import type { HttpCheck, ProbeResult, TcpTarget } from '../io/checks/probe.types.js';
-import { tcpProbe } from '../io/checks/tcpProbe.js';
-import type { DataPathEvents } from '../io/proxy/dataPath.types.js';
+import type { LbBackend, LbConfig, LbServer } from '../config/lb.model.js';
+import { createIcmpPinger } from '../io/checks/icmpPinger.js';
+import type { IcmpPinger, ProbeResult, TcpTarget } from '../io/checks/probe.types.js';
+import type { DataPathEvents, ServerUpdate } from '../io/proxy/dataPath.types.js';
 import { startProxyWorker } from '../io/proxy/workerHost.js';
 import { serverHealthMachine } from '../machines/lb/serverHealth.machine.js';
 import type { ProbeInput, ServerHealthInput } from '../machines/lb/serverHealth.types.js';
 import { actorIds } from './actorIds.js';
 import type { NodeContext, NodePart } from './nodePart.js';
 import type { ChildSpec } from './rootMachine.js';
+import { probeFor } from './serverProbe.js';
 
 const LAG_REPORT_MS = 10_000;
 /**
@@ -35,34 +34,40 @@ const LAG_REPORT_MS = 10_000;
  */
 const CONTROL_PLANE_NICE = -10;
 
-type Probe = (signal: AbortSignal) => Promise<ProbeResult>;
+interface ServerSite {
+  backend: LbBackend;
+  server: LbServer;
+  /** Where checks go: checkAddr:checkPort, else the server's own address and port. */
+  target: TcpTarget;
+  /** null: the server has no port and no check port, so it cannot be checked. */
+  checkPort: number | null;
+  timeoutMs: number;
+}
 
-/** The check a backend's `option httpchk` / `mysql-check` / plain `check` asks for, aimed at one server. */
-function probeFor(backend: LbBackend, target: TcpTarget, timeoutMs: number): Probe {
-  const hc = backend.healthCheck;
-  switch (hc.kind) {
-    case 'http': {
-      const check: HttpCheck = {
-        method: hc.method,
-        uri: hc.uri,
-        version: hc.version,
-        ...(hc.expect ? { expect: { kind: hc.expect.match, value: hc.expect.pattern, negate: hc.expect.negate } } : {}),
-      };
-      return (signal) => httpProbe(target, check, signal);
-    }
-    case 'mysql':
-      // Without `user`, haproxy only reads the server's greeting: a live TCP handshake is the
-      // closest halo has. With a user it logs in (no password, as haproxy's check does).
-      if (hc.user === null) return (signal) => tcpProbe(target, signal);
-      return (signal) => mysqlProbe({ host: target.host, port: target.port }, { user: hc.user!, connectTimeoutMs: timeoutMs }, signal);
-    case 'tcp':
-    case 'tcp-check':
-      return (signal) => tcpProbe(target, signal);
-  }
+function serverSites(cfg: LbConfig): ServerSite[] {
+  return cfg.backends.flatMap((backend) =>
+    backend.servers.map((server) => {
+      const checkPort = server.checkPort ?? server.port;
+      const target: TcpTarget = { host: server.checkAddr ?? server.host, port: checkPort ?? 0, ...(server.source ? { source: server.source } : {}) };
+      return { backend, server, target, checkPort, timeoutMs: backend.timeouts.check ?? server.inter };
+    }),
+  );
 }
 
 export async function prepareLbPart(cfg: LbConfig, ctx: NodeContext): Promise<NodePart> {
   const { log, bus, counters } = ctx;
+  let icmp: IcmpPinger | undefined;
+  const pinger = (): IcmpPinger => {
+    icmp ??= createIcmpPinger();
+    return icmp;
+  };
+  // Probes first: a bad check setting (an unreadable password file) stops here, before any listener.
+  const sites = serverSites(cfg);
+  const probes = await Promise.all(sites.map((site) => probeFor({ cfg, ...site, pinger }))).catch((err: unknown) => {
+    icmp?.close();
+    throw err;
+  });
+
   const binds = cfg.frontends.flatMap((f) => f.binds.map((b) => b.host));
   const managed = [...new Set(binds.filter((h) => ctx.vips.isManaged(h)))];
   const dpLog = log.child({ actor: 'proxy' });
@@ -77,6 +82,7 @@ export async function prepareLbPart(cfg: LbConfig, ctx: NodeContext): Promise<No
   try {
     await dataPath.ready;
   } catch (err) {
+    icmp?.close();
     await dataPath.stop();
     throw err;
   }
@@ -84,53 +90,51 @@ export async function prepareLbPart(cfg: LbConfig, ctx: NodeContext): Promise<No
     if (managed.includes(address)) dataPath.setVip(address, present);
   });
 
-  const children: ChildSpec[] = [];
-  const checked = cfg.backends.flatMap((b) => b.servers.filter((s) => s.check).map((s) => `${b.name}/${s.name}`));
-  for (const backend of cfg.backends) {
-    for (const server of backend.servers) {
-      const id = actorIds.server(backend.name, server.name);
-      const slog = log.child({ actor: id });
-      const port = server.checkPort ?? server.port;
-      if (server.check && port === null) slog.warn({ line: server.pos.line }, 'check needs a port (server has none; set `port`): checks disabled');
-      const target: TcpTarget = { host: server.checkAddr ?? server.host, port: port ?? 0, ...(server.source ? { source: server.source } : {}) };
-      const timeoutMs = backend.timeouts.check ?? server.inter;
-      const probe = probeFor(backend, target, timeoutMs);
-      const position = checked.indexOf(`${backend.name}/${server.name}`);
-      const input: ServerHealthInput = {
-        backend: backend.name,
-        server: server.name,
-        rise: server.rise,
-        fall: server.fall,
-        interMs: server.inter,
-        fastInterMs: server.fastinter,
-        downInterMs: server.downinter,
-        timeoutMs,
-        // haproxy start_checks: the first checks are spread over one interval.
-        initialDelayMs: position < 0 ? 0 : Math.floor((server.inter * position) / checked.length),
-        checkEnabled: server.check && port !== null,
-        initialAdmin: server.disabled ? 'maint' : 'ready',
-        onError: server.onError,
-        errorLimit: server.errorLimit,
-      };
-      const update = (u: { up?: boolean; admin?: 'ready' | 'drain' | 'maint' }): void =>
-        dataPath.updateServer({ backend: backend.name, server: server.name, ...u });
-      const logic = serverHealthMachine.provide({
-        actors: { probe: fromPromise<ProbeResult, ProbeInput>(({ signal }) => probe(signal)) },
-        actions: {
-          serverUp: (_, { reason }) => {
-            slog.info({ reason }, 'server UP');
-            update({ up: true });
-          },
-          serverDown: (_, { reason }) => {
-            slog.warn({ reason }, 'server DOWN');
-            update({ up: false });
-          },
-          adminChanged: (_, { state }) => update({ admin: state }),
+  const checked = sites.filter((s) => s.server.check);
+  const children: ChildSpec[] = sites.map((site, i) => {
+    const { backend, server, checkPort, timeoutMs } = site;
+    const id = actorIds.server(backend.name, server.name);
+    const slog = log.child({ actor: id });
+    if (server.check && checkPort === null) slog.warn({ line: server.pos.line }, 'check needs a port (server has none; set `port`): checks disabled');
+    const probe = probes[i]!;
+    const position = checked.indexOf(site);
+    const input: ServerHealthInput = {
+      backend: backend.name,
+      server: server.name,
+      rise: server.rise,
+      fall: server.fall,
+      interMs: server.inter,
+      fastInterMs: server.fastinter,
+      downInterMs: server.downinter,
+      timeoutMs,
+      // haproxy start_checks: the first checks are spread over one interval.
+      initialDelayMs: position < 0 ? 0 : Math.floor((server.inter * position) / checked.length),
+      checkEnabled: server.check && checkPort !== null,
+      initialAdmin: server.disabled ? 'maint' : 'ready',
+      onError: server.onError,
+      errorLimit: server.errorLimit,
+    };
+    const update = (u: Omit<ServerUpdate, 'backend' | 'server'>): void => dataPath.updateServer({ backend: backend.name, server: server.name, ...u });
+    const logic = serverHealthMachine.provide({
+      actors: { probe: fromPromise<ProbeResult, ProbeInput>(({ signal }) => probe(signal)) },
+      actions: {
+        serverUp: (_, { reason }) => {
+          slog.info({ reason }, 'server UP');
+          update({ up: true });
         },
-      });
-      children.push({ systemId: id, logic, input });
-    }
-  }
+        serverDown: (_, { reason }) => {
+          slog.warn({ reason }, 'server DOWN');
+          update({ up: false });
+        },
+        adminChanged: (_, { state }) => update({ admin: state }),
+        weightChanged: (_, { weight }) => {
+          slog.info({ weight }, 'weight set by check');
+          update({ weight });
+        },
+      },
+    });
+    return { systemId: id, logic, input };
+  });
 
   /**
    * On Linux the nice value belongs to the thread (setpriority(2), pid 0 = the calling thread): the
@@ -161,6 +165,7 @@ export async function prepareLbPart(cfg: LbConfig, ctx: NodeContext): Promise<No
       clearInterval(lagTimer);
       lag.disable();
       unsubscribe();
+      icmp?.close();
       await dataPath.stop();
     },
   };

@@ -111,7 +111,7 @@ export interface LbBackendOptions {
   /**
    * `option redispatch <interval>` (4.2, haproxy >= 1.6): which retries go to another server.
    * P > 0: every Pth retry; N < 0: counted from the last retry (-1, the default: the last one);
-   * 0: none (a retry whose server went DOWN is still redispatched).
+   * 0 turns `redispatch` off, as haproxy does.
    */
   redispatchInterval: number;
   abortonclose: boolean;
@@ -128,16 +128,34 @@ export interface LbHttpExpect {
 }
 
 /**
- * What a backend's health checks do once the connection is up. `tcp`: the connection alone
- * (5.2 "check"); `http`: `option httpchk` (defaults OPTIONS / HTTP/1.0, 2xx/3xx valid unless
- * `expect` says otherwise); `mysql`: `option mysql-check`; `tcp-check`: `option tcp-check`
- * whose rules are not parsed yet.
+ * halo's MySQL check rules beyond haproxy's login (`halo-check mysql ...`): a password read from
+ * a file (never kept in the model), the server's role and replication health.
+ */
+export interface LbMysqlRules {
+  passwordFile: string | null;
+  /** 0: healthy only while read_only is OFF (a writable primary); 1: only while ON (a replica). */
+  readOnly: 0 | 1 | null;
+  maxReplicaLagS: number | null;
+  /** Galera: healthy only while wsrep_local_state is 4 (Synced). */
+  wsrepSynced: boolean;
+  pos: SourcePos;
+}
+
+/**
+ * What a backend's health checks do. `tcp`: the connection alone (5.2 "check"); `http`:
+ * `option httpchk` (defaults OPTIONS / HTTP/1.0, 2xx/3xx valid unless `expect` says otherwise);
+ * `mysql`: `option mysql-check` plus halo's optional rules; `tcp-check`: `option tcp-check`
+ * whose rules are not parsed yet; `external`: `option external-check` (4.2), with keepalived's
+ * misc_dynamic weight rule when `halo-check dynamic-weight` asks for it; `icmp`: an echo
+ * request per check (`halo-check icmp`; haproxy has no ICMP check).
  */
 export type LbHealthCheck =
   | { kind: 'tcp'; pos: SourcePos }
   | { kind: 'tcp-check'; pos: SourcePos }
   | { kind: 'http'; method: string; uri: string; version: string; expect: LbHttpExpect | null; pos: SourcePos }
-  | { kind: 'mysql'; user: string | null; pos: SourcePos };
+  | { kind: 'mysql'; user: string | null; rules: LbMysqlRules | null; pos: SourcePos }
+  | { kind: 'external'; command: string; path: string | null; dynamicWeight: boolean; pos: SourcePos }
+  | { kind: 'icmp'; pos: SourcePos };
 
 export type LbOnError = 'fastinter' | 'fail-check' | 'sudden-death' | 'mark-down';
 

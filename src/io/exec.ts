@@ -25,6 +25,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Added to (and overriding) the daemon's environment. */
   env?: Record<string, string>;
+  /** `env` is the whole environment: none of the daemon's variables (its secrets) reach the command. */
+  cleanEnv?: boolean;
   /** Cap per stream; the rest is read and dropped. Default 64 KiB. */
   maxOutputBytes?: number;
   /** Between SIGTERM and SIGKILL to the process group. Default 500 ms. */
@@ -65,7 +67,7 @@ export function runCommand(argv: string[], opts: RunOptions): Promise<ExecResult
     const child = spawn(file, args, {
       detached: true,
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      env: opts.cleanEnv ? (opts.env ?? {}) : { ...process.env, ...opts.env },
     });
     if (child.stdin) {
       // A script that exits without reading its input must not turn into an EPIPE crash.

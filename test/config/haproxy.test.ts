@@ -134,7 +134,7 @@ describe('frontend/backend fixture', () => {
     const b = backendNamed(config, 'mysql_primary');
     assert.equal(b.balance, 'first');
     assert.equal(b.retries, 5);
-    assert.deepEqual(b.healthCheck, { kind: 'mysql', user: 'haproxy_check', pos: { file, line: 36 } });
+    assert.deepEqual(b.healthCheck, { kind: 'mysql', user: 'haproxy_check', rules: null, pos: { file, line: 36 } });
     const [pri, standby] = b.servers;
     assert.deepEqual([pri?.inter, pri?.fastinter, pri?.downinter, pri?.rise, pri?.fall, pri?.onError], [3000, 1000, 10000, 2, 4, 'mark-down']);
     assert.deepEqual([standby?.backup, standby?.weight, standby?.inter], [true, 10, 3000]);
@@ -259,7 +259,7 @@ describe('option redispatch <interval> (4.2, haproxy >= 1.6)', () => {
     assert.deepEqual([options('  option redispatch\n').redispatch, options('  option redispatch\n').redispatchInterval], [true, -1]);
     assert.equal(options('  option redispatch 3\n').redispatchInterval, 3);
     assert.equal(options('  option redispatch -2\n').redispatchInterval, -2);
-    assert.equal(options('  option redispatch 0\n').redispatchInterval, 0);
+    assert.deepEqual([options('  option redispatch 0\n').redispatch, options('  option redispatch 0\n').redispatchInterval], [false, 0], 'haproxy clears the option for 0');
     assert.equal(options('  option redispatch -0\n').redispatchInterval, 0);
     // Set again without an interval: back to the default, as haproxy resets redispatch_after.
     assert.equal(options('  option redispatch 3\n  option redispatch\n').redispatchInterval, -1);

@@ -2,7 +2,8 @@
  * The seed's backend check against a real MariaDB, through a real `halo run -c haproxy.cfg`:
  * haproxy's `option mysql-check user U` (a password-less check user, as haproxy requires) marks
  * the server up; stopping MariaDB marks it down, and the journal event of that transition
- * says why; a check user MariaDB refuses is down with the server's own words.
+ * says why; a check user MariaDB refuses is down with the server's own words. halo's
+ * `halo-check mysql` adds a password file and the read_only role rule.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -21,6 +22,14 @@ interface Line {
   msg?: string;
   actor?: string;
   to?: string;
+}
+
+const SECRET = 'pw-4f9a-check';
+
+async function journal(dir: string): Promise<EventEnvelope[]> {
+  const envs: EventEnvelope[] = [];
+  for await (const e of readJournal(join(dir, 'state', 'journal'))) envs.push(e);
+  return envs;
 }
 
 const health = (to: string | undefined): string | undefined => /health\.(up|down)/.exec(to ?? '')?.[1];
@@ -50,9 +59,14 @@ describe('halo run with option mysql-check against a real MariaDB', () => {
   before(async () => {
     db = await startMariadb();
     await db.sql(`CREATE USER 'haproxy_check'@'127.0.0.1'`);
+    await db.sql(`CREATE USER 'halo_check'@'127.0.0.1' IDENTIFIED BY '${SECRET}'`);
     dir = mkdtempSync(join(tmpdir(), 'halo-lbmysql-'));
+    writeFileSync(join(dir, 'good.pw'), `${SECRET}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, 'wrong.pw'), 'not-the-password\n', { mode: 0o600 });
     lbPort = await freePort();
     const badPort = await freePort();
+    const primaryPort = await freePort();
+    const wrongPort = await freePort();
     writeFileSync(
       join(dir, 'haproxy.cfg'),
       `defaults
@@ -68,6 +82,16 @@ listen refused
     bind 127.0.0.1:${badPort}
     option mysql-check user nobody_here
     server m2 127.0.0.1:${db.port} check inter 200 rise 1 fall 1
+listen primary
+    bind 127.0.0.1:${primaryPort}
+    option mysql-check user halo_check
+    halo-check mysql password-file ${join(dir, 'good.pw')} read-only off
+    server p1 127.0.0.1:${db.port} check inter 200 rise 1 fall 1
+listen wrongpw
+    bind 127.0.0.1:${wrongPort}
+    option mysql-check user halo_check
+    halo-check mysql password-file ${join(dir, 'wrong.pw')}
+    server w1 127.0.0.1:${db.port} check inter 200 rise 1 fall 1
 `,
     );
     halo = spawnHaloRun(['-c', join(dir, 'haproxy.cfg'), '--state-dir', join(dir, 'state'), '--node-name', 'lb'], lines);
@@ -84,13 +108,42 @@ listen refused
 
   test('a check user MariaDB refuses keeps the server down, and says so', async () => {
     await waitFor(async () => {
-      const envs: EventEnvelope[] = [];
-      for await (const e of readJournal(join(dir, 'state', 'journal'))) envs.push(e);
-      const e = envs.find((x) => x.actor === 'server:refused/m2' && health(x.to) === 'down');
+      const e = (await journal(dir)).find((x) => x.actor === 'server:refused/m2' && health(x.to) === 'down');
       const last = e?.context.lastCheck as { reason?: string; detail?: string } | undefined;
       return last?.reason === 'auth' && /Access denied|nobody_here/.test(last.detail ?? '') ? true : undefined;
     }, 5_000, 100);
   });
+  test('halo-check mysql: a wrong password is down with the reason, and the password never reaches the log or journal', async () => {
+    await waitFor(async () => {
+      const e = (await journal(dir)).find((x) => x.actor === 'server:wrongpw/w1' && health(x.to) === 'down');
+      const last = e?.context.lastCheck as { reason?: string; detail?: string } | undefined;
+      return last?.reason === 'auth' && /Access denied for user 'halo_check'/.test(last.detail ?? '') ? true : undefined;
+    }, 5_000, 100);
+    await waitHealth('server:primary/p1', 'up', 5_000);
+    const text = JSON.stringify(lines) + JSON.stringify(await journal(dir));
+    assert.ok(!text.includes(SECRET), 'the password is not in any log line or event');
+  });
+
+  test('halo-check mysql read-only off: a primary turned read_only goes down with the reason, and back up', async () => {
+    await waitHealth('server:primary/p1', 'up', 5_000);
+    await db.sql('SET GLOBAL read_only = 1');
+    try {
+      await waitHealth('server:primary/p1', 'down', 5_000);
+      const e = (await journal(dir)).find((x) => x.actor === 'server:primary/p1' && health(x.to) === 'down');
+      const last = e?.context.lastCheck as { reason: string; detail: string };
+      assert.equal(last.reason, 'read_only', JSON.stringify(last));
+      assert.equal(last.detail, 'read_only is ON, required OFF');
+      assert.ok(!lines.some((l) => l.msg === 'transition' && l.actor === 'server:db/m1' && health(l.to) === 'down'), 'a backend without the rule stays up');
+    } finally {
+      await db.sql('SET GLOBAL read_only = 0');
+    }
+    const before = lines.filter((l) => l.msg === 'transition' && l.actor === 'server:primary/p1').length;
+    await waitFor(async () => {
+      const seen = lines.filter((l) => l.msg === 'transition' && l.actor === 'server:primary/p1');
+      return seen.length > before && health(seen.at(-1)?.to) === 'up';
+    }, 5_000);
+  });
+
   test('up while MariaDB answers; down with the reason in the journal when it stops; up again when it returns', async () => {
     // Servers start UP (haproxy); the checks have run against the live server by now (the
     // refused user above went down), and m1 never left UP.
@@ -101,9 +154,7 @@ listen refused
 
     await db.stop();
     await waitHealth('server:db/m1', 'down', 5_000);
-    const envs: EventEnvelope[] = [];
-    for await (const e of readJournal(join(dir, 'state', 'journal'))) envs.push(e);
-    const down = envs.find((e) => e.actor === 'server:db/m1' && health(e.to) === 'down');
+    const down = (await journal(dir)).find((e) => e.actor === 'server:db/m1' && health(e.to) === 'down');
     assert.ok(down, 'the down transition is journaled');
     const last = down.context.lastCheck as { ok: boolean; reason: string; detail: string };
     assert.equal(last.ok, false);

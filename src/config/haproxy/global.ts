@@ -17,6 +17,9 @@ const PROCESS_KEYWORDS: Readonly<Record<string, string>> = {
   group: 'halo runs as the group it was started as',
   quiet: 'halo logs through pino; use its log level',
   nbthread: 'halo sizes its own workers',
+  // haproxy's opt-ins before it forks a check script; halo always may, in a process group of its own.
+  'external-check': 'halo runs external checks without an opt-in',
+  'insecure-fork-wanted': 'halo runs external checks without an opt-in',
   'stats socket': 'the stats page is served by halo',
   'stats timeout': 'the stats page is served by halo',
 };

@@ -67,11 +67,40 @@ function frontend(p: ProxyDraft): LbFrontend {
   };
 }
 
+/**
+ * The backend's check with the statements that complete it (`http-check expect`, `external-check
+ * command|path`, `halo-check dynamic-weight|mysql`), wherever they appeared in the section.
+ */
+function healthCheckOf(p: ProxyDraft, diag: Diagnostics): LbHealthCheck {
+  const s = p.settings;
+  const hc: LbHealthCheck = s.healthCheck ?? { kind: 'tcp', pos: p.pos };
+  const where = `${p.kind} '${p.name}'`;
+  if (hc.kind !== 'http' && s.httpExpect !== null) diag.warn(s.httpExpect.pos, `${where}: 'http-check expect' has no effect without 'option httpchk'`);
+  if (hc.kind !== 'external') {
+    if (s.externalCommand !== null) diag.warn(s.externalCommand.pos, `${where}: 'external-check command' has no effect without 'option external-check'`);
+    if (s.dynamicWeight !== null) diag.warn(s.dynamicWeight, `${where}: 'halo-check dynamic-weight' has no effect without 'option external-check'`);
+  }
+  // A role rule that silently did nothing would send writes to a replica: refuse to start.
+  if (s.mysqlRules !== null && (hc.kind !== 'mysql' || hc.user === null)) {
+    diag.error(s.mysqlRules.pos, `${where}: 'halo-check mysql' needs 'option mysql-check user <name>' in the same backend`);
+  }
+  switch (hc.kind) {
+    case 'http':
+      return { ...hc, expect: s.httpExpect };
+    case 'mysql':
+      return { ...hc, rules: s.mysqlRules };
+    case 'external':
+      // haproxy refuses to start too ("no external-check command"): there is nothing to run.
+      if (s.externalCommand === null) diag.error(hc.pos, `${where}: 'option external-check' needs 'external-check command <command>'`);
+      return { ...hc, command: s.externalCommand?.command ?? '', path: s.externalPath, dynamicWeight: s.dynamicWeight !== null };
+    default:
+      return hc;
+  }
+}
+
 function backend(p: ProxyDraft, diag: Diagnostics): LbBackend {
   const s = p.settings;
-  let healthCheck: LbHealthCheck = s.healthCheck ?? { kind: 'tcp', pos: p.pos };
-  if (healthCheck.kind === 'http') healthCheck = { ...healthCheck, expect: s.httpExpect };
-  else if (s.httpExpect !== null) diag.warn(s.httpExpect.pos, `${p.kind} '${p.name}': 'http-check expect' has no effect without 'option httpchk'`);
+  const healthCheck = healthCheckOf(p, diag);
   if (p.servers.length === 0) diag.warn(p.pos, `${p.kind} '${p.name}' has no server: its connections will be refused`);
   return {
     name: p.name,

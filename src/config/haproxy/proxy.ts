@@ -7,6 +7,7 @@ import type {
   LbHttpExpect,
   LbLog,
   LbMode,
+  LbMysqlRules,
   LbBalance,
   LbServer,
   LbStats,
@@ -29,9 +30,16 @@ export interface ProxySettings {
   timeouts: LbTimeouts;
   frontendOptions: LbFrontendOptions;
   backendOptions: LbBackendOptions;
-  /** null until an `option httpchk|mysql-check|tcp-check` sets it: plain TCP checks then. */
+  /** null until an `option httpchk|mysql-check|tcp-check|external-check` sets it: plain TCP checks then. */
   healthCheck: LbHealthCheck | null;
   httpExpect: LbHttpExpect | null;
+  /** `external-check command|path`, combined with `option external-check` when the proxy is built. */
+  externalCommand: { command: string; pos: SourcePos } | null;
+  externalPath: string | null;
+  /** `halo-check dynamic-weight`, for an external check. */
+  dynamicWeight: SourcePos | null;
+  /** `halo-check mysql ...`, for `option mysql-check user <name>`. */
+  mysqlRules: LbMysqlRules | null;
   defaultServer: ServerSettings;
   defaultBackend: { name: string; pos: SourcePos } | null;
   logs: LbLog[];
@@ -67,6 +75,10 @@ export function initialSettings(): ProxySettings {
     backendOptions: { redispatch: false, redispatchInterval: -1, abortonclose: false, allbackups: false, logHealthChecks: false },
     healthCheck: null,
     httpExpect: null,
+    externalCommand: null,
+    externalPath: null,
+    dynamicWeight: null,
+    mysqlRules: null,
     defaultServer: { ...SERVER_DEFAULTS },
     defaultBackend: null,
     logs: [],

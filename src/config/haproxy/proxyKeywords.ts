@@ -1,40 +1,13 @@
 import type { SourcePos } from '../../errors.js';
 import type { Diagnostics } from '../diagnostics.js';
-import type { LbBackendOptions, LbBalance, LbCondition, LbFrontendOptions, LbHttpExpect, LbStats, LbTimeouts } from '../lb.model.js';
+import type { LbBackendOptions, LbBalance, LbFrontendOptions, LbHttpExpect, LbStats, LbTimeouts } from '../lb.model.js';
 import { parseAddress } from './address.js';
+import { CHECK_KEYWORDS } from './checkKeywords.js';
+import { type Ctx, expectArgs, type Keyword, kw, readCondition, setInt } from './keyword.js';
 import { initialStats, type ProxyDraft, type ProxyKind } from './proxy.js';
 import { applyServerOptions, parseServerLine } from './server.js';
 import { parseDuration } from './time.js';
 import { MAX_INT, parseIntIn } from './values.js';
-
-/** One statement inside a proxy section, with the keyword words already removed from `args`. */
-interface Ctx {
-  draft: ProxyDraft;
-  args: string[];
-  pos: SourcePos;
-  diag: Diagnostics;
-  /** The statement started with `no` (e.g. `no option redispatch`). */
-  negate: boolean;
-}
-
-/**
- * Where a keyword may appear, as in the "May be used in sections" matrix of configuration.txt 4.2:
- * `fe` needs frontend capability (frontend, listen), `be` backend capability (backend, listen).
- */
-interface Keyword {
-  cap: 'fe' | 'be' | 'both';
-  inDefaults: boolean;
-  negatable: boolean;
-  handle: (c: Ctx) => void;
-}
-
-const kw = (cap: Keyword['cap'], handle: (c: Ctx) => void, more: Partial<Keyword> = {}): Keyword => ({
-  cap,
-  inDefaults: true,
-  negatable: false,
-  handle,
-  ...more,
-});
 
 const BALANCE: readonly LbBalance[] = ['roundrobin', 'static-rr', 'leastconn', 'source', 'first', 'random'];
 
@@ -63,32 +36,6 @@ const BACKEND_OPTIONS: Readonly<Record<string, Exclude<keyof LbBackendOptions, '
 };
 
 const HTTP_EXPECT_MATCHES: readonly LbHttpExpect['match'][] = ['status', 'rstatus', 'string', 'rstring'];
-
-/** Reports a statement with a missing or extra argument; returns false when the count is wrong. */
-function expectArgs(c: Ctx, keyword: string, min: number, max: number): boolean {
-  if (c.args.length >= min && c.args.length <= max) return true;
-  const want = min === max ? `${min}` : `${min} to ${max}`;
-  c.diag.error(c.pos, `'${keyword}' expects ${want} argument(s), got ${c.args.length}`, 'HALO_E_CONFIG_SYNTAX');
-  return false;
-}
-
-function setInt(c: Ctx, keyword: string, min: number, max: number, set: (n: number) => void): void {
-  if (!expectArgs(c, keyword, 1, 1)) return;
-  const n = parseIntIn(c.args[0]!, min, max);
-  if (n === null) c.diag.error(c.pos, `'${keyword}': '${c.args[0]}' is not an integer in ${min}..${max}`);
-  else set(n);
-}
-
-/** `if COND...` / `unless COND...` at args[from]; undefined when the words are not a condition. */
-function readCondition(c: Ctx, from: number): LbCondition | null | undefined {
-  const kind = c.args[from];
-  if (kind === undefined) return null;
-  if ((kind !== 'if' && kind !== 'unless') || c.args.length === from + 1) {
-    c.diag.error(c.pos, `expected 'if <condition>' or 'unless <condition>', got '${c.args.slice(from).join(' ')}'`, 'HALO_E_CONFIG_SYNTAX');
-    return undefined;
-  }
-  return { kind, text: c.args.slice(from + 1).join(' '), pos: c.pos };
-}
 
 /** Every stats keyword enables the page with 4.2 "stats enable" defaults, then sets its value. */
 function stats(c: Ctx): LbStats {
@@ -221,7 +168,7 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
         return;
       }
       if (variant === 'pre-41') c.diag.warn(c.pos, "'pre-41' MySQL checks are not supported by halo; the post-4.1 handshake is used");
-      c.draft.settings.healthCheck = { kind: 'mysql', user: c.args[1] ?? null, pos: c.pos };
+      c.draft.settings.healthCheck = { kind: 'mysql', user: c.args[1] ?? null, rules: null, pos: c.pos };
     },
     { negatable: true },
   ),
@@ -338,7 +285,8 @@ const redispatchKeyword = kw(
       c.diag.error(c.pos, `'option redispatch': '${arg}' is not an integer`);
       return;
     }
-    o.redispatch = !c.negate;
+    // haproxy clears the option for an interval of 0 (cfgparse-listen.c): not even a DOWN server's retry leaves it.
+    o.redispatch = !c.negate && magnitude !== 0;
     // `-0` is 0 (no -0 in the model).
     o.redispatchInterval = arg === undefined || (arg.startsWith('-') && magnitude > 0) ? -magnitude : magnitude;
   },
@@ -347,12 +295,13 @@ const redispatchKeyword = kw(
 
 const KEYWORDS: Readonly<Record<string, Keyword>> = {
   ...LISTED_KEYWORDS,
+  ...CHECK_KEYWORDS,
   ...Object.fromEntries([...timeoutKeywords, ...frontendOptionKeywords, ...backendOptionKeywords]),
   'option redispatch': redispatchKeyword,
 };
 
 /** Keywords made of two words: the first word selects a family, the second the keyword. */
-const TWO_WORD = new Set(['option', 'timeout', 'stats', 'http-check']);
+const TWO_WORD = new Set(['option', 'timeout', 'stats', 'http-check', 'external-check', 'halo-check']);
 
 function hasCapability(kind: ProxyKind, cap: Keyword['cap']): boolean {
   if (cap === 'both' || kind === 'defaults' || kind === 'listen') return true;

@@ -2,6 +2,8 @@
  * What the health probes take and give. ProbeResult is defined beside the server health
  * machine (machines import nothing from io) and re-exported here for the probes.
  */
+import type { ProbeResult } from '../../machines/lb/serverHealth.types.js';
+
 export type { ProbeReason, ProbeResult } from '../../machines/lb/serverHealth.types.js';
 
 export interface TcpTarget {
@@ -47,4 +49,29 @@ export interface MysqlCheckOptions {
   /** Galera: healthy only if wsrep_local_state is 4 (Synced). */
   requireWsrepSynced?: boolean;
   connectTimeoutMs: number;
+}
+
+/**
+ * haproxy `option external-check` (configuration.txt 4.2 "external-check command"): the command
+ * runs with `<proxy_addr> <proxy_port> <server_addr> <server_port>` and HAPROXY_* variables;
+ * exit 0 passes. `dynamicWeight` adds keepalived's MISC_CHECK `misc_dynamic` rule.
+ */
+export interface ScriptCheck {
+  command: string;
+  /** PATH for the command (`external-check path`); null = haproxy's default, an empty PATH. */
+  path: string | null;
+  dynamicWeight: boolean;
+  /** First IPv4/IPv6 listener of the proxy, or null in a backend section ("NOT_USED"). */
+  proxy: { name: string; id: number; address: string | null; port: number | null };
+  /** `weight`: the configured one, which a dynamic-weight check's exit 0 restores (keepalived check_misc.c). */
+  server: { name: string; id: number; address: string; port: number | null; maxconn: number; weight: number };
+  /** HAPROXY_SERVER_CURCONN when the wiring can tell; the variable is left out otherwise. */
+  currentConnections?: () => number;
+}
+
+/** One ICMP echo per check, to `host` (haproxy has no ICMP check; keepalived users ping). */
+export interface IcmpPinger {
+  ping(host: string, signal: AbortSignal): Promise<ProbeResult>;
+  /** Close the raw socket; pending pings settle as failed. */
+  close(): void;
 }

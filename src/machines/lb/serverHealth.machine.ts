@@ -19,8 +19,10 @@ import { isUp, maxHealth } from './healthCounter.js';
 import {
   applyCheckResult,
   applyPassiveError,
+  clampWeight,
   initialContext,
   passiveErrorTrips,
+  requestedWeight,
   stateReason,
 } from './serverHealthContext.js';
 import type {
@@ -40,6 +42,9 @@ const timeoutResult = (ctx: ServerHealthContext): ProbeResult => ({
 });
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Only called once `asksNewWeight` held, so the weight is there. */
+const weightOf = (result: ProbeResult): number => clampWeight(result.weight ?? 0);
 
 const reasonParams = ({ context }: { context: ServerHealthContext }) => ({ reason: stateReason(context) });
 
@@ -63,6 +68,8 @@ export const serverHealthMachine = setup({
     serverUp: (_, _params: { reason: string }) => {},
     serverDown: (_, _params: { reason: string }) => {},
     adminChanged: (_, _params: { state: AdminState }) => {},
+    weightChanged: (_, _params: { weight: number }) => {},
+    setWeight: assign((_, params: { weight: number }) => ({ weight: params.weight })),
     setAdmin: assign((_, params: { state: AdminState }) => ({ admin: params.state })),
     recordResult: assign(({ context }, params: { result: ProbeResult }) => applyCheckResult(context, params.result)),
     recordPassiveError: assign(({ context, event }) =>
@@ -84,6 +91,7 @@ export const serverHealthMachine = setup({
     observed: ({ context }) => context.checkEnabled,
     tripsLimit: ({ context }) => context.checkEnabled && passiveErrorTrips(context),
     hasErrorStreak: ({ context }) => context.consecutiveErrors > 0,
+    asksNewWeight: ({ context }, params: { result: ProbeResult }) => requestedWeight(context, params.result) !== null,
   },
   delays: {
     initialDelay: ({ context }) => context.initialDelayMs,
@@ -173,10 +181,22 @@ export const serverHealthMachine = setup({
             id: 'probe',
             src: 'probe',
             input: ({ context }) => ({ backend: context.backend, server: context.server }),
-            onDone: {
-              target: 'waiting',
-              actions: { type: 'recordResult', params: ({ event }) => ({ result: event.output }) },
-            },
+            onDone: [
+              {
+                // A dynamic-weight check (external check, misc_dynamic) changed the weight.
+                guard: { type: 'asksNewWeight', params: ({ event }) => ({ result: event.output }) },
+                target: 'waiting',
+                actions: [
+                  { type: 'recordResult', params: ({ event }) => ({ result: event.output }) },
+                  { type: 'setWeight', params: ({ event }) => ({ weight: weightOf(event.output) }) },
+                  { type: 'weightChanged', params: ({ event }) => ({ weight: weightOf(event.output) }) },
+                ],
+              },
+              {
+                target: 'waiting',
+                actions: { type: 'recordResult', params: ({ event }) => ({ result: event.output }) },
+              },
+            ],
             onError: {
               target: 'waiting',
               actions: {

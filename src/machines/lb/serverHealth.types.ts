@@ -5,7 +5,8 @@
 
 /**
  * Why a check passed or failed. Layer 4: refused / timeout / reset; layer 7 (HTTP agent): bad_status /
- * bad_body; MySQL: auth / query / read_only / lag / wsrep; anything else: error.
+ * bad_body; MySQL: auth / query / read_only / lag / wsrep; ICMP: unreachable (an ICMP error came
+ * back); external check script: exit (non-zero status or killed); anything else: error.
  */
 export type ProbeReason =
   | 'ok'
@@ -19,6 +20,8 @@ export type ProbeReason =
   | 'read_only'
   | 'lag'
   | 'wsrep'
+  | 'unreachable'
+  | 'exit'
   | 'error';
 
 /**
@@ -31,7 +34,10 @@ export interface ProbeResult {
   reason: ProbeReason;
   detail: string;
   durationMs: number;
-  /** An agent may suggest a weight (haproxy agent-check); the health machine only carries it. */
+  /**
+   * A weight the check asks for: an external check with dynamic weight (keepalived MISC_CHECK
+   * `misc_dynamic`: exit 2..255 means up with weight exit-2). Absent = leave the weight alone.
+   */
   weight?: number;
 }
 
@@ -108,6 +114,8 @@ export interface ServerHealthContext
   nextCheckMs: number;
   /** State of the jitter generator (xorshift32). */
   rng: number;
+  /** The weight the last dynamic-weight check asked for; null = the configured weight. */
+  weight: number | null;
 }
 
 export type ServerHealthEvent =

@@ -45,7 +45,25 @@ export function initialContext(input: ServerHealthInput): ServerHealthContext {
     admin: input.initialAdmin ?? 'ready',
     nextCheckMs: input.initialDelayMs,
     rng: seedRng(input.seed ?? 0),
+    weight: null,
   };
+}
+
+/** haproxy's server weight range (configuration.txt 5.2 "weight"). */
+const MAX_WEIGHT = 256;
+
+export function clampWeight(weight: number): number {
+  return Math.max(0, Math.min(MAX_WEIGHT, Math.round(weight)));
+}
+
+/**
+ * The weight a passed check asks for when it differs from the one in force; null otherwise.
+ * A failed check keeps the weight (keepalived misc_dynamic: exit 1 changes nothing but health).
+ */
+export function requestedWeight(ctx: ServerHealthContext, result: ProbeResult): number | null {
+  if (!result.ok || result.weight === undefined) return null;
+  const weight = clampWeight(result.weight);
+  return weight === ctx.weight ? null : weight;
 }
 
 /** Health after one check; the next wait follows from the new health (srv_getinter + spread). */

@@ -76,6 +76,22 @@ describe('serverHealth: rise and fall (haproxy health counter)', () => {
   });
 });
 
+describe('serverHealth: dynamic weight (keepalived misc_dynamic)', () => {
+  it('a passed check that asks for a new weight changes it once; a failure or a plain pass keeps it', async () => {
+    const h = startHarness({ rise: 2, fall: 2, initialDelayMs: 0 }, [{ weight: 5 }, { weight: 5 }, 'pass', 'fail', { weight: 300 }, { weight: 0 }]);
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const before = h.probeStarts.length;
+      for (let t = 0; t < 10_000 && h.probeStarts.length === before; t++) await h.advance(1);
+      seen.push(`${h.actor.getSnapshot().context.weight}`);
+    }
+    assert.deepEqual(seen, ['5', '5', '5', '5', '256', '0']);
+    assert.deepEqual(h.weights, [5, 256, 0], 'announced only when it changes, clamped to 0..256');
+    assert.equal(h.health(), UP_STABLE, 'weight 0 is still UP (it only takes no new connections)');
+    h.actor.stop();
+  });
+});
+
 describe('serverHealth: check intervals', () => {
   it('uses inter at the top, fastinter while transitional, downinter at the bottom, counted from the end of each check', async () => {
     // rise 2 fall 2: top is 3, the server starts at health 2.

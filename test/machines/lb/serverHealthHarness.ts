@@ -6,7 +6,8 @@ import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import { serverHealthMachine } from '../../../src/machines/lb/serverHealth.machine.js';
 import type { AdminState, ProbeInput, ProbeResult, ServerHealthInput } from '../../../src/machines/lb/serverHealth.types.js';
 
-export type Answer = 'pass' | 'fail' | 'hang';
+/** `{ weight }`: a passed check asking for that weight (a dynamic-weight external check). */
+export type Answer = 'pass' | 'fail' | 'hang' | { weight: number };
 
 export interface Harness {
   actor: ReturnType<typeof createActor<typeof serverHealthMachine>>;
@@ -18,6 +19,7 @@ export interface Harness {
   ups: string[];
   downs: string[];
   admins: AdminState[];
+  weights: number[];
   /** Answers the next probes will give; when empty, probes pass. */
   script: Answer[];
   /** Advance simulated time and let the probe promises settle. */
@@ -50,6 +52,7 @@ export function startHarness(input: Partial<ServerHealthInput> = {}, script: Ans
     ups: [],
     downs: [],
     admins: [],
+    weights: [],
     script,
     advance: async (ms: number) => {
       // Step 1 ms at a time so every timer fires at its own instant and probes settle before
@@ -74,6 +77,7 @@ export function startHarness(input: Partial<ServerHealthInput> = {}, script: Ans
         });
       });
     }
+    if (typeof answer === 'object') return Promise.resolve({ ok: true, reason: 'ok', detail: 'ok', durationMs: 1, weight: answer.weight });
     return Promise.resolve({
       ok: answer === 'pass',
       reason: answer === 'pass' ? 'ok' : 'refused',
@@ -87,6 +91,7 @@ export function startHarness(input: Partial<ServerHealthInput> = {}, script: Ans
       serverUp: (_, params) => h.ups.push(params.reason),
       serverDown: (_, params) => h.downs.push(params.reason),
       adminChanged: (_, params) => h.admins.push(params.state),
+      weightChanged: (_, params) => h.weights.push(params.weight),
     },
   });
   h.actor = createActor(machine, { clock, input: { ...baseInput, ...input } });
