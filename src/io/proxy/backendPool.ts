@@ -134,6 +134,13 @@ export class BackendPool {
     return s !== undefined && isUsable(s.state);
   }
 
+  /** Usable non-backup servers (haproxy's srv_act), for the redispatch rule. */
+  usableActiveCount(): number {
+    let n = 0;
+    for (const s of this.servers) if (!s.cfg.backup && isUsable(s.state)) n++;
+    return n;
+  }
+
   take(index: number): void {
     this.servers[index]!.state.active++;
   }

@@ -227,10 +227,18 @@ export class Session implements PoolSession, QueueWaiter, Watched {
     }
     this.retriesLeft--;
     this.count('halo_lb_retries_total');
-    const { retries, options } = this.ctx.pool.cfg;
+    const { pool } = this.ctx;
+    const { retries, options, balance } = pool.cfg;
     const redispatch =
       options.redispatch &&
-      shouldRedispatch({ retry: retries - this.retriesLeft, retries, interval: options.redispatchInterval, serverUsable: this.ctx.pool.isUsable(index) });
+      shouldRedispatch({
+        retry: retries - this.retriesLeft,
+        retries,
+        interval: options.redispatchInterval,
+        serverUsable: pool.isUsable(index),
+        activeServers: pool.usableActiveCount(),
+        hashed: balance === 'source',
+      });
     if (redispatch) {
       this.count('halo_lb_redispatches_total');
       this.failed ??= new Set();

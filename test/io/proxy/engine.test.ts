@@ -93,10 +93,10 @@ describe('proxy engine: retries and redispatch', () => {
     assert.equal(rec.counters.get('halo_lb_connect_errors_total'), 3);
   });
 
-  it('option redispatch <interval> picks which retry leaves the failing server', async () => {
+  it('option redispatch <interval> picks which retry leaves the only active server (for the backup)', async () => {
     const [a, dead] = await backends('a', 'dead');
     await dead!.kill();
-    const cfg = (opt: string): string => `  balance first\n  retries 3\n  ${opt}\n  server dead 127.0.0.1:${dead!.port}\n  server a 127.0.0.1:${a!.port}`;
+    const cfg = (opt: string): string => `  retries 3\n  ${opt}\n  server dead 127.0.0.1:${dead!.port}\n  server a 127.0.0.1:${a!.port} backup`;
     // Failures on `dead` before the client is served: the first try plus each retry kept there.
     const failuresWith = async (opt: string): Promise<number> => {
       const { port, rec } = await engine(cfg(opt));
@@ -106,6 +106,16 @@ describe('proxy engine: retries and redispatch', () => {
     assert.equal(await failuresWith('option redispatch'), 3, 'default -1: the third (last) retry redispatches');
     assert.equal(await failuresWith('option redispatch 1'), 1, 'every retry redispatches');
     assert.equal(await failuresWith('option redispatch 2'), 2, 'the second retry redispatches');
+  });
+
+  it('with two active servers (roundrobin) the first retry already leaves the failed one', async () => {
+    const [a, dead] = await backends('a', 'dead');
+    await dead!.kill();
+    const { port, rec } = await engine(`  retries 3\n  option redispatch\n  server dead 127.0.0.1:${dead!.port}\n  server a 127.0.0.1:${a!.port}`);
+    for (let i = 0; i < 4; i++) assert.equal(await request(port, 'x'), 'a:x');
+    // Every client that was sent to `dead` failed there once and was redispatched on its first retry.
+    assert.equal(rec.counters.get('halo_lb_connect_errors_total'), rec.counters.get('halo_lb_redispatches_total'));
+    assert.ok((rec.counters.get('halo_lb_redispatches_total') ?? 0) >= 1);
   });
 });
 
