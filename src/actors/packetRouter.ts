@@ -17,7 +17,8 @@ export interface RoutedInstance {
   local: LocalInstance;
   /** Unicast mode: adverts are accepted only from these sources (keepalived does the same). */
   unicastPeers: string[];
-  deliver(event: VrrpInstanceEvent): void;
+  /** `receivedAt`: performance.now() when the packet reached the daemon, where its timers start. */
+  deliver(event: VrrpInstanceEvent, receivedAt: number): void;
 }
 
 export interface InterfaceRouter {
@@ -40,6 +41,7 @@ export function openInterfaceRouter(
   const multicast = instances.some((i) => i.unicastPeers.length === 0);
 
   const onPacket = (buf: Buffer, from: string): void => {
+    const receivedAt = performance.now();
     const decoded = decodeIpv4Packet(buf);
     if (!decoded.ok) {
       counters.inc('vrrp_rx_dropped_total', { dev, reason: decoded.reason });
@@ -68,7 +70,7 @@ export function openInterfaceRouter(
       log.warn({ instance: inst.name, from: packet.ip.src, theirs: packet.vrrp.addresses, ours: inst.local.addresses }, 'advert lists other virtual addresses');
     }
     counters.inc('vrrp_rx_adverts_total', { instance: inst.name });
-    inst.deliver({ type: 'ADVERT', priority: packet.vrrp.priority, srcIp: packet.ip.src, advertIntervalCs: packet.vrrp.advertIntervalCs });
+    inst.deliver({ type: 'ADVERT', priority: packet.vrrp.priority, srcIp: packet.ip.src, advertIntervalCs: packet.vrrp.advertIntervalCs }, receivedAt);
   };
 
   let closed = false;

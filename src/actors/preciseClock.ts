@@ -12,6 +12,19 @@ export interface Clock {
   clearTimeout(id: unknown): void;
 }
 
+export interface PreciseClock extends Clock {
+  /**
+   * Runs `fn` with the timers it arms counted from `origin` (a performance.now() reading, not
+   * in the future) instead of from the moment they are armed. An advert re-arms
+   * Master_Down_Timer "on receipt" (RFC 3768 6.4.2); decoding it and running the statechart
+   * take ~0.6 ms that would otherwise be added to every failover.
+   */
+  armFrom<T>(origin: number, fn: () => T): T;
+}
+
+/** Set only while armFrom runs its callback. */
+let armOrigin: number | null = null;
+
 /** Node's timers were seen up to ~3.5 ms late in the daemon; the spin covers that. */
 const SPIN_MS = 4;
 
@@ -21,9 +34,10 @@ interface PreciseTimer {
   cancelled: boolean;
 }
 
-export const preciseClock: Clock = {
+export const preciseClock: PreciseClock = {
   setTimeout(fn: () => void, ms: number): PreciseTimer {
-    const due = performance.now() + ms;
+    const now = performance.now();
+    const due = Math.min(armOrigin ?? now, now) + ms;
     const timer: PreciseTimer = { cancelled: false };
     const finish = (): void => {
       if (timer.cancelled) return;
@@ -33,8 +47,17 @@ export const preciseClock: Clock = {
       }
       timer.immediate = setImmediate(finish);
     };
-    timer.timeout = setTimeout(finish, Math.max(0, ms - SPIN_MS));
+    timer.timeout = setTimeout(finish, Math.max(0, due - now - SPIN_MS));
     return timer;
+  },
+  armFrom<T>(origin: number, fn: () => T): T {
+    const outer = armOrigin;
+    armOrigin = origin;
+    try {
+      return fn();
+    } finally {
+      armOrigin = outer;
+    }
   },
   clearTimeout(id: unknown): void {
     const timer = id as PreciseTimer;

@@ -10,8 +10,10 @@ import { watchLink } from '../io/net/linkWatch.js';
 import { openIpBatch } from '../io/net/ipBatch.js';
 import { delVip, listAddresses } from '../io/net/vip.js';
 import { syncGroupMachine } from '../machines/vrrp/syncGroup.machine.js';
+import type { VrrpInstanceEvent } from '../machines/vrrp/vrrpInstance.types.js';
 import { actorIds } from './actorIds.js';
 import type { NodeContext, NodePart } from './nodePart.js';
+import { preciseClock } from './preciseClock.js';
 import { bindNotifyQueue } from './notifyBinding.js';
 import { type InterfaceRouter, openInterfaceRouter, type RoutedInstance } from './packetRouter.js';
 import type { ChildSpec } from './rootMachine.js';
@@ -83,7 +85,8 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
       for (const vip of binding.vips) await delVip(vip, ipBatch);
       bindings.push({ inst, binding });
       const list = routed.get(inst.interface) ?? [];
-      list.push({ name: inst.name, local: binding.local, unicastPeers: inst.unicastPeers, deliver: (ev) => bus.send(actorIds.vrrp(inst.name), ev) });
+      const deliver = (ev: VrrpInstanceEvent, receivedAt: number): void => preciseClock.armFrom(receivedAt, () => bus.send(actorIds.vrrp(inst.name), ev));
+      list.push({ name: inst.name, local: binding.local, unicastPeers: inst.unicastPeers, deliver });
       routed.set(inst.interface, list);
       const nq = bindNotifyQueue(
         { kind: 'INSTANCE', name: inst.name, scripts: inst.notify },

@@ -35,3 +35,27 @@ test('a cleared timer never fires, even in its final stretch', async () => {
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(fired, false);
 });
+
+test('armFrom counts the timers armed inside it from the given origin, and only those', async () => {
+  const origin = performance.now();
+  // Busy for 20 ms after the "packet arrived", as a slow decode + transition would be.
+  while (performance.now() < origin + 20);
+  const firedAt: Record<string, number> = {};
+  const arm = (name: string, ms: number) =>
+    preciseClock.setTimeout(() => {
+      firedAt[name] = performance.now();
+    }, ms);
+  preciseClock.armFrom(origin, () => arm('fromReceipt', 50));
+  arm('fromNow', 50);
+  assert.throws(() => preciseClock.armFrom(origin, () => { throw new Error('boom'); }), /boom/);
+  arm('afterThrow', 50);
+  // A future origin is clamped to now: a timer never fires before its delay from arming.
+  const armed = performance.now();
+  preciseClock.armFrom(armed + 1000, () => arm('future', 10));
+  await new Promise((r) => setTimeout(r, 120));
+  const since = (name: string) => firedAt[name]! - origin;
+  assert.ok(since('fromReceipt') >= 50 && since('fromReceipt') < 52, `from receipt: ${since('fromReceipt').toFixed(3)} ms`);
+  assert.ok(since('fromNow') >= 70, `from now: ${since('fromNow').toFixed(3)} ms`);
+  assert.ok(since('afterThrow') >= 70, `origin restored after a throw: ${since('afterThrow').toFixed(3)} ms`);
+  assert.ok(firedAt.future! - armed >= 10, 'a future origin is not trusted');
+});

@@ -286,13 +286,15 @@ export const vrrpInstanceMachine = setup({
 
     /** RFC 3768 6.4.3 / RFC 5798 6.4.3. */
     master: {
-      // keepalived vrrp_state_master_tx: the advert goes first so the old master drops the
-      // VIPs before our gratuitous ARPs arrive.
+      // The VIPs first: failover time is until they are on the interface, and the advert
+      // leaves on the socket's next writable turn whatever the order. The gratuitous ARPs still
+      // follow the advert (keepalived vrrp_state_master_tx), so the old master drops the VIPs
+      // before they arrive.
       entry: [
+        'addVips',
         'becomeMaster',
         ...resetPreemptDelay,
         advertise,
-        'addVips',
         { type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.repeat }) },
         notifyAs('MASTER'),
         'armAdverTimer',

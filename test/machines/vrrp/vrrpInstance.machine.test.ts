@@ -62,14 +62,14 @@ describe('vrrpInstance: initialize', () => {
     assert.equal(h.ctx().downTimerMs, MDI_100);
   });
 
-  it('the address owner (255) becomes master at once: advert, VIPs, GARP, notify (RFC 5798 6.4.1)', () => {
+  it('the address owner (255) becomes master at once: VIPs, advert, GARP, notify (RFC 5798 6.4.1)', () => {
     const h = start({ basePriority: 255 });
     assert.equal(h.state(), 'master');
     assert.deepEqual(
       h.rec.calls.map((c) => [c.at, c.action, c.params]),
       [
-        [0, 'sendAdvert', { priority: 255, advertIntervalCs: 100 }],
         [0, 'addVips', undefined],
+        [0, 'sendAdvert', { priority: 255, advertIntervalCs: 100 }],
         [0, 'sendGarp', { repeat: 5 }],
         [0, 'notify', { state: 'MASTER', priority: 255 }],
       ],
@@ -140,8 +140,8 @@ describe('vrrpInstance: backup (RFC 3768 / RFC 5798 6.4.2)', () => {
     assert.deepEqual(
       h.rec.since(MDI_100).map((c) => [c.action, c.params]),
       [
-        ['sendAdvert', { priority: 100, advertIntervalCs: 100 }],
         ['addVips', undefined],
+        ['sendAdvert', { priority: 100, advertIntervalCs: 100 }],
         ['sendGarp', { repeat: 5 }],
         ['notify', { state: 'MASTER', priority: 100 }],
       ],
@@ -470,7 +470,7 @@ describe('vrrpInstance: fault', () => {
     assert.equal(h.state(), 'master');
     assert.deepEqual(
       h.rec.since(2000).map((c) => c.action),
-      ['sendAdvert', 'addVips', 'sendGarp', 'notify'],
+      ['addVips', 'sendAdvert', 'sendGarp', 'notify'],
     );
   });
 
@@ -503,7 +503,7 @@ describe('vrrpInstance: sync group', () => {
     assert.equal(h.state(), 'master');
     assert.deepEqual(
       h.rec.since(1000).map((c) => c.action),
-      ['sendAdvert', 'addVips', 'sendGarp', 'notify'],
+      ['addVips', 'sendAdvert', 'sendGarp', 'notify'],
     );
   });
 
