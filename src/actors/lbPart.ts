@@ -8,7 +8,6 @@
  * The main thread keeps VRRP adverts, checks and the journal; its event-loop lag is logged at
  * debug level every LAG_REPORT_MS so a saturated proxy showing up there would be visible.
  */
-import { setPriority } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fromPromise } from 'xstate';
 import type { LbBackend, LbConfig, LbServer } from '../config/lb.model.js';
@@ -20,19 +19,11 @@ import { serverHealthMachine } from '../machines/lb/serverHealth.machine.js';
 import type { ProbeInput, ServerHealthInput } from '../machines/lb/serverHealth.types.js';
 import { actorIds } from './actorIds.js';
 import type { NodeContext, NodePart } from './nodePart.js';
+import { raiseControlPlane } from './controlPlanePriority.js';
 import type { ChildSpec } from './rootMachine.js';
 import { probeFor } from './serverProbe.js';
 
 const LAG_REPORT_MS = 10_000;
-/**
- * The main thread's nice value once the data path runs beside it. A saturated worker does not
- * add work to the main thread (~14 ms of CPU per second, idle or loaded), but it competes with it
- * for a CPU: in interleaved 10 s phases of full proxy load on 2 vCPUs, the main thread at nice 0
- * waited 320–400 ms per phase to be scheduled and the worst advert gap was off by 4–17 ms; at
- * -10, 140–210 ms and 3–3.5 ms (bench/controlPlane.bench.ts, schedstat). keepalived raises its
- * VRRP process the same way (`vrrp_priority` in global_defs).
- */
-const CONTROL_PLANE_NICE = -10;
 
 interface ServerSite {
   backend: LbBackend;
@@ -136,24 +127,13 @@ export async function prepareLbPart(cfg: LbConfig, ctx: NodeContext): Promise<No
     return { systemId: id, logic, input };
   });
 
-  /**
-   * On Linux the nice value belongs to the thread (setpriority(2), pid 0 = the calling thread): the
-   * worker, already started, keeps its own. Raising it needs CAP_SYS_NICE, which a VRRP node has.
-   */
-  const favourControlPlane = (): void => {
-    try {
-      setPriority(CONTROL_PLANE_NICE);
-    } catch (err) {
-      log.info({ err: (err as Error).message }, 'cannot raise the main thread above the data path: VRRP adverts compete with it for CPU');
-    }
-  };
-
   const lag = monitorEventLoopDelay({ resolution: 10 });
   let lagTimer: NodeJS.Timeout | undefined;
   return {
     children,
     start(): void {
-      favourControlPlane();
+      // The data path competes with checks and adverts for a CPU (the worker keeps its own nice).
+      raiseControlPlane(log);
       lag.enable();
       lagTimer = setInterval(() => {
         log.debug({ p50Ms: lag.percentile(50) / 1e6, p99Ms: lag.percentile(99) / 1e6, maxMs: lag.max / 1e6 }, 'event loop lag');

@@ -17,6 +17,7 @@ import type { ActorBus } from './bus.js';
 import type { Counters } from './counters.js';
 import { createSerialQueue } from './serialQueue.js';
 import type { VipPresence } from './vipPresence.js';
+import { warmTakeover } from './warmTakeover.js';
 import { actorIds } from './actorIds.js';
 
 export interface VrrpBindingDeps {
@@ -144,5 +145,7 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
       },
     },
   });
-  return { logic, input: instanceInput(cfg, deps.primaryIp, deps.linkUp), vips, vipOps, local: localInstance(cfg) };
+  const input = instanceInput(cfg, deps.primaryIp, deps.linkUp);
+  warmTakeover(logic, input);
+  return { logic, input, vips, vipOps, local: localInstance(cfg) };
 }

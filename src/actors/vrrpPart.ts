@@ -12,6 +12,7 @@ import { delVip, listAddresses } from '../io/net/vip.js';
 import { syncGroupMachine } from '../machines/vrrp/syncGroup.machine.js';
 import type { VrrpInstanceEvent } from '../machines/vrrp/vrrpInstance.types.js';
 import { actorIds } from './actorIds.js';
+import { CONTROL_PLANE_NICE, raiseControlPlane } from './controlPlanePriority.js';
 import type { NodeContext, NodePart } from './nodePart.js';
 import { preciseClock } from './preciseClock.js';
 import { bindNotifyQueue } from './notifyBinding.js';
@@ -45,7 +46,8 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
   const vipSet = new Set(cfg.instances.flatMap((i) => i.vips.map((v) => v.address)));
   ctx.vips.manage(vipSet);
   const notifyTimeoutMs = opts.notifyTimeoutMs ?? 30_000;
-  const ipBatch = openIpBatch();
+  // `ip` adds the VIP on takeover: it must get a CPU as soon as the daemon writes to it.
+  const ipBatch = openIpBatch({ nice: CONTROL_PLANE_NICE });
   const closers: Array<() => void> = [];
   const routers = new Map<string, InterfaceRouter>();
   const routed = new Map<string, RoutedInstance[]>();
@@ -139,6 +141,7 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
   }
 
   const start = (): void => {
+    raiseControlPlane(log);
     for (const [dev, list] of routed) routers.set(dev, openInterfaceRouter(dev, list, { counters, log: log.child({ dev }), multicastGroup: cfg.globals.mcastGroup4 }));
     for (const dev of trackedDevs) {
       const w = watchLink(dev, (up) => bus.send(actorIds.iface(dev), { type: 'LINK', up }), log);

@@ -9,6 +9,7 @@
  * in order with the real command's error, tells that the command before it is done.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 
 export type IpOutcome = { ok: true; stdout: string } | { ok: false; stderr: string; cause: unknown };
@@ -30,7 +31,12 @@ export interface IpBatch {
   close(): void;
 }
 
-export function openIpBatch(): IpBatch {
+export interface IpBatchOptions {
+  /** Nice value for the `ip` process (it is spawned before the daemon raises its own). */
+  nice?: number;
+}
+
+export function openIpBatch(opts: IpBatchOptions = {}): IpBatch {
   let proc: ChildProcessWithoutNullStreams | undefined;
   let line = 0;
   let closed = false;
@@ -74,6 +80,13 @@ export function openIpBatch(): IpBatch {
     stderrLines = [];
     const child = spawn('ip', ['-force', '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.on('error', () => undefined);
+    if (opts.nice !== undefined && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, opts.nice);
+      } catch {
+        // Not permitted (no CAP_SYS_NICE): ip runs at the daemon's priority.
+      }
+    }
     child.stdout.resume();
     createInterface({ input: child.stderr }).on('line', onStderr);
     child.once('error', (err) => failAll(`ip -batch: ${err.message}`));
