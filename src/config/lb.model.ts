@@ -70,16 +70,70 @@ export interface LbTimeouts {
   tunnel: number | null;
 }
 
-/** `if COND` / `unless COND`, with the condition text kept as written (ACLs are evaluated later). */
+/** `if COND` / `unless COND` as written; `text` is what the stats page shows. */
 export interface LbCondition {
   kind: 'if' | 'unless';
   text: string;
   pos: SourcePos;
 }
 
-export interface LbUseBackend {
+/**
+ * An ACL address pattern (configuration.txt 7.1.6): a plain address has the full prefix; an
+ * IPv4 dotted netmask is stored as its prefix length.
+ */
+export interface LbAclNetwork {
+  family: 4 | 6;
+  address: string;
+  prefix: number;
+}
+
+/** An integer pattern (7.1.2): `a:b`, `a:`, `:b`, `a`, and `eq|ge|gt|le|lt a` turned into ranges; null = unbounded. */
+export interface LbAclRange {
+  min: number | null;
+  max: number | null;
+}
+
+/**
+ * The samples halo can take when it accepts a connection (7.3.2, 7.3.3): the client's address
+ * and port, the address and port it connected to, a backend's usable servers now, constants.
+ */
+export type LbAclFetch = 'src' | 'dst' | 'src_port' | 'dst_port' | 'nbsrv' | 'always_true' | 'always_false';
+
+/** How a sample is compared (7.1 "-m"); `bool` and `found` take no pattern. */
+export type LbAclMatch = { method: 'ip'; networks: LbAclNetwork[] } | { method: 'int'; ranges: LbAclRange[] } | { method: 'bool' } | { method: 'found' };
+
+/** One `acl` line or anonymous `{ ... }` ACL: it matches when its sample matches any of its patterns. */
+export interface LbAclTest {
+  fetch: LbAclFetch;
+  /** The backend `nbsrv` counts; null for every other fetch. */
+  backend: string | null;
+  match: LbAclMatch;
+  pos: SourcePos;
+}
+
+/** Every `acl` line of one name in a frontend, ORed in declaration order (7.1). */
+export interface LbAcl {
+  name: string;
+  tests: LbAclTest[];
+}
+
+/** One term of a condition: a named, predefined (TRUE, LOCALHOST, …) or anonymous (`{ ... }`) ACL, maybe negated. */
+export interface LbAclTerm {
+  negate: boolean;
+  acl: string;
+  tests: LbAclTest[];
+}
+
+/** A condition resolved against its frontend's ACLs, in haproxy's disjunctive form (7.2). */
+export interface LbAclCondition extends LbCondition {
+  /** Groups joined by `or`/`||`; a group holds when all its terms do. No group: never holds. */
+  anyOf: LbAclTerm[][];
+}
+
+/** A `use_backend` rule: as read in a section (`LbCondition`), and in a frontend once resolved (`LbAclCondition`). */
+export interface LbUseBackend<C extends LbCondition = LbCondition> {
   backend: string;
-  condition: LbCondition | null;
+  condition: C | null;
   pos: SourcePos;
 }
 
@@ -91,9 +145,12 @@ export interface LbFrontend {
   binds: LbBind[];
   /** 0 = use the global maxconn (4.2 "maxconn"). */
   maxconn: number;
-  /** Evaluated in order; the first that matches wins, else `defaultBackend`. */
-  useBackends: LbUseBackend[];
+  /** Evaluated for each new connection, in order; the first that matches wins, else `defaultBackend`. */
+  useBackends: LbUseBackend<LbAclCondition>[];
+  /** null: a connection no rule matches is closed. */
   defaultBackend: string | null;
+  /** The named ACLs declared in the section, for the stats page; rules carry what they use. */
+  acls: LbAcl[];
   timeouts: LbTimeouts;
   options: LbFrontendOptions;
   logs: LbLog[];

@@ -124,7 +124,11 @@ describe('frontend/backend fixture', () => {
       ],
     );
     assert.equal(f.maxconn, 2000);
-    assert.deepEqual(f.useBackends, [{ backend: 'mysql_primary', condition: { kind: 'if', text: 'TRUE', pos: { file, line: 31 } }, pos: { file, line: 31 } }]);
+    assert.deepEqual(
+      f.useBackends.map((u) => ({ backend: u.backend, kind: u.condition?.kind, text: u.condition?.text, line: u.pos.line })),
+      [{ backend: 'mysql_primary', kind: 'if', text: 'TRUE', line: 31 }],
+    );
+    assert.equal(f.useBackends[0]!.condition?.anyOf[0]?.[0]?.acl, 'TRUE', 'parsed as the predefined ACL');
     assert.equal(f.defaultBackend, 'mysql_all');
     assert.deepEqual(f.options, { tcplog: true, httplog: false, dontlognull: true });
     assert.deepEqual(f.timeouts, { connect: 3000, client: 60000, server: 60000, queue: 10000, check: 1500, clientFin: 5000, serverFin: 5000, tunnel: 3_600_000 });

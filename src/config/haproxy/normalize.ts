@@ -1,6 +1,7 @@
 import type { Diagnostics } from '../diagnostics.js';
 import type { SourcePos } from '../../errors.js';
-import type { LbBackend, LbConfig, LbFrontend, LbGlobal, LbHealthCheck, LbStatsListener, LbTimeouts, LbUseBackend } from '../lb.model.js';
+import type { LbAclCondition, LbBackend, LbConfig, LbFrontend, LbGlobal, LbHealthCheck, LbStatsListener, LbTimeouts, LbUseBackend } from '../lb.model.js';
+import { aclTestsOf, resolveAcls } from './acl.js';
 import type { ProxyDraft } from './proxy.js';
 
 /**
@@ -22,10 +23,11 @@ export function normalize(global: LbGlobal, proxies: readonly ProxyDraft[], diag
     }
     if (ownStats) diag.warn(stats.pos, `${p.kind} '${p.name}': halo serves stats only on a 'mode http' listen or frontend; ignored`);
     if (p.kind !== 'backend') {
-      const f = frontend(p);
+      const f = frontend(p, diag);
       config.frontends.push(f);
-      refs.push(...f.useBackends.map((u) => ({ frontend: f, name: u.backend, pos: u.pos })));
-      if (f.defaultBackend !== null) refs.push({ frontend: f, name: f.defaultBackend, pos: p.settings.defaultBackend?.pos ?? p.pos });
+      refs.push(...f.useBackends.map((u) => ({ frontend: f, name: u.backend, pos: u.pos, nbsrv: false })));
+      if (f.defaultBackend !== null) refs.push({ frontend: f, name: f.defaultBackend, pos: p.settings.defaultBackend?.pos ?? p.pos, nbsrv: false });
+      for (const t of aclTestsOf(f.acls, f.useBackends)) if (t.backend !== null) refs.push({ frontend: f, name: t.backend, pos: t.pos, nbsrv: true });
     }
     if (p.kind !== 'frontend') config.backends.push(backend(p, diag));
   }
@@ -48,9 +50,10 @@ function statsListener(p: ProxyDraft, diag: Diagnostics): LbStatsListener {
   return { name: p.name, section: p.kind === 'listen' ? 'listen' : 'frontend', binds: p.binds, stats: p.settings.stats!, timeouts: timeouts(p), logs: p.settings.logs, pos: p.pos };
 }
 
-function frontend(p: ProxyDraft): LbFrontend {
+function frontend(p: ProxyDraft, diag: Diagnostics): LbFrontend {
   const s = p.settings;
   const fallback = s.defaultBackend?.name ?? (p.kind === 'listen' ? p.name : null);
+  const { acls, useBackends } = resolveAcls(p, diag);
   return {
     name: p.name,
     section: p.kind === 'listen' ? 'listen' : 'frontend',
@@ -58,8 +61,9 @@ function frontend(p: ProxyDraft): LbFrontend {
     mode: s.mode,
     binds: p.binds,
     maxconn: s.maxconn,
-    useBackends: p.useBackends,
+    useBackends,
     defaultBackend: fallback,
+    acls,
     timeouts: timeouts(p),
     options: s.frontendOptions,
     logs: s.logs,
@@ -137,32 +141,34 @@ function checkUnique(config: LbConfig, diag: Diagnostics): void {
   }
 }
 
-/** A backend named by a frontend, where it was named. */
+/** A backend named by a frontend, where it was named: a rule's target, or what an `nbsrv` counts. */
 interface BackendRef {
   frontend: LbFrontend;
   name: string;
   pos: SourcePos;
+  nbsrv: boolean;
 }
 
-/** Only unconditional rules and `if TRUE` are decided now; other conditions wait for ACL support. */
-function isUnconditional(u: LbUseBackend): boolean {
+/** A rule that applies to every connection, as written (`if TRUE` is the seed's idiom). */
+function isUnconditional(u: LbUseBackend<LbAclCondition>): boolean {
   return u.condition === null || (u.condition.kind === 'if' && u.condition.text === 'TRUE');
 }
 
 function checkReferences(config: LbConfig, refs: readonly BackendRef[], diag: Diagnostics): void {
   const backends = new Map(config.backends.map((b) => [b.name, b]));
-  for (const { frontend: f, name, pos } of refs) {
+  for (const { frontend: f, name, pos, nbsrv } of refs) {
     const b = backends.get(name);
-    if (b === undefined) diag.error(pos, `${f.section} '${f.name}': unknown backend '${name}'`, 'HALO_E_CONFIG_REF');
+    if (b === undefined) diag.error(pos, `${f.section} '${f.name}': ${nbsrv ? `nbsrv(${name}): ` : ''}unknown backend '${name}'`, 'HALO_E_CONFIG_REF');
     // configuration.txt 4: an http frontend cannot hand its requests to a tcp backend.
-    else if (f.mode === 'http' && b.mode === 'tcp') diag.error(pos, `${f.section} '${f.name}' is in mode http but backend '${b.name}' is in mode tcp`);
+    else if (!nbsrv && f.mode === 'http' && b.mode === 'tcp') diag.error(pos, `${f.section} '${f.name}' is in mode http but backend '${b.name}' is in mode tcp`);
   }
   for (const f of config.frontends) {
-    for (const u of f.useBackends) {
-      if (!isUnconditional(u)) diag.warn(u.pos, `use_backend ${u.backend}: condition '${u.condition!.kind} ${u.condition!.text}' is kept but not evaluated by halo yet`);
-    }
     if (f.defaultBackend === null && !f.useBackends.some(isUnconditional)) {
-      diag.error(f.pos, `frontend '${f.name}' has no backend: add 'default_backend' or an unconditional 'use_backend'`, 'HALO_E_CONFIG_REF');
+      if (f.useBackends.length === 0) {
+        diag.error(f.pos, `frontend '${f.name}' has no backend: add 'default_backend' or an unconditional 'use_backend'`, 'HALO_E_CONFIG_REF');
+      } else {
+        diag.warn(f.pos, `frontend '${f.name}' has no 'default_backend': a connection no 'use_backend' rule matches is closed`);
+      }
     }
     if (f.binds.length === 0) diag.warn(f.pos, `${f.section} '${f.name}' has no 'bind' directive: it accepts no connection`);
   }

@@ -47,6 +47,13 @@ export interface ProxySettings {
   stats: LbStats | null;
 }
 
+/** An `acl` line as read; acl.ts parses it once the section is complete. */
+export interface AclStatement {
+  name: string;
+  words: string[];
+  pos: SourcePos;
+}
+
 /** One section as read, before listen sections are split and references are checked. */
 export interface ProxyDraft {
   kind: ProxyKind;
@@ -56,6 +63,7 @@ export interface ProxyDraft {
   binds: LbBind[];
   servers: LbServer[];
   useBackends: LbUseBackend[];
+  acls: AclStatement[];
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { SourcePos } from '../../errors.js';
 import type { Diagnostics } from '../diagnostics.js';
 import type { LbBackendOptions, LbBalance, LbFrontendOptions, LbHttpExpect, LbStats, LbTimeouts } from '../lb.model.js';
+import { readAclStatement } from './acl.js';
 import { parseAddress } from './address.js';
 import { CHECK_KEYWORDS } from './checkKeywords.js';
 import { type Ctx, expectArgs, type Keyword, kw, readCondition, setInt } from './keyword.js';
@@ -125,6 +126,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
     },
     { inDefaults: false },
   ),
+  // Conditions are resolved when the frontend is built (acl.ts); haproxy 2.6 refuses acl in defaults.
+  acl: kw('fe', readAclStatement),
   default_backend: kw('fe', (c) => {
     if (expectArgs(c, 'default_backend', 1, 1)) c.draft.settings.defaultBackend = { name: c.args[0]!, pos: c.pos };
   }),

@@ -48,7 +48,7 @@ export function readSections(statements: readonly Statement[], file: string, dia
       // A bare defaults section resets to the documented settings (configuration.txt 4).
       const inherit = keyword === 'defaults' && header.from === null ? null : parent;
       const settings = inherit === null ? initialSettings() : structuredClone(inherit.settings);
-      const draft: ProxyDraft = { kind: keyword, name: header.name, pos, settings, binds: [], servers: [], useBackends: [] };
+      const draft: ProxyDraft = { kind: keyword, name: header.name, pos, settings, binds: [], servers: [], useBackends: [], acls: [] };
       if (keyword === 'defaults') {
         lastDefaults = draft;
         if (header.name !== '') namedDefaults.set(header.name, draft);

@@ -141,6 +141,18 @@ export class BackendPool {
     return n;
   }
 
+  /**
+   * haproxy's nbsrv (be_usable_srv): the usable active servers; with none, the backups that
+   * would take traffic: all of them with `option allbackups`, else only the first.
+   */
+  usableCount(): number {
+    const active = this.usableActiveCount();
+    if (active > 0) return active;
+    let backups = 0;
+    for (const s of this.servers) if (s.cfg.backup && isUsable(s.state)) backups++;
+    return this.cfg.options.allbackups ? backups : Math.min(backups, 1);
+  }
+
   take(index: number): void {
     this.servers[index]!.state.active++;
   }

@@ -9,10 +9,11 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { LbBind, LbConfig } from '../../config/lb.model.js';
 import { HaloError } from '../../errors.js';
+import { backendChoice, type ConnectionFacts } from './aclMatch.js';
 import { BackendPool } from './backendPool.js';
 import type { DataPath, DataPathEvents, ServerUpdate, VipView } from './dataPath.types.js';
 import { type ConnectionLimit, FrontendRuntime } from './frontend.js';
-import { Session } from './session.js';
+import { Session, type SessionContext } from './session.js';
 import { IdleSweep } from './splice.js';
 
 /**
@@ -31,6 +32,24 @@ function shortestTimeout(cfg: LbConfig): number {
   return all.length > 0 ? Math.min(...all) : Number.POSITIVE_INFINITY;
 }
 
+/** A connection's addresses, read from the socket only when a condition asks (a first read is a syscall). */
+function factsOf(client: Socket): ConnectionFacts {
+  return {
+    get src() {
+      return client.remoteAddress ?? '';
+    },
+    get srcPort() {
+      return client.remotePort ?? 0;
+    },
+    get dst() {
+      return client.localAddress ?? '';
+    },
+    get dstPort() {
+      return client.localPort ?? 0;
+    },
+  };
+}
+
 export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPathEvents): DataPath {
   const now = (): number => performance.now();
   const pools = new Map(cfg.backends.map((b) => [b.name, new BackendPool(b, now)]));
@@ -46,16 +65,9 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
   const admitAll = (): void => {
     for (const f of frontends) f.admitPending();
   };
-  for (const fe of cfg.frontends) {
-    for (const u of fe.useBackends.filter((x) => x.condition !== null)) {
-      events.log('warn', { frontend: fe.name, backend: u.backend, line: u.pos.line }, 'use_backend with a condition is not evaluated in mode tcp; ignored');
-    }
-    const backendName = fe.useBackends.find((u) => u.condition === null)?.backend ?? fe.defaultBackend;
-    const pool = backendName ? pools.get(backendName) : undefined;
-    const clientTimeouts = { client: fe.timeouts.client, clientFin: fe.timeouts.clientFin };
-    const frontendLabels = { frontend: fe.name };
-    const observe = (index: number, ok: boolean, reason: string): void => {
-      if (!pool) return;
+  /** Passive health (observe layer4) of one backend's servers. */
+  const observerOf = (pool: BackendPool): SessionContext['observe'] => {
+    return (index, ok, reason) => {
       const s = pool.servers[index]!.cfg;
       if (s.observe === null) return;
       const key = `${pool.cfg.name}/${s.name}`;
@@ -66,11 +78,28 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
       erring.add(key);
       events.passive(pool.cfg.name, s.name, false, reason);
     };
-    const ctx = pool ? { pool, events, idle, frontendLabels, clientTimeouts, observe } : null;
+  };
+  const nbsrv = (backend: string): number => pools.get(backend)?.usableCount() ?? 0;
+
+  for (const fe of cfg.frontends) {
+    const clientTimeouts = { client: fe.timeouts.client, clientFin: fe.timeouts.clientFin };
+    const frontendLabels = { frontend: fe.name };
+    /** One session context per backend this frontend can reach. */
+    const contexts = new Map<string, SessionContext>();
+    for (const name of [...fe.useBackends.map((u) => u.backend), fe.defaultBackend]) {
+      const pool = name === null ? undefined : pools.get(name);
+      if (pool && !contexts.has(pool.cfg.name)) contexts.set(pool.cfg.name, { pool, events, idle, frontendLabels, clientTimeouts, observe: observerOf(pool) });
+    }
+    const contextOf = (backend: string | null): SessionContext | null => (backend === null ? null : (contexts.get(backend) ?? null));
+    // Without a rule that depends on the connection, every client goes to one place, decided now.
+    const choice = backendChoice(fe.useBackends, fe.defaultBackend, nbsrv);
+    const fixed = choice.kind === 'fixed' ? contextOf(choice.backend) : null;
     frontends.push(
       new FrontendRuntime(fe, frontendLabels, limit, events, (client: Socket, done) => {
+        const ctx = choice.kind === 'fixed' ? fixed : contextOf(choice.choose(factsOf(client)));
         if (!ctx) {
-          events.count('halo_lb_no_server_total', frontendLabels, 1);
+          // No rule matched and there is no default_backend: haproxy closes the connection too.
+          events.count('halo_lb_no_backend_total', frontendLabels, 1);
           client.destroy();
           done();
           return;

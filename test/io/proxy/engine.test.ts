@@ -1,51 +1,14 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, describe, it } from 'node:test';
-import { parseHaproxyText } from '../../../src/config/haproxy/parse.js';
-import type { DataPath, DataPathEvents } from '../../../src/io/proxy/dataPath.types.js';
-import { createProxyEngine } from '../../../src/io/proxy/engine.js';
-import { type Backend, freePort, hold, request, sleep, startBackend } from './tcpFixtures.js';
+import { describe, it } from 'node:test';
+import type { DataPath } from '../../../src/io/proxy/dataPath.types.js';
+import { backends, type Recorded, runEngine } from './engineHarness.js';
+import { type Backend, freePort, hold, request, sleep } from './tcpFixtures.js';
 
-interface Recorded {
-  passive: Array<{ server: string; ok: boolean; reason: string }>;
-  counters: Map<string, number>;
-}
-
-function recorder(): { events: DataPathEvents; rec: Recorded } {
-  const rec: Recorded = { passive: [], counters: new Map() };
-  return {
-    rec,
-    events: {
-      passive: (_b, server, ok, reason) => rec.passive.push({ server, ok, reason }),
-      count: (name, _labels, by) => rec.counters.set(name, (rec.counters.get(name) ?? 0) + by),
-      log: () => undefined,
-      listening: () => undefined,
-    },
-  };
-}
-
-const stops: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const s of stops.reverse()) await s();
-});
-
-async function engine(body: string, vips = { managed: [] as string[], present: [] as string[] }): Promise<{ dp: DataPath; port: number; rec: Recorded }> {
+async function engine(body: string): Promise<{ dp: DataPath; port: number; rec: Recorded }> {
   const port = await freePort();
   const text = `defaults\n  mode tcp\n  timeout connect 300\n  timeout client 5s\n  timeout server 5s\nlisten p\n  bind 127.0.0.1:${port}\n${body}\n`;
-  const { config } = parseHaproxyText(text, 'test.cfg');
-  const { events, rec } = recorder();
-  const dp = createProxyEngine(config, vips, events);
-  stops.push(() => dp.stop());
-  await dp.ready;
-  return { dp, port, rec };
-}
-
-async function backends(...names: string[]): Promise<Backend[]> {
-  const list = await Promise.all(names.map((n) => startBackend(n)));
-  stops.push(async () => {
-    for (const b of list) await b.kill().catch(() => undefined);
-  });
-  return list;
+  return { ...(await runEngine(text)), port };
 }
 
 describe('proxy engine: tunnels', () => {
@@ -203,11 +166,7 @@ describe('proxy engine: listeners follow the VIP', () => {
   it('a bind on a managed address listens only while it is present', async () => {
     const [a] = await backends('a');
     const port = await freePort();
-    const { config } = parseHaproxyText(`listen v\n  mode tcp\n  bind 127.0.0.9:${port}\n  server a 127.0.0.1:${a!.port}\n`, 't.cfg');
-    const { events } = recorder();
-    const dp = createProxyEngine(config, { managed: ['127.0.0.9'], present: [] }, events);
-    stops.push(() => dp.stop());
-    await dp.ready;
+    const { dp } = await runEngine(`listen v\n  mode tcp\n  bind 127.0.0.9:${port}\n  server a 127.0.0.1:${a!.port}\n`, { managed: ['127.0.0.9'], present: [] });
     const refused = (): Promise<boolean> =>
       new Promise((r) => {
         const s = connect(port, '127.0.0.9');
