@@ -13,6 +13,12 @@ import type { Logger } from '../io/log.js';
 export const CONTROL_PLANE_NICE = -10;
 
 /**
+ * SCHED_FIFO priority of the `ip -batch` helper that adds VIPs (see IpBatchOptions.fifo): the
+ * lowest real-time level, above every normal task, as keepalived's `vrrp_rt_priority` would be.
+ */
+export const IP_BATCH_FIFO = 1;
+
+/**
  * On Linux the nice value belongs to the thread (setpriority(2), pid 0 = the calling thread);
  * threads and processes started later inherit it, which is why the proxy worker resets its own.
  * Needs CAP_SYS_NICE, which a VRRP node has; without it halo runs on at the normal priority.

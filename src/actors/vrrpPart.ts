@@ -12,7 +12,7 @@ import { delVip, listAddresses } from '../io/net/vip.js';
 import { syncGroupMachine } from '../machines/vrrp/syncGroup.machine.js';
 import type { VrrpInstanceEvent } from '../machines/vrrp/vrrpInstance.types.js';
 import { actorIds } from './actorIds.js';
-import { CONTROL_PLANE_NICE, raiseControlPlane } from './controlPlanePriority.js';
+import { CONTROL_PLANE_NICE, IP_BATCH_FIFO, raiseControlPlane } from './controlPlanePriority.js';
 import type { NodeContext, NodePart } from './nodePart.js';
 import { preciseClock } from './preciseClock.js';
 import { bindNotifyQueue } from './notifyBinding.js';
@@ -47,7 +47,11 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
   ctx.vips.manage(vipSet);
   const notifyTimeoutMs = opts.notifyTimeoutMs ?? 30_000;
   // `ip` adds the VIP on takeover: it must get a CPU as soon as the daemon writes to it.
-  const ipBatch = openIpBatch({ nice: CONTROL_PLANE_NICE });
+  const ipBatch = openIpBatch({
+    nice: CONTROL_PLANE_NICE,
+    fifo: IP_BATCH_FIFO,
+    onPriorityError: (message) => log.info({ message }, 'the ip helper runs at normal priority'),
+  });
   const closers: Array<() => void> = [];
   const routers = new Map<string, InterfaceRouter>();
   const routed = new Map<string, RoutedInstance[]>();
