@@ -43,6 +43,16 @@ declare module 'raw-socket' {
       resumeRecv(): this;
       pauseSend(): this;
       resumeSend(): this;
+      /** Internal (index.js): sends waiting for the fd to poll writable, oldest first. */
+      readonly requests: readonly unknown[];
+      /**
+       * Internal (index.js): the native binding. Its `send` is a synchronous sendto() on the
+       * non-blocking fd that calls back with the byte count before returning, and throws
+       * Error(strerror(errno)) on failure (EAGAIN when the socket buffer is full).
+       */
+      readonly wrap: {
+        send(buffer: Buffer, offset: number, length: number, address: string, callback: (bytes: number) => void): void;
+      };
     }
 
     interface ChecksumRange {

@@ -6,6 +6,7 @@
  * (RFC 5798 §5.2.8) and unicast_src_ip must appear exactly as configured.
  */
 import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import raw from 'raw-socket';
 import { HaloError } from '../../errors.js';
 import {
@@ -40,7 +41,7 @@ export interface VrrpSocketOptions {
 }
 
 export interface VrrpSocket {
-  /** Fire and forget: queued for the kernel, never blocks; failures go to onError. */
+  /** Fire and forget: handed to the kernel at once (queued if its buffer is full), never blocks; failures go to onError. */
   send(ipPacket: Buffer, dst: string): void;
   /**
    * Refuses new sends at once; closes after the sends already queued have gone out (bounded),
@@ -50,6 +51,9 @@ export interface VrrpSocket {
   readonly dev: string;
   stats: { sent: number; sendErrors: number; received: number };
 }
+
+/** strerror(EAGAIN) as raw-socket reports it (its errors carry no code). */
+const EAGAIN_TEXT = 'Resource temporarily unavailable';
 
 /** How long close() waits for queued sends (a priority-0 advert) to reach the kernel. */
 const CLOSE_DRAIN_MS = 200;
@@ -112,6 +116,34 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
     }
   };
 
+  /**
+   * raw-socket's send() queues every datagram until its poll reports the fd writable, a loop
+   * turn or more later: the priority-0 advert of a stopping daemon waited 2–7 ms behind the rest
+   * of the stop, and every advert's timing moved with the loop's load. keepalived calls sendto()
+   * when the timer fires; so does this, through the binding's synchronous send, whenever nothing
+   * is queued (order is kept). A full socket buffer (EAGAIN) falls back to the queue; any other
+   * error is a failed send. Returns false when the datagram still has to be queued.
+   */
+  const sendNow = (ipPacket: Buffer, dst: string): boolean => {
+    // The binding parses the address without checking it (raw-socket's send() checks it first).
+    if (!isIPv4(dst)) {
+      stats.sendErrors++;
+      fail('send failed', new Error(`Invalid IP address '${dst}'`), { dst });
+      return true;
+    }
+    try {
+      socket.wrap.send(ipPacket, 0, ipPacket.length, dst, () => {
+        stats.sent++;
+      });
+      return true;
+    } catch (err) {
+      if (errorText(err) === EAGAIN_TEXT) return false;
+      stats.sendErrors++;
+      fail('send failed', err, { dst });
+      return true;
+    }
+  };
+
   return {
     dev,
     stats,
@@ -122,6 +154,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
         fail('send failed', new Error('socket is closed'), { dst });
         return;
       }
+      if (socket.requests.length === 0 && sendNow(ipPacket, dst)) return;
       inflight++;
       socket.send(ipPacket, 0, ipPacket.length, dst, afterSend(dst));
     },

@@ -128,6 +128,20 @@ describe('VRRP raw socket in a 3-node lab', () => {
     }
   });
 
+  test('send hands the advert to the kernel before it returns, not a loop turn later', async () => {
+    const p1 = await startPeer(n1, ['eth0']);
+    const p2 = await startPeer(n2, ['eth0']);
+    try {
+      const packet = buildAdvertPacket({ src: n1.ip, dst: GROUP, vrid: 56, priority: 100, vip: '192.0.2.104', id: 1 });
+      p1.write({ dev: 'eth0', dst: GROUP, hex: packet.toString('hex'), stats: true });
+      const stats = await p1.next((l) => l.event === 'stats', 3000);
+      assert.deepEqual(stats.stats, { eth0: { sent: 1, sendErrors: 0, received: 0 } });
+      await p2.next((l) => l.event === 'packet' && l.hex === packet.toString('hex'), 3000);
+    } finally {
+      await stopPeers(p1, p2);
+    }
+  });
+
   test('send errors and sends after close reach onError as HALO_E_VRRP_SOCKET and are never thrown', async () => {
     const p1 = await startPeer(n1, ['eth0']);
     try {
