@@ -54,7 +54,9 @@ test('armFrom counts the timers armed inside it from the given origin, and only 
   preciseClock.armFrom(armed + 1000, () => arm('future', 10));
   await new Promise((r) => setTimeout(r, 120));
   const since = (name: string) => firedAt[name]! - origin;
-  assert.ok(since('fromReceipt') >= 50 && since('fromReceipt') < 52, `from receipt: ${since('fromReceipt').toFixed(3)} ms`);
+  // Counted from the origin: due at 50 ms, where a timer counted from arming is due at 70 ms
+  // (the bound leaves room for a loaded CI machine's late timers).
+  assert.ok(since('fromReceipt') >= 50 && since('fromReceipt') < 65, `from receipt: ${since('fromReceipt').toFixed(3)} ms`);
   assert.ok(since('fromNow') >= 70, `from now: ${since('fromNow').toFixed(3)} ms`);
   assert.ok(since('afterThrow') >= 70, `origin restored after a throw: ${since('afterThrow').toFixed(3)} ms`);
   assert.ok(firedAt.future! - armed >= 10, 'a future origin is not trusted');
