@@ -57,9 +57,12 @@ describe('halo ↔ halo failover in network namespaces (VRRPv3, advert 0.1 s)', 
 
     // Back with preempt: the higher priority takes the VIP again (after removing the VIP its
     // crashed run left behind).
+    // n2 yields on n1's first advert, which can be logged before n1's own transition line:
+    // wait for both from before the start.
+    const yielded = n2.waitState(VI, 'backup', 5_000, { fresh: true });
     n1.start();
     await n1.waitState(VI, 'master', 5_000, { fresh: true });
-    await n2.waitState(VI, 'backup', 5_000, { fresh: true });
+    await yielded;
     await waitFor(async () => (await holders(hl.hosts, VIP)).join() === '0', 1_000);
 
     // Graceful stop: priority-0 advert, the backup takes over after Skew_Time (RFC 5798 6.4.2).
