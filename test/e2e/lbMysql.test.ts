@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnHaloRun } from '../helpers/haloRun.js';
+import { spawnHaloRun, stopHaloRun } from '../helpers/haloRun.js';
 import { after, before, describe, test } from 'node:test';
 import type { EventEnvelope } from '../../src/io/journal/envelope.js';
 import { readJournal } from '../../src/io/journal/fileJournal.js';
@@ -98,10 +98,7 @@ listen wrongpw
   });
 
   after(async () => {
-    if (halo && halo.exitCode === null) {
-      halo.kill('SIGTERM');
-      await new Promise((r) => halo.once('exit', r));
-    }
+    await stopHaloRun(halo);
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
   });

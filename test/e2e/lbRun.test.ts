@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnHaloRun } from '../helpers/haloRun.js';
+import { spawnHaloRun, stopHaloRun } from '../helpers/haloRun.js';
 import { after, before, describe, it } from 'node:test';
 import { type Backend, freePort, hold, request, sleep, startBackend } from '../io/proxy/tcpFixtures.js';
 
@@ -92,10 +92,7 @@ listen fl
 });
 
 after(async () => {
-  if (halo.exitCode === null) {
-    halo.kill('SIGTERM');
-    await new Promise((r) => halo.once('exit', r));
-  }
+  await stopHaloRun(halo);
   for (const b of Object.values(be)) await b.kill().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readJournal } from '../../src/io/journal/fileJournal.js';
-import { spawnHaloRun } from '../helpers/haloRun.js';
+import { spawnHaloRun, stopHaloRun } from '../helpers/haloRun.js';
 import { waitFor } from '../helpers/netns.js';
 import { type Backend, freePort, request, startBackend } from '../io/proxy/tcpFixtures.js';
 
@@ -80,10 +80,7 @@ listen pinged
 });
 
 after(async () => {
-  if (halo.exitCode === null) {
-    halo.kill('SIGTERM');
-    await new Promise((r) => halo.once('exit', r));
-  }
+  await stopHaloRun(halo);
   for (const b of Object.values(be)) await b.kill().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 });

@@ -18,3 +18,11 @@ export function spawnHaloRun<L extends { msg?: string }>(args: string[], lines: 
   halo.stderr!.on('data', (d: Buffer) => lines.push({ msg: `stderr: ${d}` } as L));
   return halo;
 }
+
+/** SIGTERM and wait for the exit (the graceful stop a test ends with); nothing if it already exited. */
+export async function stopHaloRun(halo: ChildProcess | undefined): Promise<void> {
+  if (!halo || halo.exitCode !== null || halo.signalCode !== null) return;
+  const exited = new Promise((r) => halo.once('exit', r));
+  halo.kill('SIGTERM');
+  await exited;
+}

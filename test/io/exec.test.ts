@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { runCommand } from '../../src/io/exec.js';
-
-/** Running, as opposed to gone or a zombie waiting for init to reap it. */
-const alive = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
+import { alive } from '../helpers/processAlive.js';
 
 test('exit codes and output are reported, a failing script does not reject', async () => {
   const ok = await runCommand(['sh', '-c', 'echo out; echo err >&2; exit 0'], { timeoutMs: 5000 });

@@ -6,18 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import type { ScriptCheck } from '../../../src/io/checks/probe.types.js';
 import { DETAIL_MAX_CHARS } from '../../../src/io/checks/scriptCheck.js';
 import { scriptProbe } from '../../../src/io/checks/scriptProbe.js';
+import { alive } from '../../helpers/processAlive.js';
 
 const never = () => new AbortController().signal;
-
-/** Running, as opposed to gone or a zombie waiting to be reaped. */
-const alive = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-};
 
 const gone = async (pid: number): Promise<boolean> => {
   // The group was signalled; each process dies when the kernel next schedules it.

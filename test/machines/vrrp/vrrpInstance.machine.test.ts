@@ -4,20 +4,9 @@ import { createActor } from 'xstate';
 import { vrrpInstanceMachine } from '../../../src/machines/vrrp/vrrpInstance.machine.js';
 import type { VrrpInstanceEvent, VrrpInstanceInput } from '../../../src/machines/vrrp/vrrpInstance.types.js';
 import { advanceTo, recorder, SimulatedClock } from '../simClock.js';
+import { BASE_INSTANCE } from './instanceInput.js';
 
-const BASE: VrrpInstanceInput = {
-  name: 'VI_1',
-  vrid: 51,
-  version: 2,
-  basePriority: 100,
-  advertIntervalCs: 100,
-  preempt: true,
-  preemptDelayCs: 0,
-  initialState: 'BACKUP',
-  primaryIp: '192.0.2.10',
-  trackers: [],
-  garp: { delayCs: 500, repeat: 5, refreshCs: 0, refreshRepeat: 1 },
-};
+const BASE = BASE_INSTANCE;
 
 /** v2, priority 100, 1 s adverts: 3 s + (256 - 100) / 256 s. */
 const MDI_100 = 3609.375;
