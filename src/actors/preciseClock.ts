@@ -42,7 +42,10 @@ export const preciseClock: PreciseClock = {
     const finish = (): void => {
       if (timer.cancelled) return;
       if (performance.now() >= due) {
-        fn();
+        // A timer armed by this one's callback counts from when this one was due, not from the
+        // end of the work it triggers: a periodic timer (Adver_Timer, re-armed after each advert
+        // is sent) keeps its period instead of drifting by that work every cycle, as keepalived's do.
+        preciseClock.armFrom(due, fn);
         return;
       }
       timer.immediate = setImmediate(finish);

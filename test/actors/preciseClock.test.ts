@@ -61,3 +61,21 @@ test('armFrom counts the timers armed inside it from the given origin, and only 
   assert.ok(since('afterThrow') >= 70, `origin restored after a throw: ${since('afterThrow').toFixed(3)} ms`);
   assert.ok(firedAt.future! - armed >= 10, 'a future origin is not trusted');
 });
+
+test('a timer re-armed from its own callback keeps its period, however long the callback works', async () => {
+  const fired: number[] = [];
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      fired.push(performance.now());
+      // 3 ms of work before re-arming, like an advert sent before Adver_Timer is set again.
+      const until = performance.now() + 3;
+      while (performance.now() < until);
+      if (fired.length < 6) preciseClock.setTimeout(tick, 20);
+      else resolve();
+    };
+    preciseClock.setTimeout(tick, 20);
+  });
+  const span = fired.at(-1)! - fired[0]!;
+  // Five periods: 100 ms from the first due time (the first firing may itself be a little late), not 115 (5 × (20 + 3)).
+  assert.ok(span > 99 && span < 104, `five periods took ${span.toFixed(3)} ms`);
+});
