@@ -11,12 +11,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createActor, setup } from 'xstate';
-import { createTransitionMapper } from '../src/actors/transitionMapper.js';
+import { setup } from 'xstate';
 import { openJournal } from '../src/io/journal/fileJournal.js';
 import { createNatsPublisher } from '../src/io/journal/natsPublisher.js';
 import { createLogger } from '../src/io/log.js';
 import { startNatsServer } from '../test/helpers/natsServer.js';
+import { journaledActor } from '../test/helpers/timedJournal.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const TRANSITIONS = Number(process.env.TRANSITIONS ?? 20_000);
@@ -36,17 +36,7 @@ const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[M
 
 async function journalRun(dir: string): Promise<{ perSec: number; appendP50: number; appendP99: number; transP50: number; transP99: number }> {
   const journal = await openJournal({ dir, log });
-  const appendNs: number[] = [];
-  const mapper = createTransitionMapper({
-    node: 'bench',
-    boot: 1,
-    sink: (env) => {
-      const t0 = process.hrtime.bigint();
-      journal.append(env);
-      appendNs.push(Number(process.hrtime.bigint() - t0));
-    },
-  });
-  const actor = createActor(flapper, { systemId: 'vrrp:VI_1', inspect: mapper.onInspect }).start();
+  const { actor, appendNs } = journaledActor(flapper, journal, 'bench');
   const transNs: number[] = [];
   const start = process.hrtime.bigint();
   for (let i = 0; i < TRANSITIONS; i += 1) {

@@ -26,6 +26,7 @@ import { ACKED_FILE } from '../../src/io/journal/natsPublisher.js';
 import { createLogger } from '../../src/io/log.js';
 import { type NatsServer, startNatsServer } from '../helpers/natsServer.js';
 import type { BurstLine } from './fixtures/journalBurst.js';
+import { journaledActor } from '../helpers/timedJournal.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/journalBurst.js', import.meta.url));
 const STREAM = 'HALO_EVENTS';
@@ -271,18 +272,8 @@ describe('journal on a full disk', () => {
     // Leave ~96 KiB for the journal: a few hundred envelopes.
     const { dir, filler, logs, log } = await tinyDisk(t, 160);
     const journal = await openJournal({ dir, log, fsyncIntervalMs: 20, maxQueuedBytes: 64 * 1024 });
-    const appendNs: number[] = [];
     const sendNs: number[] = [];
-    const mapper = createTransitionMapper({
-      node: 'full1',
-      boot: 1,
-      sink: (env) => {
-        const t0 = process.hrtime.bigint();
-        journal.append(env);
-        appendNs.push(Number(process.hrtime.bigint() - t0));
-      },
-    });
-    const actor = createActor(flapper, { systemId: 'vrrp:VI_1', inspect: mapper.onInspect }).start();
+    const { actor, appendNs } = journaledActor(flapper, journal, 'full1');
     const flip = (n: number): void => {
       for (let i = 0; i < n; i += 1) {
         const t0 = process.hrtime.bigint();
