@@ -1,6 +1,8 @@
 /**
  * A node: one actor system holding every part's actors, so one inspection stream (the
- * journal) sees all of them. Parts start after the root and stop in reverse order.
+ * journal) sees all of them. Parts start after the root, and stop in the order they started:
+ * the VRRP part comes first, so a graceful stop's priority-0 advert leaves at the signal, not
+ * after the data path has shut down (the VIP listeners follow the VIPs as they go).
  */
 import { type AnyActorRef, createActor, type InspectionEvent } from 'xstate';
 import type { Logger } from '../io/log.js';
@@ -34,7 +36,7 @@ export function startNode(
   for (const p of parts) p.start();
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
-    for (const p of [...parts].reverse()) await p.stop();
+    for (const p of parts) await p.stop();
     root.stop();
   };
   return {

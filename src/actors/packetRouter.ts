@@ -40,8 +40,7 @@ export function openInterfaceRouter(
   for (const inst of instances) byVrid.set(inst.local.vrid, inst);
   const multicast = instances.some((i) => i.unicastPeers.length === 0);
 
-  const onPacket = (buf: Buffer, from: string): void => {
-    const receivedAt = performance.now();
+  const onPacket = (buf: Buffer, from: string, receivedAt: number): void => {
     const decoded = decodeIpv4Packet(buf);
     if (!decoded.ok) {
       counters.inc('vrrp_rx_dropped_total', { dev, reason: decoded.reason });

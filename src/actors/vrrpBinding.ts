@@ -3,6 +3,7 @@
  * socket, VIPs through `ip addr` (serialised), gratuitous ARP through arping (never awaited),
  * and notify requests to the instance's notify queue actor.
  */
+import type { AnyMachineSnapshot } from 'xstate';
 import type { VrrpGlobals, VrrpInstanceConfig } from '../config/vrrp.model.js';
 import type { Logger } from '../io/log.js';
 import { sendGarp } from '../io/net/garp.js';
@@ -12,12 +13,13 @@ import { encodeIpv4Packet } from '../io/vrrp/codec.js';
 import type { LocalInstance } from '../io/vrrp/packet.types.js';
 import type { VrrpSocket } from '../io/vrrp/vrrpSocket.js';
 import { vrrpInstanceMachine } from '../machines/vrrp/vrrpInstance.machine.js';
-import type { TrackedInput, VrrpInstanceInput } from '../machines/vrrp/vrrpInstance.types.js';
+import type { TrackedInput, VrrpInstanceContext, VrrpInstanceInput } from '../machines/vrrp/vrrpInstance.types.js';
 import type { ActorBus } from './bus.js';
 import type { Counters } from './counters.js';
 import { createSerialQueue } from './serialQueue.js';
 import type { VipPresence } from './vipPresence.js';
-import { warmTakeover } from './warmTakeover.js';
+import { preciseClock } from './preciseClock.js';
+import { takeoverRehearsal, warmTakeover } from './warmTakeover.js';
 import { actorIds } from './actorIds.js';
 
 export interface VrrpBindingDeps {
@@ -112,6 +114,8 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
     return packets;
   };
   advertPackets(cfg.priority, cfg.advertIntervalCs);
+  // The priority-0 advert of a graceful stop starts the peer's Skew_Time: built now, not on the way out.
+  advertPackets(0, cfg.advertIntervalCs);
 
   const logic = vrrpInstanceMachine.provide({
     actions: {
@@ -147,5 +151,13 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
   });
   const input = instanceInput(cfg, deps.primaryIp, deps.linkUp);
   warmTakeover(logic, input);
-  return { logic, input, vips, vipOps, local: localInstance(cfg) };
+  const rehearse = takeoverRehearsal(logic, input);
+  // Only for this instance's Master_Down_Timer (or Skew_Time) about to run out while a backup.
+  const unwarm = preciseClock.onWarm((delayMs) => {
+    const snapshot = bus.get(actorIds.vrrp(cfg.name))?.getSnapshot() as (AnyMachineSnapshot & { context: VrrpInstanceContext }) | undefined;
+    if (snapshot?.status !== 'active' || snapshot.value !== 'backup' || snapshot.context.downTimerMs !== delayMs) return;
+    deps.ipBatch.warm();
+    rehearse(snapshot);
+  });
+  return { logic, input, vips, vipOps, local: localInstance(cfg), unwarm };
 }

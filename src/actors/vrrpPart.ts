@@ -89,6 +89,7 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
       });
       // A VIP this config owns that a crashed run left behind goes before we elect anything.
       for (const vip of binding.vips) await delVip(vip, ipBatch);
+      closers.push(binding.unwarm);
       bindings.push({ inst, binding });
       const list = routed.get(inst.interface) ?? [];
       const deliver = (ev: VrrpInstanceEvent, receivedAt: number): void => preciseClock.armFrom(receivedAt, () => bus.send(actorIds.vrrp(inst.name), ev));

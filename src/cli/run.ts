@@ -44,8 +44,12 @@ export async function runCommandMain(argv: string[]): Promise<number> {
   const running = startNode(ctx, parts, { inspect: journal.inspect });
   log.info({ instances: vrrp?.instances.map((i) => i.name) ?? [], frontends: lb?.frontends.map((f) => f.name) ?? [], stateDir, boot: journal.boot }, 'halo running');
 
-  log.info({ signal: await untilStopSignal() }, 'stopping');
-  await running.stop();
+  const signal = await untilStopSignal();
+  // The stop's first synchronous step sends the priority-0 adverts: the peer's Skew_Time starts
+  // before this process writes anything.
+  const stopped = running.stop();
+  log.info({ signal }, 'stopping');
+  await stopped;
   await journal.close();
   log.info({ counters: ctx.counters.snapshot() }, 'halo stopped');
   return 0;

@@ -79,3 +79,33 @@ test('a timer re-armed from its own callback keeps its period, however long the 
   // Five periods: 100 ms from the first due time (the first firing may itself be a little late), not 115 (5 × (20 + 3)).
   assert.ok(span > 99 && span < 104, `five periods took ${span.toFixed(3)} ms`);
 });
+
+test('warmers run once per timer, just before it is due, with its delay; not for a timer already too close', async () => {
+  const seen: Array<{ delay: number; left: number }> = [];
+  let due = 0;
+  const unsubscribe = preciseClock.onWarm((delay) => {
+    seen.push({ delay, left: due - performance.now() });
+  });
+  const failing = preciseClock.onWarm(() => {
+    throw new Error('a warm-up that fails');
+  });
+  try {
+    // A loaded machine can start a timer's spin too late to warm; one of five gets there.
+    for (let i = 0; i < 5 && seen.length === 0; i++) {
+      due = performance.now() + 40;
+      const late = await wait(40);
+      assert.ok(late >= 0, 'a throwing warmer does not stop the timer');
+    }
+    assert.equal(seen.length, 1, 'once');
+    assert.equal(seen[0]!.delay, 40);
+    assert.ok(seen[0]!.left > 0 && seen[0]!.left <= 2.1, `warmed ${seen[0]!.left.toFixed(3)} ms before due`);
+    // Armed 0.5 ms ahead: too close to warm anything without firing late.
+    await wait(0.5);
+    assert.equal(seen.length, 1);
+  } finally {
+    unsubscribe();
+    failing();
+  }
+  await wait(10);
+  assert.equal(seen.length, 1, 'unsubscribed');
+});

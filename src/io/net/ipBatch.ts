@@ -15,6 +15,11 @@ import { createInterface } from 'node:readline';
 export type IpOutcome = { ok: true; stdout: string } | { ok: false; stderr: string; cause: unknown };
 
 const MARKER = 'link show dev halo-no-such';
+/**
+ * A read through netlink that prints nothing (loopback has no neighbours): nothing comes back
+ * to parse on the way to the deadline, and no "Command failed" line to match.
+ */
+const WARM_UP = 'neigh show dev lo';
 const FAILED = /^Command failed -:(\d+)$/;
 const TIMEOUT_MS = 5_000;
 
@@ -28,6 +33,11 @@ interface Pending {
 
 export interface IpBatch {
   run(args: string[]): Promise<IpOutcome>;
+  /**
+   * Sends `ip` a command that changes nothing and says nothing, so the pipe, the helper and its
+   * netlink socket are warm for a command that is about to matter (a VIP on takeover).
+   */
+  warm(): void;
   close(): void;
 }
 
@@ -119,6 +129,9 @@ export function openIpBatch(opts: IpBatchOptions = {}): IpBatch {
       // One batch line per command: an argument with white space cannot be sent this way.
       if (args.some((a) => /\s/.test(a) || a === '')) return Promise.resolve({ ok: false, stderr: `unsafe argument in: ${args.join(' ')}`, cause: new Error('unsafe') });
       const child = ensure();
+      // The write goes first, the bookkeeping after: on takeover this is the VIP on its way,
+      // and `ip` answers on a later turn at the earliest.
+      child.stdin.write(`${args.join(' ')}\n${MARKER}\n`);
       line += 2;
       const cmdLine = line - 1;
       return new Promise((resolve) => {
@@ -128,8 +141,12 @@ export function openIpBatch(opts: IpBatchOptions = {}): IpBatch {
           failAll(`ip -batch did not answer within ${TIMEOUT_MS} ms`);
         }, TIMEOUT_MS);
         pending.set(cmdLine, { line: cmdLine, errors: [], failed: false, timer, resolve });
-        child.stdin.write(`${args.join(' ')}\n${MARKER}\n`);
       });
+    },
+    warm() {
+      if (closed) return;
+      ensure().stdin.write(`${WARM_UP}\n`);
+      line += 1;
     },
     close() {
       closed = true;

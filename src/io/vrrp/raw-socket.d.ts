@@ -52,6 +52,11 @@ declare module 'raw-socket' {
        */
       readonly wrap: {
         send(buffer: Buffer, offset: number, length: number, address: string, callback: (bytes: number) => void): void;
+        /**
+         * It emits 'recvReady' when its poll reports the fd readable; the Socket's own listener
+         * then does one recvfrom() and emits 'message'.
+         */
+        prependListener(event: 'recvReady', listener: () => void): void;
       };
     }
 

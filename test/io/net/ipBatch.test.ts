@@ -44,3 +44,25 @@ test('without fifo it stays a normal task', async () => {
     await closed(batch);
   }
 });
+
+test('warm-ups between and beside commands leave every answer with its own command', async () => {
+  const batch = openIpBatch();
+  try {
+    batch.warm();
+    const first = batch.run(['link', 'show', 'dev', 'halo-absent1']);
+    batch.warm();
+    const second = batch.run(['link', 'show', 'dev', 'lo']);
+    batch.warm();
+    batch.warm();
+    const third = batch.run(['link', 'show', 'dev', 'halo-absent3']);
+    const [a, b, c] = await Promise.all([first, second, third]);
+    assert.equal(a.ok, false);
+    assert.match(a.ok ? '' : a.stderr, /halo-absent1/);
+    assert.deepEqual(b, { ok: true, stdout: '' });
+    assert.equal(c.ok, false);
+    assert.match(c.ok ? '' : c.stderr, /halo-absent3/);
+    assert.doesNotMatch(c.ok ? '' : c.stderr, /halo-absent1|halo-no-such/, 'no other line in its error');
+  } finally {
+    await closed(batch);
+  }
+});

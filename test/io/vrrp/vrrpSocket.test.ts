@@ -19,6 +19,13 @@ async function startPeer(node: LabNode, socketArgs: string[]): Promise<JsonChild
   return peer;
 }
 
+/** The receive stamp is taken after the socket opened and no later than the handler runs. */
+function assertStamped(peer: JsonChild, got: JsonLine): void {
+  const ready = peer.lines.find((l) => l.event === 'ready')!;
+  const [at, receivedAt, handledAt] = [ready.at, got.receivedAt, got.handledAt].map(Number) as [number, number, number];
+  assert.ok(receivedAt > at && receivedAt <= handledAt && handledAt - receivedAt < 100, `stamped at ${receivedAt}, socket open at ${at}, handled at ${handledAt}`);
+}
+
 async function stopPeers(...peers: JsonChild[]): Promise<void> {
   await Promise.all(
     peers.map(
@@ -68,6 +75,7 @@ describe('VRRP raw socket in a 3-node lab', () => {
         assert.equal(got.from, n1.ip);
         assert.equal(got.hex, packet.toString('hex'), 'received bytes (IPv4 header included) equal the bytes sent');
         assert.equal(Buffer.from(String(got.hex), 'hex')[8], 255, 'TTL 255 on arrival');
+        assertStamped(peer, got);
       }
       await quiet();
       assert.deepEqual(packets(p1), [], 'IP_MULTICAST_LOOP=0: the sender does not receive its own advert');
