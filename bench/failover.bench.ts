@@ -12,8 +12,15 @@
  *   Master_Down_Interval to run (otherwise the phase of the advert cycle, up to 1 s, would
  *   swamp the comparison); for a graceful stop this row adds the stopping daemon's own delay.
  * Trials alternate halo and keepalived so drift in machine load hits both alike.
+ *
+ * Each node's processes run on their own CPU (master 0, backup 1; PIN=0 to leave them to the
+ * scheduler), as on two hosts. Unpinned, the kernel sometimes woke the backup on the CPU where
+ * the stopping master was still at work (its VIP removal, journal and exit) and the backup read
+ * the priority-0 advert 1.7–2.5 ms late: in 4 of 10 graceful halo trials, every time the two
+ * shared a CPU, and never otherwise.
  */
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { masterDownIntervalCs, skewTimeCs } from '../src/machines/vrrp/timers.js';
@@ -22,6 +29,7 @@ import { KeepalivedPeer, watchAddress } from '../test/helpers/keepalivedPeer.js'
 import { type LabNode, waitFor } from '../test/helpers/netns.js';
 
 const TRIALS = Number(process.env.TRIALS ?? 5);
+const PIN = process.env.PIN !== '0';
 const VIP = '192.0.2.100';
 const ADVERT_CS = 100;
 const MASTER_PRIORITY = 150;
@@ -36,6 +44,8 @@ interface Peer {
   start(): void;
   crash(): Promise<void>;
   stop(): Promise<void>;
+  /** The daemon's own processes (keepalived's VRRP child is not a child of our spawn). */
+  pids(): number[];
 }
 
 interface Measured {
@@ -62,9 +72,38 @@ interface AdvertWatch {
 const conf = (priority: number): string => instanceBlock({ priority, version: 2, advert: String(ADVERT_CS / 100) });
 
 function peer(kind: Kind, hl: HaloLab, i: number, priority: number, tag: string): Peer {
-  if (kind === 'keepalived') return new KeepalivedPeer(`ka${i}`, hl.hosts[i]!, join(hl.dir, `${tag}-ka${i}`), conf(priority));
+  if (kind === 'keepalived') {
+    const ka = new KeepalivedPeer(`ka${i}`, hl.hosts[i]!, join(hl.dir, `${tag}-ka${i}`), conf(priority));
+    const pidFile = join(ka.dir, 'vrrp.pid');
+    return {
+      start: () => ka.start(),
+      crash: () => ka.crash(),
+      stop: () => ka.stop(),
+      pids: () => [ka.proc?.pid, existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined].filter((p): p is number => !!p),
+    };
+  }
   const halo = hl.halo(i, conf(priority));
-  return { start: () => halo.start(), crash: () => halo.kill('SIGKILL'), stop: () => halo.kill('SIGTERM') };
+  return { start: () => halo.start(), crash: () => halo.kill('SIGKILL'), stop: () => halo.kill('SIGTERM'), pids: () => (halo.proc?.pid ? [halo.proc.pid] : []) };
+}
+
+/** Every thread of `pids` and of their descendants (halo's ip helper, link monitors) onto `cpu`. */
+async function pin(pids: number[], cpu: number): Promise<void> {
+  const table = (await run('ps', ['-e', '-o', 'pid=,ppid='])).trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const tree = new Set(pids);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of table) {
+      if (tree.has(ppid) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  for (const pid of tree) await run('taskset', ['-a', '-p', '-c', String(cpu), String(pid)]);
+}
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => execFile(cmd, args, (err, stdout) => (err ? reject(err) : resolve(stdout))));
 }
 
 /** tcpdump -tt on `host`: every VRRP advert with the kernel's receive time. */
@@ -126,6 +165,7 @@ async function trial(kind: Kind, mode: Mode, hl: HaloLab, tag: string): Promise<
     await Promise.all([adverts.ready, vip.ready]);
     // The backup has heard the master more than once before anything happens.
     await sleep(2.5 * ADVERT_CS * 10);
+    if (PIN) for (const [cpu, p] of [p1, p2].entries()) await pin(p.pids(), cpu);
     await adverts.next(h1.ip, 3 * ADVERT_CS * 10);
     const t0 = Date.now();
     await (mode === 'kill' ? p1.crash() : p1.stop());
@@ -151,7 +191,7 @@ function median(xs: number[]): number {
 }
 
 function row(cells: Array<string | number>, widths: number[]): string {
-  return cells.map((c, i) => (typeof c === 'number' ? c.toFixed(1) : c).padStart(widths[i]!)).join(' ');
+  return cells.map((c, i) => (typeof c === 'number' ? c.toFixed(2) : c).padStart(widths[i]!)).join(' ');
 }
 
 async function main(): Promise<void> {
@@ -168,7 +208,7 @@ async function main(): Promise<void> {
           const m = await trial(kind, mode, hl, `${mode}${i}`);
           const key = `${kind}/${mode}`;
           results.set(key, [...(results.get(key) ?? []), m]);
-          process.stdout.write(`${key} trial ${i + 1}: ${m.wire.toFixed(1)} ms from the wire, ${m.signal.toFixed(1)} ms from the signal\n`);
+          process.stdout.write(`${key} trial ${i + 1}: ${m.wire.toFixed(2)} ms from the wire, ${m.signal.toFixed(2)} ms from the signal\n`);
         }
       }
     }
@@ -176,7 +216,7 @@ async function main(): Promise<void> {
     await hl.destroy();
   }
   const widths = [28, 10, 9, 13, 13, 16];
-  process.stdout.write(`\nfailover to the backup's VIP, VRRPv2 advert_int 1 s, backup priority ${BACKUP_PRIORITY}, median of ${TRIALS} (ms)\n`);
+  process.stdout.write(`\nfailover to the backup's VIP, VRRPv2 advert_int 1 s, backup priority ${BACKUP_PRIORITY}, median of ${TRIALS} (ms)${PIN ? ', master on CPU 0, backup on CPU 1' : ', unpinned'}\n`);
   process.stdout.write(`${row(['clock starts at', 'formula', 'halo', 'keepalived', 'halo-formula', 'halo-keepalived'], widths)}\n`);
   for (const mode of MODES) {
     for (const from of ['wire', 'signal'] as const) {

@@ -147,6 +147,7 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
 
   const start = (): void => {
     raiseControlPlane(log);
+    void preciseClock.prime();
     for (const [dev, list] of routed) routers.set(dev, openInterfaceRouter(dev, list, { counters, log: log.child({ dev }), multicastGroup: cfg.globals.mcastGroup4 }));
     for (const dev of trackedDevs) {
       const w = watchLink(dev, (up) => bus.send(actorIds.iface(dev), { type: 'LINK', up }), log);

@@ -15,11 +15,8 @@ import { createInterface } from 'node:readline';
 export type IpOutcome = { ok: true; stdout: string } | { ok: false; stderr: string; cause: unknown };
 
 const MARKER = 'link show dev halo-no-such';
-/**
- * A read through netlink that prints nothing (loopback has no neighbours): nothing comes back
- * to parse on the way to the deadline, and no "Command failed" line to match.
- */
-const WARM_UP = 'neigh show dev lo';
+/** A read through netlink that prints nothing (loopback has no neighbours) and changes nothing. */
+const WARM_UP = ['neigh', 'show', 'dev', 'lo'];
 const FAILED = /^Command failed -:(\d+)$/;
 const TIMEOUT_MS = 5_000;
 
@@ -123,30 +120,31 @@ export function openIpBatch(opts: IpBatchOptions = {}): IpBatch {
     return child;
   };
 
+  const run = (args: string[]): Promise<IpOutcome> => {
+    if (closed) return Promise.resolve({ ok: false, stderr: 'ip batch is closed', cause: new Error('closed') });
+    // One batch line per command: an argument with white space cannot be sent this way.
+    if (args.some((a) => /\s/.test(a) || a === '')) return Promise.resolve({ ok: false, stderr: `unsafe argument in: ${args.join(' ')}`, cause: new Error('unsafe') });
+    const child = ensure();
+    // The write goes first, the bookkeeping after: on takeover this is the VIP on its way,
+    // and `ip` answers on a later turn at the earliest.
+    child.stdin.write(`${args.join(' ')}\n${MARKER}\n`);
+    line += 2;
+    const cmdLine = line - 1;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        // A stuck `ip` takes every command with it; the next command starts a new one.
+        child.kill('SIGKILL');
+        failAll(`ip -batch did not answer within ${TIMEOUT_MS} ms`);
+      }, TIMEOUT_MS);
+      pending.set(cmdLine, { line: cmdLine, errors: [], failed: false, timer, resolve });
+    });
+  };
+
   return {
-    run(args) {
-      if (closed) return Promise.resolve({ ok: false, stderr: 'ip batch is closed', cause: new Error('closed') });
-      // One batch line per command: an argument with white space cannot be sent this way.
-      if (args.some((a) => /\s/.test(a) || a === '')) return Promise.resolve({ ok: false, stderr: `unsafe argument in: ${args.join(' ')}`, cause: new Error('unsafe') });
-      const child = ensure();
-      // The write goes first, the bookkeeping after: on takeover this is the VIP on its way,
-      // and `ip` answers on a later turn at the earliest.
-      child.stdin.write(`${args.join(' ')}\n${MARKER}\n`);
-      line += 2;
-      const cmdLine = line - 1;
-      return new Promise((resolve) => {
-        const timer = setTimeout(() => {
-          // A stuck `ip` takes every command with it; the next command starts a new one.
-          child.kill('SIGKILL');
-          failAll(`ip -batch did not answer within ${TIMEOUT_MS} ms`);
-        }, TIMEOUT_MS);
-        pending.set(cmdLine, { line: cmdLine, errors: [], failed: false, timer, resolve });
-      });
-    },
+    run,
     warm() {
-      if (closed) return;
-      ensure().stdin.write(`${WARM_UP}\n`);
-      line += 1;
+      // Through run() itself, so the code a VIP change takes is warm too; the outcome is moot.
+      void run(WARM_UP);
     },
     close() {
       closed = true;
