@@ -152,7 +152,8 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
   const input = instanceInput(cfg, deps.primaryIp, deps.linkUp);
   warmTakeover(logic, input);
   const rehearse = takeoverRehearsal(logic, input);
-  // Only for this instance's Master_Down_Timer (or Skew_Time) about to run out while a backup.
+  // Only for this instance's Master_Down_Timer (or Skew_Time) about to run out while a backup,
+  // known by its delay: another timer of the same length costs a dry run and a no-op, nothing more.
   const unwarm = preciseClock.onWarm((delayMs) => {
     const snapshot = bus.get(actorIds.vrrp(cfg.name))?.getSnapshot() as (AnyMachineSnapshot & { context: VrrpInstanceContext }) | undefined;
     if (snapshot?.status !== 'active' || snapshot.value !== 'backup' || snapshot.context.downTimerMs !== delayMs) return;
