@@ -4,6 +4,8 @@
  * request itself is wrong, sending it again cannot help). `Idempotency-Key` lets a receiver drop
  * the rare duplicate that at-least-once delivery allows.
  */
+import { sleep } from '../sleep.js';
+
 export interface WebhookTarget {
   url: string;
   timeoutMs: number;
@@ -27,18 +29,6 @@ export interface WebhookOptions {
   signal?: AbortSignal;
   /** Called before each retry (for the log). */
   onRetry?: (attempt: number, delayMs: number, why: string) => void;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 export async function postWebhook(target: WebhookTarget, body: unknown, opts: WebhookOptions): Promise<WebhookResult> {
