@@ -20,8 +20,9 @@ export interface RunningNode {
 }
 
 export function createNodeContext(node: string, log: Logger): NodeContext & { connect: ReturnType<typeof createBus>['connect'] } {
-  const bus = createBus();
-  return { node, log, counters: new Counters(), bus, vips: new VipPresence(), connect: bus.connect };
+  const counters = new Counters();
+  const bus = createBus({ log, counters });
+  return { node, log, counters, bus, vips: new VipPresence(), connect: bus.connect };
 }
 
 export function startNode(

@@ -8,10 +8,8 @@ import type { NotifyScripts } from '../config/vrrp.model.js';
 import { splitCommandLine } from '../io/commandLine.js';
 import { runCommand } from '../io/exec.js';
 import type { Logger } from '../io/log.js';
-import { notifyQueueMachine } from '../machines/notify/notifyQueue.machine.js';
+import { type NotifyRequest, type NotifyState, notifyQueueMachine } from '../machines/notify/notifyQueue.machine.js';
 import type { Counters } from './counters.js';
-
-export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
 /** The commands one state change runs: the state's own script, then the generic one with keepalived's arguments. */
 export function notifyCommands(scripts: NotifyScripts, kind: 'INSTANCE' | 'GROUP', name: string, state: NotifyState, priority: number): string[][] {
@@ -28,7 +26,7 @@ export function bindNotifyQueue(
 ) {
   const logic = notifyQueueMachine.provide({
     actors: {
-      runNotify: fromPromise(async ({ input, signal }: { input: { state: NotifyState; priority: number }; signal: AbortSignal }) => {
+      runNotify: fromPromise(async ({ input, signal }: { input: NotifyRequest; signal: AbortSignal }) => {
         for (const argv of notifyCommands(owner.scripts, owner.kind, owner.name, input.state, input.priority)) {
           const result = await runCommand(argv, { timeoutMs: deps.timeoutMs * 2, signal });
           deps.counters.inc('notify_runs_total', { owner: owner.name, state: input.state });

@@ -5,9 +5,11 @@
  * inspection stream is the journal.
  */
 import { type AnyActorLogic, type AnyActorRef, setup } from 'xstate';
+import type { AnyActorId } from './actorIds.js';
 
 export interface ChildSpec {
-  systemId: string;
+  /** One of actorIds: the journal and the bus know every actor by it. */
+  systemId: AnyActorId;
   logic: AnyActorLogic;
   input: unknown;
 }

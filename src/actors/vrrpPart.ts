@@ -9,7 +9,9 @@ import { HaloError } from '../errors.js';
 import { watchLink } from '../io/net/linkWatch.js';
 import { openIpBatch } from '../io/net/ipBatch.js';
 import { delVip, listAddresses } from '../io/net/vip.js';
+import { isNotifyQueueDrained } from '../machines/notify/notifyQueue.machine.js';
 import { syncGroupMachine } from '../machines/vrrp/syncGroup.machine.js';
+import { isStopped } from '../machines/vrrp/vrrpInstance.machine.js';
 import type { VrrpInstanceEvent } from '../machines/vrrp/vrrpInstance.types.js';
 import { actorIds } from './actorIds.js';
 import { CONTROL_PLANE_NICE, IP_BATCH_FIFO, raiseControlPlane } from './controlPlanePriority.js';
@@ -157,19 +159,13 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
     for (const file of trackedFiles) {
       closers.push(watchTrackFile(file.path, (value) => bus.send(actorIds.file(file.name), { type: 'FILE_VALUE', value })));
     }
+    // Each member announces its state (and a fault of its own that starts while the group holds
+    // it in FAULT); the group hears it as that member's report.
     for (const group of cfg.syncGroups) {
       for (const member of group.instances) {
-        // A member held in fault by the group that gets a fault of its own keeps its state value,
-        // so the group also hears when the member's own fault starts or clears (keepalived holds
-        // the whole group until the last faulty member recovers).
-        let last: string | undefined;
-        const sub = bus.get(actorIds.vrrp(member))?.subscribe((snap: { value: unknown; context: { faultReasons: string[] } }) => {
-          const state = String(snap.value);
-          const key = `${state}:${snap.context.faultReasons.length > 0}`;
-          if (key === last) return;
-          last = key;
-          bus.send(actorIds.sync(group.name), { type: 'MEMBER_STATE', member, state });
-        });
+        const sub = bus
+          .get(actorIds.vrrp(member))
+          ?.on('STATUS', ({ state }) => bus.send(actorIds.sync(group.name), { type: 'MEMBER_STATE', member, state }));
         if (sub) closers.push(() => sub.unsubscribe());
       }
     }
@@ -179,7 +175,7 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
     for (const { inst } of bindings) bus.send(actorIds.vrrp(inst.name), { type: 'SHUTDOWN' });
     for (const { inst } of bindings) {
       const actor = bus.get(actorIds.vrrp(inst.name));
-      if (actor) await waitFor(actor, (s: { status: string }) => s.status === 'done', { timeout: 2_000 }).catch(() => undefined);
+      if (actor) await waitFor(actor, isStopped, { timeout: 2_000 }).catch(() => undefined);
     }
     // notify_stop (and anything queued before it) must run before we exit; each queue's own
     // timeout bounds the wait.
@@ -187,9 +183,7 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
     for (const id of queues) {
       const queue = bus.get(id);
       if (!queue) continue;
-      await waitFor(queue, (s: { value: unknown; context: { queue: unknown[] } }) => s.value === 'idle' && s.context.queue.length === 0, {
-        timeout: notifyTimeoutMs + 1_000,
-      }).catch(() => undefined);
+      await waitFor(queue, isNotifyQueueDrained, { timeout: notifyTimeoutMs + 1_000 }).catch(() => undefined);
     }
     await Promise.all(bindings.map((b) => b.binding.vipOps.drained()));
     for (const close of closers) close();

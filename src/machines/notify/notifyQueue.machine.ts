@@ -6,7 +6,7 @@
  * keepalived itself forks notify scripts without waiting; ordering them is halo's choice so
  * that scripts which move addresses or routes cannot race each other.
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, type SnapshotFrom, setup } from 'xstate';
 
 export type NotifyState = 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP';
 
@@ -87,3 +87,8 @@ export const notifyQueueMachine = setup({
     },
   },
 });
+
+/** Nothing running and nothing waiting: a queue leaves `running` only once its queue is empty. */
+export function isNotifyQueueDrained(snapshot: SnapshotFrom<typeof notifyQueueMachine>): boolean {
+  return snapshot.value === 'idle';
+}

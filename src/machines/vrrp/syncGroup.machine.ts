@@ -6,10 +6,10 @@
  * - The group stays in FAULT while any member is faulty on its own (num_member_fault); a
  *   member that recovers early is sent back to FAULT until the last one recovers.
  *
- * The group only hears state changes, so it tells a member's own fault from the echo of its
- * own `forceMembers` by remembering whom it forced. A member that develops a fault of its own
- * while already held in FAULT is not visible here; its instance stays in FAULT when released
- * and comes up by itself once its fault clears (see vrrpInstance.machine.ts).
+ * The group hears what its members announce (their STATUS, see vrrpInstance.types.ts): the
+ * state each settles in, so it tells a member's own fault from the echo of its own
+ * `forceMembers` by remembering whom it forced. A member held in FAULT that develops a fault of
+ * its own announces FAULT again, which is counted as its own fault.
  *
  * keepalived also refuses to sync to MASTER unless every member wants MASTER
  * (vrrp_sync_can_goto_master); halo's members do not publish their wanted state, so the

@@ -23,14 +23,16 @@
  *   Master_Down_Timer armed; keepalived also shifts a running backup deadline by the change in
  *   Skew_Time (< 1 s), which a pure chart without a clock cannot do.
  */
-import { and, assertEvent, assign, cancel, enqueueActions, not, raise, setup } from 'xstate';
+import { and, assertEvent, assign, cancel, emit, enqueueActions, not, raise, type SnapshotFrom, setup } from 'xstate';
 import { advertWins, effectivePriority, PRIORITY_OWNER } from './priority.js';
 import { masterDownIntervalMs, skewTimeMs } from './timers.js';
 import type {
   TrackerStatus,
   VrrpInstanceContext,
+  VrrpInstanceEmitted,
   VrrpInstanceEvent,
   VrrpInstanceInput,
+  VrrpStateName,
   VrrpTimerEvent,
 } from './vrrpInstance.types.js';
 
@@ -57,6 +59,19 @@ function statusFrom(ctx: VrrpInstanceContext, trackers: TrackerStatus[], linkUp:
     // own when that clears (keepalived counts it in num_member_fault).
     syncFault: ctx.syncFault && faultReasons.length === 0,
   };
+}
+
+/** What a tracker report or a link change does to priority and own faults (nothing for a tracker we do not use). */
+function statusAfter(
+  ctx: VrrpInstanceContext,
+  event: VrrpInstanceEvent | VrrpTimerEvent,
+): Partial<VrrpInstanceContext> {
+  if (event.type === 'LINK') return statusFrom(ctx, ctx.trackers, event.up);
+  if (event.type !== 'TRACK' || !ctx.trackers.some((t) => t.name === event.name)) return {};
+  const trackers = ctx.trackers.map((t) =>
+    t.name === event.name ? { ...t, ok: event.ok, ...(event.value === undefined ? {} : { value: event.value }) } : t,
+  );
+  return statusFrom(ctx, trackers, ctx.linkUp);
 }
 
 function initialContext(input: VrrpInstanceInput): VrrpInstanceContext {
@@ -94,6 +109,13 @@ const notifyAs = (state: NotifyState) => ({
   params: ({ context }: { context: VrrpInstanceContext }) => ({ state, priority: context.effectivePriority }),
 });
 
+/**
+ * Announce the state being entered. Every state but `backup` announces on entry; `backup` is
+ * re-entered on each accepted advert (re-arming Master_Down_Timer), so the transitions that come
+ * into it from another state announce it.
+ */
+const announce = (state: VrrpStateName) => ({ type: 'announce' as const, params: { state } });
+
 const advertise = {
   type: 'sendAdvert' as const,
   params: ({ context }: { context: VrrpInstanceContext }) => ({
@@ -116,6 +138,7 @@ export const vrrpInstanceMachine = setup({
     input: {} as VrrpInstanceInput,
     context: {} as VrrpInstanceContext,
     events: {} as VrrpInstanceEvent | VrrpTimerEvent,
+    emitted: {} as VrrpInstanceEmitted,
   },
   actions: {
     // Effects the wiring provides; the defaults do nothing so the chart runs on its own in tests.
@@ -125,18 +148,12 @@ export const vrrpInstanceMachine = setup({
     sendGarp: (_, _params: { repeat: number }) => {},
     notify: (_, _params: { state: NotifyState; priority: number }) => {},
 
-    applyTrack: assign(({ context, event }) => {
-      assertEvent(event, 'TRACK');
-      if (!context.trackers.some((t) => t.name === event.name)) return {};
-      const trackers = context.trackers.map((t) =>
-        t.name === event.name ? { ...t, ok: event.ok, ...(event.value === undefined ? {} : { value: event.value }) } : t,
-      );
-      return statusFrom(context, trackers, context.linkUp);
-    }),
-    applyLink: assign(({ context, event }) => {
-      assertEvent(event, 'LINK');
-      return statusFrom(context, context.trackers, event.up);
-    }),
+    applyStatus: assign(({ context, event }) => statusAfter(context, event)),
+    announce: emit(({ context }, params: { state: VrrpStateName }) => ({
+      type: 'STATUS' as const,
+      state: params.state,
+      ownFault: context.faultReasons.length > 0,
+    })),
     holdBySync: assign({ syncFault: true }),
     releaseBySync: assign({ syncFault: false }),
 
@@ -191,6 +208,8 @@ export const vrrpInstanceMachine = setup({
     isOwner: ({ context }) => context.basePriority === PRIORITY_OWNER,
     hasFault: ({ context }) => context.faultReasons.length > 0 || context.syncFault,
     hasOwnFault: ({ context }) => context.faultReasons.length > 0,
+    ownFaultStarts: ({ context, event }) =>
+      context.faultReasons.length === 0 && (statusAfter(context, event).faultReasons?.length ?? 0) > 0,
     /** Trackers whose first report can fault the instance have not all reported yet. */
     initPending: ({ context }) => context.trackers.some((t) => t.ok === null && (t.weight === 0 || t.kind === 'file')),
     advertPriorityZero: ({ event }) => event.type === 'ADVERT' && event.priority === 0,
@@ -225,8 +244,8 @@ export const vrrpInstanceMachine = setup({
   context: ({ input }) => initialContext(input),
   initial: 'initialize',
   on: {
-    TRACK: { actions: 'applyTrack' },
-    LINK: { actions: 'applyLink' },
+    TRACK: { actions: 'applyStatus' },
+    LINK: { actions: 'applyStatus' },
   },
   states: {
     /** RFC 3768 6.4.1 / RFC 5798 6.4.1. */
@@ -235,7 +254,11 @@ export const vrrpInstanceMachine = setup({
         { guard: and([not('initPending'), 'hasFault']), target: 'fault', actions: notifyAs('FAULT') },
         // Priority 255: send an advert, GARP, go MASTER (all in master's entry).
         { guard: and([not('initPending'), 'isOwner']), target: 'master' },
-        { guard: not('initPending'), target: 'backup', actions: ['armMasterDown', notifyAs('BACKUP')] },
+        {
+          guard: not('initPending'),
+          target: 'backup',
+          actions: ['armMasterDown', notifyAs('BACKUP'), announce('backup')],
+        },
       ],
       on: {
         SYNC: [{ guard: { type: 'syncTo', params: { state: 'fault' } }, actions: 'holdBySync' }, { actions: 'releaseBySync' }],
@@ -297,6 +320,7 @@ export const vrrpInstanceMachine = setup({
         advertise,
         { type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.repeat }) },
         notifyAs('MASTER'),
+        announce('master'),
         'armAdverTimer',
         // keepalived vrrp_state_become_master: one GARP burst now, another after
         // garp_master_delay, then every garp_master_refresh counted from the delayed one.
@@ -323,14 +347,21 @@ export const vrrpInstanceMachine = setup({
           {
             guard: 'advertWins',
             target: 'backup',
-            actions: ['learnMaster', 'armMasterDown', 'removeVips', 'countRelease', notifyAs('BACKUP')],
+            actions: [
+              'learnMaster',
+              'armMasterDown',
+              'removeVips',
+              'countRelease',
+              notifyAs('BACKUP'),
+              announce('backup'),
+            ],
           },
         ],
         SYNC: [
           {
             guard: { type: 'syncTo', params: { state: 'backup' } },
             target: 'backup',
-            actions: ['armMasterDown', 'removeVips', 'countRelease', notifyAs('BACKUP')],
+            actions: ['armMasterDown', 'removeVips', 'countRelease', notifyAs('BACKUP'), announce('backup')],
           },
           { guard: { type: 'syncTo', params: { state: 'fault' } }, actions: 'holdBySync' },
         ],
@@ -340,13 +371,20 @@ export const vrrpInstanceMachine = setup({
 
     /** keepalived FAULT: link down, a failing weight-0 tracker, or held by the sync group. */
     fault: {
-      entry: resetPreemptDelay,
+      entry: [...resetPreemptDelay, announce('fault')],
       always: [
         // keepalived try_up_instance: the address owner returns straight to MASTER.
         { guard: and([not('hasFault'), 'isOwner']), target: 'master' },
-        { guard: not('hasFault'), target: 'backup', actions: ['forgetMasterInterval', 'armMasterDown', notifyAs('BACKUP')] },
+        {
+          guard: not('hasFault'),
+          target: 'backup',
+          actions: ['forgetMasterInterval', 'armMasterDown', notifyAs('BACKUP'), announce('backup')],
+        },
       ],
       on: {
+        // Held by the group, a fault of its own changes no state: announced by itself.
+        TRACK: [{ guard: 'ownFaultStarts', actions: ['applyStatus', announce('fault')] }, { actions: 'applyStatus' }],
+        LINK: [{ guard: 'ownFaultStarts', actions: ['applyStatus', announce('fault')] }, { actions: 'applyStatus' }],
         SYNC: [
           {
             guard: and([{ type: 'syncTo', params: { state: 'master' as const } }, not('hasOwnFault')]),
@@ -359,6 +397,11 @@ export const vrrpInstanceMachine = setup({
       },
     },
 
-    stopped: { type: 'final' },
+    stopped: { type: 'final', entry: announce('stopped') },
   },
 });
+
+/** The instance has stopped for good (after SHUTDOWN). */
+export function isStopped(snapshot: SnapshotFrom<typeof vrrpInstanceMachine>): boolean {
+  return snapshot.status === 'done';
+}

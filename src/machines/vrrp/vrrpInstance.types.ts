@@ -47,6 +47,14 @@ export type VrrpInstanceEvent =
   /** Graceful stop. */
   | { type: 'SHUTDOWN' };
 
+/**
+ * What the instance announces (xstate `emit`) each time the state it settles in, or whether a
+ * fault of its own holds it, changes: what its sync group needs to hear. A member the group
+ * holds in FAULT that develops a fault of its own keeps its state, so `ownFault` alone can
+ * change.
+ */
+export type VrrpInstanceEmitted = { type: 'STATUS'; state: VrrpStateName; ownFault: boolean };
+
 /** Timers the instance raises to itself (xstate delays); never sent by the wiring. */
 export type VrrpTimerEvent =
   | { type: 'ADVER_TIMER' }

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor, fromPromise } from 'xstate';
-import { type NotifyRequest, type NotifyState, notifyQueueMachine } from '../../../src/machines/notify/notifyQueue.machine.js';
+import {
+  isNotifyQueueDrained,
+  type NotifyRequest,
+  type NotifyState,
+  notifyQueueMachine,
+} from '../../../src/machines/notify/notifyQueue.machine.js';
 import { flush, SimulatedClock, settleTo } from '../simClock.js';
 
 /** A fake notify runner: each run waits until the test settles it (or its signal aborts). */
@@ -129,5 +134,19 @@ describe('notifyQueue', () => {
     );
     assert.equal(q.ctx().ran, 50);
     assert.equal(q.maxRunning(), 1);
+  });
+
+  it('is drained only once the last queued run has finished', async () => {
+    const q = queue();
+    const drained = () => isNotifyQueueDrained(q.actor.getSnapshot());
+    assert.equal(drained(), true, 'a new queue is drained');
+    q.notify('STOP');
+    q.notify('BACKUP');
+    await flush();
+    assert.equal(drained(), false, 'not drained while STOP runs');
+    await q.settleNext();
+    assert.equal(drained(), false, 'not drained while BACKUP is still queued');
+    await q.settleNext();
+    assert.equal(drained(), true, 'drained after the last run');
   });
 });

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor } from 'xstate';
-import { vrrpInstanceMachine } from '../../../src/machines/vrrp/vrrpInstance.machine.js';
-import type { VrrpInstanceEvent, VrrpInstanceInput } from '../../../src/machines/vrrp/vrrpInstance.types.js';
+import { isStopped, vrrpInstanceMachine } from '../../../src/machines/vrrp/vrrpInstance.machine.js';
+import type {
+  VrrpInstanceEmitted,
+  VrrpInstanceEvent,
+  VrrpInstanceInput,
+} from '../../../src/machines/vrrp/vrrpInstance.types.js';
 import { advanceTo, recorder, SimulatedClock } from '../simClock.js';
 import { BASE_INSTANCE } from './instanceInput.js';
 
@@ -29,6 +33,9 @@ function start(overrides: Partial<VrrpInstanceInput> = {}) {
     const v = JSON.stringify(s.value);
     if (values[values.length - 1] !== v) values.push(v);
   });
+  /** What the instance announced (its STATUS facts), as `state` or `state+own fault`. */
+  const facts: string[] = [];
+  actor.on('STATUS', (e: VrrpInstanceEmitted) => facts.push(e.ownFault ? `${e.state}+own fault` : e.state));
   actor.start();
   const state = () => actor.getSnapshot().value;
   const ctx = () => actor.getSnapshot().context;
@@ -40,7 +47,7 @@ function start(overrides: Partial<VrrpInstanceInput> = {}) {
   };
   const adverts = () =>
     rec.of('sendAdvert').map((c) => ({ at: c.at, ...(c.params as { priority: number; advertIntervalCs: number }) }));
-  return { clock, rec, actor, state, ctx, send, advertAt, adverts, values };
+  return { clock, rec, actor, state, ctx, send, advertAt, adverts, values, facts };
 }
 
 describe('vrrpInstance: initialize', () => {
@@ -536,6 +543,33 @@ describe('vrrpInstance: sync group', () => {
     assert.equal(h.state(), 'fault');
     h.send({ type: 'SYNC', state: 'master' });
     assert.equal(h.state(), 'fault');
+  });
+
+  it('announces each state it settles in once, not each advert that re-arms Master_Down_Timer', () => {
+    const h = start();
+    h.advertAt(1000, 150);
+    h.advertAt(2000, 150);
+    assert.deepEqual(h.facts, ['backup']);
+    advanceTo(h.clock, 2000 + MDI_100);
+    h.advertAt(6000, 200);
+    h.send({ type: 'LINK', up: false });
+    h.send({ type: 'LINK', up: true });
+    assert.equal(isStopped(h.actor.getSnapshot()), false);
+    h.send({ type: 'SHUTDOWN' });
+    assert.deepEqual(h.facts, ['backup', 'master', 'backup', 'fault+own fault', 'backup', 'stopped']);
+    assert.equal(isStopped(h.actor.getSnapshot()), true);
+  });
+
+  it('held in FAULT by the group, announces a fault of its own that starts, though its state stays', () => {
+    const h = start();
+    h.send({ type: 'SYNC', state: 'fault' });
+    assert.deepEqual(h.facts, ['backup', 'fault'], 'held by the group: no fault of its own');
+    h.send({ type: 'LINK', up: false });
+    h.send({ type: 'LINK', up: false });
+    assert.equal(h.state(), 'fault');
+    assert.deepEqual(h.facts, ['backup', 'fault', 'fault+own fault'], 'the own fault is announced once');
+    h.send({ type: 'LINK', up: true });
+    assert.deepEqual(h.facts, ['backup', 'fault', 'fault+own fault', 'backup'], 'its clearing leads back to backup');
   });
 
   it('a member held by the group that develops its own fault comes up when that clears', () => {
