@@ -6,7 +6,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { subjectFor } from '../../../src/io/journal/envelope.js';
 import { type FileJournal, openJournal } from '../../../src/io/journal/fileJournal.js';
-import { ACKED_FILE, createNatsPublisher, type NatsPublisher } from '../../../src/io/journal/natsPublisher.js';
+import { createNatsPublisher, type NatsPublisher } from '../../../src/actors/natsPublisher.js';
+import { ACKED_FILE } from '../../../src/io/journal/ackCursor.js';
 import { type NatsServer, startNatsServer } from '../../helpers/natsServer.js';
 import { envelope, quietLog, tempDir } from './journalFixtures.js';
 

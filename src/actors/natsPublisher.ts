@@ -1,0 +1,96 @@
+/**
+ * The journal publisher: the natsLink machine bound to a NATS link with `.provide()`. The machine
+ * runs as the `journal:nats` actor; given `inspect` (the node's transition mapper), its
+ * transitions are journaled like any other actor's, so the audit trail says when the stream was
+ * down, why, and for how long. Its steady state (streaming) sends it no events, so publishing its
+ * own envelopes never makes more.
+ */
+import { assign, createActor, fromCallback, fromPromise, type InspectionEvent } from 'xstate';
+import {
+  type LinkChange,
+  type NatsLink,
+  type NatsLinkCounters,
+  type NatsPublisher,
+  type NatsPublisherOptions,
+  type NatsPublisherStats,
+  openNatsLink,
+} from '../io/journal/natsPublisher.js';
+import { type NatsLinkEvent, natsLinkMachine } from '../machines/journal/natsLink.machine.js';
+import { actorIds } from './actorIds.js';
+
+export type { NatsPublisher, NatsPublisherStats } from '../io/journal/natsPublisher.js';
+
+export const NATS_LINK_ID = actorIds.journal('nats');
+
+const linkEvent = (change: LinkChange): NatsLinkEvent =>
+  change.type === 'closed'
+    ? { type: 'LINK_CLOSED', code: change.code }
+    : { type: change.type === 'down' ? 'LINK_DOWN' : 'LINK_UP', server: change.server };
+
+function bindLink(link: NatsLink, journalClosed: Promise<unknown>) {
+  return natsLinkMachine.provide({
+    actors: {
+      connect: fromPromise(({ signal }) => link.connect(signal)),
+      provisionStream: fromPromise(() => link.provision()),
+      watchLink: fromCallback<NatsLinkEvent>(({ sendBack }) => link.watch((change) => sendBack(linkEvent(change)))),
+      pump: fromCallback<NatsLinkEvent>(({ sendBack }) => {
+        const stop = new AbortController();
+        void link.pump(stop.signal).then((failure) => {
+          if (failure) sendBack({ type: 'PUBLISH_FAILED', ...failure });
+        });
+        return () => stop.abort();
+      }),
+      drain: fromPromise(({ signal }) => link.drain(signal, journalClosed)),
+      close: fromPromise(() => link.close()),
+    },
+    actions: {
+      abandonInFlight: () => link.abandonInFlight(),
+      notePending: assign({ pending: () => link.pending }),
+    },
+  });
+}
+
+export function createNatsPublisher(opts: NatsPublisherOptions & { inspect?: (ev: InspectionEvent) => void }): NatsPublisher {
+  const counters: NatsLinkCounters = { published: 0, acked: 0, reconnects: 0, errors: 0 };
+  let link: NatsLink | null = null;
+  let running: { actor: ReturnType<typeof createActor<ReturnType<typeof bindLink>>>; journalClosed: () => void; done: Promise<void> } | null = null;
+
+  return {
+    get stats(): NatsPublisherStats {
+      return { ...counters, lastAckedSeq: link?.lastAckedSeq ?? 0, pending: link?.pending ?? 0 };
+    },
+    async start() {
+      if (running) return;
+      link = await openNatsLink(opts, counters);
+      let journalClosed = (): void => undefined;
+      const closed = new Promise<void>((resolve) => {
+        journalClosed = resolve;
+      });
+      const actor = createActor(bindLink(link, closed), {
+        systemId: NATS_LINK_ID,
+        ...(opts.inspect ? { inspect: opts.inspect } : {}),
+      });
+      const done = new Promise<void>((resolve) => actor.subscribe({ complete: resolve, error: () => resolve() }));
+      running = { actor, journalClosed, done };
+      actor.start();
+    },
+    async stop(stopOpts = {}) {
+      const r = running;
+      running = null;
+      if (!r) {
+        await stopOpts.closeJournal?.();
+        return;
+      }
+      // STOP first: the link's move to `stopping` is journaled before the journal closes, and the
+      // drain publishes it with the rest. What the link does after the close is not journaled.
+      r.actor.send({ type: 'STOP' });
+      try {
+        await stopOpts.closeJournal?.();
+      } finally {
+        r.journalClosed();
+      }
+      await r.done;
+      r.actor.stop();
+    },
+  };
+}
