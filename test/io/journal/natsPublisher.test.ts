@@ -5,11 +5,12 @@ import { describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { subjectFor } from '../../../src/io/journal/envelope.js';
-import { type FileJournal, openJournal } from '../../../src/io/journal/fileJournal.js';
+import { createTransitionMapper } from '../../../src/actors/transitionMapper.js';
+import { type FileJournal, openJournal, readJournal } from '../../../src/io/journal/fileJournal.js';
 import { createNatsPublisher, type NatsPublisher } from '../../../src/actors/natsPublisher.js';
 import { ACKED_FILE } from '../../../src/io/journal/ackCursor.js';
 import { type NatsServer, startNatsServer } from '../../helpers/natsServer.js';
-import { envelope, quietLog, tempDir } from './journalFixtures.js';
+import { collect, envelope, quietLog, tempDir } from './journalFixtures.js';
 
 interface Stored {
   subject: string;
@@ -160,5 +161,40 @@ describe('natsPublisher', () => {
     await waitFor('20 acks', () => p.stats.acked === 20, 10_000);
     await p.stop();
     assert.deepEqual((await streamContents(server.url)).map((s) => s.id), ids(1, 20));
+  });
+
+  it('its link is journaled as journal:nats: streaming adds no event, an outage adds down and up, a stop publishes all', async (t) => {
+    const { server, journalDir, journal } = await setup(t);
+    // Boot 2 for the link's envelopes, apart from the fixtures' boot 1.
+    const mapper = createTransitionMapper({ node: 'n1', boot: 2, sink: (env) => journal.append(env) });
+    const p = createNatsPublisher({ config: { servers: [server.url] }, journalDir, stateDir: join(journalDir, '..'), log: quietLog, inspect: mapper.onInspect });
+    t.after(() => p.stop());
+    const linkPath = async (): Promise<string[]> => {
+      await journal.flush();
+      return (await collect(readJournal(journalDir))).filter((e) => e.actor === 'journal:nats').map((e) => `${e.from ?? '∅'}>${e.to}`);
+    };
+    await p.start();
+    for (let i = 1; i <= 500; i += 1) journal.append(envelope(i));
+    await waitFor('500 envelopes and the link\'s 3 acked', () => p.stats.acked === 503, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await linkPath(), ['∅>connecting', 'connecting>connected.provisioning', 'connected.provisioning>connected.streaming']);
+    assert.equal(p.stats.acked, 503, 'publishing the link\'s own events made no more');
+
+    await server.kill9();
+    await server.restart();
+    await waitFor('the link back to streaming', () => p.stats.reconnects >= 1 && p.stats.pending === 0 && p.stats.acked >= 506, 15_000);
+    const path = await linkPath();
+    assert.deepEqual(path.slice(3), [
+      'connected.streaming>connected.disconnected',
+      'connected.disconnected>connected.provisioning',
+      'connected.provisioning>connected.streaming',
+    ]);
+    const down = (await collect(readJournal(journalDir))).find((e) => e.to === 'connected.disconnected')!;
+    assert.equal(down.context.server, new URL(server.url).host, 'the context names the server');
+
+    await p.stop({ closeJournal: () => journal.close() });
+    const local = (await collect(readJournal(journalDir))).map((e) => e.id);
+    assert.ok(local.includes('n1:2:7'), 'the move to stopping is journaled');
+    assert.deepEqual((await streamContents(server.url)).map((s) => s.id), local, 'the stream holds exactly the journal, the stop included');
   });
 });
