@@ -34,7 +34,13 @@ export async function startJournaling(opts: { node: string; stateDir: string; jo
   const natsCfg = opts.nats === undefined ? natsConfigFromEnv() : opts.nats;
   // The publisher's link is an actor of its own, journaled through the same mapper.
   const publisher = natsCfg
-    ? createNatsPublisher({ config: natsCfg, journalDir: opts.journalDir, stateDir: opts.stateDir, log, inspect: mapper.onInspect })
+    ? createNatsPublisher({
+        config: natsCfg,
+        journalDir: opts.journalDir,
+        stateDir: opts.stateDir,
+        log,
+        inspect: mapper.onInspect,
+      })
     : null;
   await publisher?.start();
   return {

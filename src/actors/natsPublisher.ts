@@ -5,7 +5,7 @@
  * down, why, and for how long. Its steady state (streaming) sends it no events, so publishing its
  * own envelopes never makes more.
  */
-import { assign, createActor, fromCallback, fromPromise, type InspectionEvent } from 'xstate';
+import { type Actor, assign, createActor, fromCallback, fromPromise, type InspectionEvent } from 'xstate';
 import {
   type LinkChange,
   type NatsLink,
@@ -50,10 +50,22 @@ function bindLink(link: NatsLink, journalClosed: Promise<unknown>) {
   });
 }
 
-export function createNatsPublisher(opts: NatsPublisherOptions & { inspect?: (ev: InspectionEvent) => void }): NatsPublisher {
+export interface NatsPublisherWiring extends NatsPublisherOptions {
+  /** The node's transition mapper: the link's transitions become journal events. */
+  inspect?: (ev: InspectionEvent) => void;
+}
+
+interface Running {
+  actor: Actor<ReturnType<typeof bindLink>>;
+  /** Tells the drain the journal is closed: what it holds now is all there is to publish. */
+  journalClosed: () => void;
+  done: Promise<void>;
+}
+
+export function createNatsPublisher(opts: NatsPublisherWiring): NatsPublisher {
   const counters: NatsLinkCounters = { published: 0, acked: 0, reconnects: 0, errors: 0 };
   let link: NatsLink | null = null;
-  let running: { actor: ReturnType<typeof createActor<ReturnType<typeof bindLink>>>; journalClosed: () => void; done: Promise<void> } | null = null;
+  let running: Running | null = null;
 
   return {
     get stats(): NatsPublisherStats {

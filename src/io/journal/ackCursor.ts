@@ -77,7 +77,8 @@ export class AckCursor {
         await writeFileAtomic(this.file, `${JSON.stringify(cur)}\n`);
         this.persistedId = cur.id;
       } catch (err) {
-        const cause = new HaloError('HALO_E_JOURNAL_IO', `cannot store ${this.file}`, { file: this.file }, { cause: err });
+        const { file } = this;
+        const cause = new HaloError('HALO_E_JOURNAL_IO', `cannot store ${file}`, { file }, { cause: err });
         this.onError(cause, 'nats: ack cursor not stored');
       }
     });

@@ -93,7 +93,7 @@ export interface NatsLink {
   /** Reports the connection's changes until the returned function is called. */
   watch(report: (change: LinkChange) => void): () => void;
   provision(): Promise<void>;
-  /** Publishes until `signal` aborts or a publish round fails. */
+  /** Publishes until `signal` aborts or a publish round fails; never rejects. */
   pump(signal: AbortSignal): Promise<RoundFailure | null>;
   /** Publishes what the journal holds once `final` has settled, until all is acked. */
   drain(signal: AbortSignal, final: Promise<unknown>): Promise<void>;
@@ -228,8 +228,14 @@ export async function openNatsLink(opts: NatsPublisherOptions, counters: NatsLin
       }
     },
     async pump(signal) {
-      const failure = await window.run(current().js, signal);
-      return failure && { code: linkFailure(failure.error).message, streamLost: failure.streamLost, progressed: failure.progressed };
+      try {
+        const failure = await window.run(current().js, signal);
+        if (!failure) return null;
+        return { code: linkFailure(failure.error).message, streamLost: failure.streamLost, progressed: failure.progressed };
+      } catch (err) {
+        noteError(err, 'nats: publishing stopped on an unexpected error');
+        return { code: linkFailure(err).message, streamLost: false, progressed: false };
+      }
     },
     async drain(signal, final) {
       await window.run(current().js, signal, final);

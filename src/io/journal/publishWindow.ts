@@ -124,7 +124,11 @@ export class PublishWindow {
     for (const e of this.inflight) if (e.state === 'sending') e.state = 'failed';
   }
 
-  private async loop(js: JetStreamClient, signal: AbortSignal, final?: Promise<unknown>): Promise<PublishFailure | null> {
+  private async loop(
+    js: JetStreamClient,
+    signal: AbortSignal,
+    final?: Promise<unknown>,
+  ): Promise<PublishFailure | null> {
     const round: Round = { failure: null, progressed: false };
     this.round = round;
     let finalSettled = false;
@@ -139,7 +143,8 @@ export class PublishWindow {
       for (const e of this.inflight) if (e.state === 'failed') this.send(js, e);
       while (!signal.aborted) {
         if (round.failure) {
-          if (!this.inflight.some((e) => e.state === 'sending')) return { ...round.failure, progressed: round.progressed };
+          const settled = !this.inflight.some((e) => e.state === 'sending');
+          if (settled) return { ...round.failure, progressed: round.progressed };
           await this.wakeup.wait(POLL_MS);
           continue;
         }
@@ -151,7 +156,9 @@ export class PublishWindow {
             this.backlog = await this.opts.tail.next();
           } catch (err) {
             const { journalDir } = this.opts;
-            const cause = new HaloError('HALO_E_JOURNAL_IO', `cannot read journal ${journalDir}`, { dir: journalDir }, { cause: err });
+            const cause = new HaloError('HALO_E_JOURNAL_IO', `cannot read journal ${journalDir}`, { dir: journalDir }, {
+              cause: err,
+            });
             this.opts.onError(cause, 'nats: journal read failed');
             await this.wakeup.wait(JOURNAL_RETRY_MS);
             continue;
@@ -162,7 +169,8 @@ export class PublishWindow {
         // Re-checked after the journal read's await: the run may have been stopped meanwhile.
         while (!signal.aborted && !round.failure && this.backlog.length > 0 && this.inflight.length < this.opts.size) {
           const env = this.backlog.shift()!;
-          const e: InFlight = { env, subject: subjectFor(env), payload: JSON.stringify(env), state: 'sending', attempt: 0 };
+          const payload = JSON.stringify(env);
+          const e: InFlight = { env, subject: subjectFor(env), payload, state: 'sending', attempt: 0 };
           this.inflight.push(e);
           this.send(js, e);
           sent += 1;

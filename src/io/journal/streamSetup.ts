@@ -32,7 +32,12 @@ export function isStreamMissing(err: unknown): boolean {
   );
 }
 
-export async function ensureStream(conn: NatsConnection, config: NatsEventsConfig, log: Logger, timeoutMs: number): Promise<void> {
+export async function ensureStream(
+  conn: NatsConnection,
+  config: NatsEventsConfig,
+  log: Logger,
+  timeoutMs: number,
+): Promise<void> {
   const streamName = streamNameOf(config);
   const jsm = await jetstreamManager(conn, { timeout: timeoutMs });
   const dupWindow = nanos(MIN_DUPLICATE_WINDOW_MS);

@@ -90,7 +90,8 @@ export const natsLinkMachine = setup({
       event.type === 'LINK_CLOSED' ? failed(context.attempt + 1, event.code) : {},
     ),
     noteServer: assign({
-      server: ({ context, event }) => ('server' in event && typeof event.server === 'string' ? event.server : context.server),
+      server: ({ context, event }) =>
+        event.type === 'LINK_DOWN' || event.type === 'LINK_UP' ? event.server : context.server,
     }),
     healthy: assign({ attempt: 0, backoffMs: 0 }),
   },

@@ -163,26 +163,31 @@ describe('natsPublisher', () => {
     assert.deepEqual((await streamContents(server.url)).map((s) => s.id), ids(1, 20));
   });
 
-  it('its link is journaled as journal:nats: streaming adds no event, an outage adds down and up, a stop publishes all', async (t) => {
+  it('its link is journaled as journal:nats: streaming adds none, an outage adds down and up, stop publishes all', async (t) => {
     const { server, journalDir, journal } = await setup(t);
     // Boot 2 for the link's envelopes, apart from the fixtures' boot 1.
     const mapper = createTransitionMapper({ node: 'n1', boot: 2, sink: (env) => journal.append(env) });
-    const p = createNatsPublisher({ config: { servers: [server.url] }, journalDir, stateDir: join(journalDir, '..'), log: quietLog, inspect: mapper.onInspect });
+    const config = { servers: [server.url] };
+    const stateDir = join(journalDir, '..');
+    const p = createNatsPublisher({ config, journalDir, stateDir, log: quietLog, inspect: mapper.onInspect });
     t.after(() => p.stop());
     const linkPath = async (): Promise<string[]> => {
       await journal.flush();
-      return (await collect(readJournal(journalDir))).filter((e) => e.actor === 'journal:nats').map((e) => `${e.from ?? '∅'}>${e.to}`);
+      const link = (await collect(readJournal(journalDir))).filter((e) => e.actor === 'journal:nats');
+      return link.map((e) => `${e.from ?? '∅'}>${e.to}`);
     };
     await p.start();
     for (let i = 1; i <= 500; i += 1) journal.append(envelope(i));
     await waitFor('500 envelopes and the link\'s 3 acked', () => p.stats.acked === 503, 10_000);
     await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(await linkPath(), ['∅>connecting', 'connecting>connected.provisioning', 'connected.provisioning>connected.streaming']);
+    const started = ['∅>connecting', 'connecting>connected.provisioning', 'connected.provisioning>connected.streaming'];
+    assert.deepEqual(await linkPath(), started);
     assert.equal(p.stats.acked, 503, 'publishing the link\'s own events made no more');
 
     await server.kill9();
     await server.restart();
-    await waitFor('the link back to streaming', () => p.stats.reconnects >= 1 && p.stats.pending === 0 && p.stats.acked >= 506, 15_000);
+    const backUp = (): boolean => p.stats.reconnects >= 1 && p.stats.pending === 0 && p.stats.acked >= 506;
+    await waitFor('the link back to streaming, its 3 new events acked', backUp, 15_000);
     const path = await linkPath();
     assert.deepEqual(path.slice(3), [
       'connected.streaming>connected.disconnected',
@@ -195,6 +200,7 @@ describe('natsPublisher', () => {
     await p.stop({ closeJournal: () => journal.close() });
     const local = (await collect(readJournal(journalDir))).map((e) => e.id);
     assert.ok(local.includes('n1:2:7'), 'the move to stopping is journaled');
-    assert.deepEqual((await streamContents(server.url)).map((s) => s.id), local, 'the stream holds exactly the journal, the stop included');
+    const stored = (await streamContents(server.url)).map((s) => s.id);
+    assert.deepEqual(stored, local, 'the stream holds exactly the journal, the stop included');
   });
 });
