@@ -30,7 +30,7 @@ export function natsBackoffMs(attempt: number): number {
 export interface NatsLinkContext {
   /** Server of the current connection (`host:port`, no credentials); null before the first. */
   server: string | null;
-  /** Consecutive failed rounds (connects, stream set-ups, publish rounds); 0 once streaming. */
+  /** Consecutive failed rounds (connects, stream set-ups, publish rounds); 0 once streaming again. */
   attempt: number;
   /** The wait in force when backing off; 0 otherwise. */
   backoffMs: number;
@@ -116,7 +116,7 @@ export const natsLinkMachine = setup({
         src: 'connect',
         onDone: {
           target: 'connected',
-          actions: ['healthy', assign({ server: ({ event }) => event.output.server })],
+          actions: assign({ server: ({ event }) => event.output.server }),
         },
         onError: { target: 'backingOff', actions: 'noteFailure' },
       },
@@ -130,7 +130,8 @@ export const natsLinkMachine = setup({
       initial: 'provisioning',
       on: {
         LINK_DOWN: { target: '.disconnected', actions: 'noteServer' },
-        LINK_CLOSED: { target: 'connecting', actions: ['abandonInFlight', 'noteLinkClosed'] },
+        // Backing off first: a server that takes the connection and drops it must not spin us.
+        LINK_CLOSED: { target: 'backingOff', actions: ['abandonInFlight', 'noteLinkClosed'] },
       },
       states: {
         provisioning: {

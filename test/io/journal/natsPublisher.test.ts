@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { subjectFor } from '../../../src/io/journal/envelope.js';
+import { verifyTransitions } from '../../../src/actors/replayVerify.js';
 import { createTransitionMapper } from '../../../src/actors/transitionMapper.js';
 import { type FileJournal, openJournal, readJournal } from '../../../src/io/journal/fileJournal.js';
 import { createNatsPublisher, type NatsPublisher } from '../../../src/actors/natsPublisher.js';
@@ -198,8 +199,11 @@ describe('natsPublisher', () => {
     assert.equal(down.context.server, new URL(server.url).host, 'the context names the server');
 
     await p.stop({ closeJournal: () => journal.close() });
-    const local = (await collect(readJournal(journalDir))).map((e) => e.id);
+    const envs = await collect(readJournal(journalDir));
+    const local = envs.map((e) => e.id);
     assert.ok(local.includes('n1:2:7'), 'the move to stopping is journaled');
+    const replay = verifyTransitions(envs.filter((e) => e.actor === 'journal:nats'));
+    assert.deepEqual([replay.verified, replay.divergences, replay.unverifiable], [6, 0, {}], 'the link replays through its machine');
     const stored = (await streamContents(server.url)).map((s) => s.id);
     assert.deepEqual(stored, local, 'the stream holds exactly the journal, the stop included');
   });

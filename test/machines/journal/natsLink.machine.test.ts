@@ -171,13 +171,19 @@ describe('natsLink', () => {
     assert.equal(l.ctx().lastError, '10059');
   });
 
-  it('a connection the client gave up is abandoned and connected anew', async () => {
+  it('a connection the client gave up is abandoned and connected anew after a backoff', async () => {
     const l = link();
     await flush();
     l.fromLink({ type: 'LINK_CLOSED', code: 'AUTHORIZATION_VIOLATION' });
     await flush();
     assert.ok(l.calls.includes('abandon@0'));
-    assert.equal(l.calls.filter((c) => c.startsWith('connect')).length, 2);
+    assert.equal(l.state(), '"backingOff"');
+    assert.equal(l.ctx().lastError, 'AUTHORIZATION_VIOLATION');
+    await settleTo(l.clock, natsBackoffMs(1));
+    assert.deepEqual(
+      l.calls.filter((c) => c.startsWith('connect')),
+      ['connect@0', `connect@${natsBackoffMs(1)}`],
+    );
     assert.equal(l.state(), streaming);
   });
 
