@@ -74,13 +74,19 @@ export function createNatsPublisher(opts: NatsPublisherWiring): NatsPublisher {
     async start() {
       if (running) return;
       link = await openNatsLink(opts, counters);
+      let open = true;
       let journalClosed = (): void => undefined;
       const closed = new Promise<void>((resolve) => {
-        journalClosed = resolve;
+        journalClosed = () => {
+          // The link's last moves (closing, stopped) come after the journal: they are not events.
+          open = false;
+          resolve();
+        };
       });
+      const { inspect } = opts;
       const actor = createActor(bindLink(link, closed), {
         systemId: NATS_LINK_ID,
-        ...(opts.inspect ? { inspect: opts.inspect } : {}),
+        ...(inspect ? { inspect: (ev: InspectionEvent) => open && inspect(ev) } : {}),
       });
       const done = new Promise<void>((resolve) => actor.subscribe({ complete: resolve, error: () => resolve() }));
       running = { actor, journalClosed, done };
@@ -94,7 +100,7 @@ export function createNatsPublisher(opts: NatsPublisherWiring): NatsPublisher {
         return;
       }
       // STOP first: the link's move to `stopping` is journaled before the journal closes, and the
-      // drain publishes it with the rest. What the link does after the close is not journaled.
+      // drain publishes it with the rest, so the stream ends where the journal does.
       r.actor.send({ type: 'STOP' });
       try {
         await stopOpts.closeJournal?.();
