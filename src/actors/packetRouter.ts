@@ -5,6 +5,7 @@
  * dropped is counted by reason and never reaches a statechart.
  */
 import type { Logger } from '../io/log.js';
+import { sleep } from '../io/sleep.js';
 import { throttledLog } from '../io/throttledLog.js';
 import { decodeIpv4Packet } from '../io/vrrp/codec.js';
 import type { LocalInstance } from '../io/vrrp/packet.types.js';
@@ -45,6 +46,9 @@ export function openInterfaceRouter(
   const undecodable = throttledLog(log, { level: 'debug', msg: 'vrrp packet dropped', fields: { dev } });
   const refused = throttledLog(log, { level: 'warn', msg: 'vrrp advert dropped', fields: { dev } });
   const mismatched = throttledLog(log, { level: 'warn', msg: 'advert lists other virtual addresses', fields: { dev } });
+  // A send that fails fails on every advert until the interface comes back.
+  const socketErrors = throttledLog(log, { level: 'error', msg: 'vrrp socket error', fields: { dev } });
+  const throttled = [undecodable, refused, mismatched, socketErrors];
 
   const onPacket = (buf: Buffer, from: string, receivedAt: number): void => {
     const decoded = decodeIpv4Packet(buf);
@@ -80,8 +84,8 @@ export function openInterfaceRouter(
     inst.deliver({ type: 'ADVERT', priority: packet.vrrp.priority, srcIp: packet.ip.src, advertIntervalCs: packet.vrrp.advertIntervalCs }, receivedAt);
   };
 
-  let closed = false;
-  let reopenTimer: NodeJS.Timeout | undefined;
+  /** Aborted by close(): ends a reopen wait at once. */
+  const halt = new AbortController();
   const open = (): VrrpSocket =>
     openVrrpSocket({
       dev,
@@ -90,24 +94,25 @@ export function openInterfaceRouter(
       onPacket,
       onError: (err) => {
         counters.inc('vrrp_socket_errors_total', { dev });
-        log.error({ dev, err }, 'vrrp socket error');
+        socketErrors.note(err.message, { err });
       },
       onUnexpectedClose: () => {
         log.error({ dev }, 'vrrp socket closed unexpectedly; reopening');
-        scheduleReopen();
+        void reopen();
       },
     });
-  const scheduleReopen = (): void => {
-    if (closed) return;
-    reopenTimer = setTimeout(() => {
+  const reopen = async (): Promise<void> => {
+    for (;;) {
+      await sleep(REOPEN_DELAY_MS, halt.signal);
+      if (halt.signal.aborted) return;
       try {
         socket = open();
         counters.inc('vrrp_socket_reopens_total', { dev });
+        return;
       } catch (err) {
         log.error({ dev, err }, 'vrrp socket reopen failed; retrying');
-        scheduleReopen();
       }
-    }, REOPEN_DELAY_MS);
+    }
   };
   let socket = open();
   return {
@@ -115,9 +120,8 @@ export function openInterfaceRouter(
       return socket;
     },
     close: () => {
-      closed = true;
-      clearTimeout(reopenTimer);
-      for (const t of [undecodable, refused, mismatched]) t.close();
+      halt.abort();
+      for (const t of throttled) t.close();
       return socket.close();
     },
   };
