@@ -3,12 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type CodeArea, ERRORS, HaloError } from '../src/errors.js';
-import { WARNINGS } from '../src/warnings.js';
+import { Diagnostics } from '../src/config/diagnostics.js';
+import { CODES, type CodeArea, HaloError } from '../src/errors.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CODE = /\bHALO_[EW]_[A-Z0-9_]+\b/g;
-const CATALOGUE = new Set<string>([...Object.keys(ERRORS), ...Object.keys(WARNINGS)]);
+const CATALOGUE = new Set<string>(Object.keys(CODES));
 
 /** Every `HALO_E_*` / `HALO_W_*` written in a TypeScript file under `dir`, with the files naming it. */
 function codesUnder(dir: string, skip: string[] = []): Map<string, string[]> {
@@ -25,18 +25,18 @@ describe('the error and warning catalogue', () => {
   it('holds every code the sources, tests and benchmarks name', () => {
     const named = ['src', 'test', 'bench', 'scripts'].flatMap((dir) => [...codesUnder(dir)]);
     const unknown = named.filter(([code]) => !CATALOGUE.has(code));
-    assert.deepEqual(unknown, [], 'codes missing from src/errors.ts ERRORS or src/warnings.ts WARNINGS');
+    assert.deepEqual(unknown, [], 'codes missing from CODES in src/errors.ts');
   });
 
   it('holds no code that nothing in src raises', () => {
-    const used = codesUnder('src', [join(ROOT, 'src/errors.ts'), join(ROOT, 'src/warnings.ts')]);
+    const used = codesUnder('src', [join(ROOT, 'src/errors.ts')]);
     const unused = [...CATALOGUE].filter((code) => !used.has(code));
     assert.deepEqual(unused, []);
   });
 
   it('files a code named after an area under that area', () => {
     const areas: CodeArea[] = ['config', 'cli', 'vrrp', 'net', 'journal', 'nats', 'lb'];
-    for (const [code, entry] of [...Object.entries(ERRORS), ...Object.entries(WARNINGS)]) {
+    for (const [code, entry] of Object.entries(CODES)) {
       const named = areas.find((a) => code.startsWith(`HALO_${code[5]}_${a.toUpperCase()}_`));
       if (named) assert.equal(entry.area, named, code);
       assert.ok(entry.meaning.length > 0, `${code} says what it means`);
@@ -47,5 +47,17 @@ describe('the error and warning catalogue', () => {
     const cause = new Error('EACCES');
     const err = new HaloError('HALO_E_CONFIG_IO', 'cannot read x.cfg', { path: 'x.cfg' }, { cause });
     assert.deepEqual([err.code, err.message, err.context, err.cause], ['HALO_E_CONFIG_IO', 'cannot read x.cfg', { path: 'x.cfg' }, cause]);
+  });
+
+  it('lets an error carry only an error code and a warning only a warning code (tsc checks the misuses)', () => {
+    const diag = new Diagnostics();
+    const pos = { file: 'x.cfg', line: 1 };
+    // @ts-expect-error a warning code is not an error's
+    diag.error(pos, 'stray', 'HALO_W_CONFIG_IGNORED');
+    // @ts-expect-error an error code is not a warning's
+    diag.warn(pos, 'HALO_E_CONFIG_VALUE', 'odd');
+    // @ts-expect-error a HaloError is never a warning
+    assert.equal(new HaloError('HALO_W_CONFIG_IGNORED', 'x').name, 'HaloError');
+    assert.deepEqual(diag.items.map((d) => d.severity), ['error', 'warning']);
   });
 });

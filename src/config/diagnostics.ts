@@ -1,5 +1,4 @@
-import { atPos, HaloError, type HaloErrorCode, type SourcePos } from '../errors.js';
-import type { HaloWarningCode } from '../warnings.js';
+import { atPos, HaloError, type HaloErrorCode, type HaloWarningCode, type SourcePos } from '../errors.js';
 
 /** One finding about a config file: errors stop a start, warnings are logged and ignored. */
 export type Diagnostic =
