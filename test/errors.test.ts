@@ -46,7 +46,10 @@ describe('the error and warning catalogue', () => {
   it('keeps code, context and cause on a HaloError', () => {
     const cause = new Error('EACCES');
     const err = new HaloError('HALO_E_CONFIG_IO', 'cannot read x.cfg', { path: 'x.cfg' }, { cause });
-    assert.deepEqual([err.code, err.message, err.context, err.cause], ['HALO_E_CONFIG_IO', 'cannot read x.cfg', { path: 'x.cfg' }, cause]);
+    assert.deepEqual(
+      [err.code, err.message, err.context, err.cause],
+      ['HALO_E_CONFIG_IO', 'cannot read x.cfg', { path: 'x.cfg' }, cause],
+    );
   });
 
   it('lets an error carry only an error code and a warning only a warning code (tsc checks the misuses)', () => {

@@ -77,8 +77,11 @@ export function openInterfaceRouter(
     }
     if (checked.addressMismatch) {
       counters.inc('vrrp_rx_addr_mismatch_total', { instance: inst.name });
-      const fields = { instance: inst.name, from: packet.ip.src, theirs: packet.vrrp.addresses, ours: inst.local.addresses };
-      mismatched.note(inst.name, fields, packet.ip.src);
+      mismatched.note(
+        inst.name,
+        { instance: inst.name, from: packet.ip.src, theirs: packet.vrrp.addresses, ours: inst.local.addresses },
+        packet.ip.src,
+      );
     }
     counters.inc('vrrp_rx_adverts_total', { instance: inst.name });
     inst.deliver({ type: 'ADVERT', priority: packet.vrrp.priority, srcIp: packet.ip.src, advertIntervalCs: packet.vrrp.advertIntervalCs }, receivedAt);

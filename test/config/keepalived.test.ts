@@ -176,8 +176,10 @@ describe('keepalived.conf: the other fixtures', () => {
   });
 
   it('deprecated spellings still work and warn with HALO_W_CONFIG_DEPRECATED', () => {
-    const text = 'vrrp_track_file maint {\n file /run/maint\n}\nvrrp_sync_group G {\n group {\n  V\n }\n global_tracking\n}\n'
-      + 'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n';
+    const text =
+      'vrrp_track_file maint {\n file /run/maint\n}\n' +
+      'vrrp_sync_group G {\n group {\n  V\n }\n global_tracking\n}\n' +
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n';
     const { config, warnings } = parseKeepalivedText(text, 'old.conf');
     assert.deepEqual(config.trackFiles.map((f) => [f.name, f.path]), [['maint', '/run/maint']]);
     assert.equal(config.syncGroups[0]!.trackingWeight, true);

@@ -260,10 +260,16 @@ function parseTest(words: readonly string[], what: string, p: ProxyDraft, pos: S
   const patterns = words.slice(i);
   const chosen = method ?? spec.type;
   // haproxy warns alike: a criterion alone never matches unless its sample is a boolean.
-  if (words.length === 1 && spec.type !== 'bool') diag.warn(pos, 'HALO_W_CONFIG_INEFFECTIVE', `${what}: '${criterion}' has no pattern, so it never matches (add '-m found' or '--')`);
+  if (words.length === 1 && spec.type !== 'bool')
+    diag.warn(
+      pos,
+      'HALO_W_CONFIG_INEFFECTIVE',
+      `${what}: '${criterion}' has no pattern, so it never matches (add '-m found' or '--')`,
+    );
   const match = parseMatch(chosen, patterns);
   if (typeof match === 'string') return fail(match);
-  if ((chosen === 'bool' || chosen === 'found') && patterns.length > 0) diag.warn(pos, 'HALO_W_CONFIG_IGNORED', `${what}: patterns '${patterns.join(' ')}' are ignored by '-m ${chosen}'`);
+  if ((chosen === 'bool' || chosen === 'found') && patterns.length > 0)
+    diag.warn(pos, 'HALO_W_CONFIG_IGNORED', `${what}: patterns '${patterns.join(' ')}' are ignored by '-m ${chosen}'`);
   return { fetch: spec.fetch, backend, match, pos };
 }
 

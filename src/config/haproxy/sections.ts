@@ -37,7 +37,8 @@ export function readSections(statements: readonly Statement[], file: string, dia
     const keyword = words[0]!;
     if (keyword === 'global') {
       if (global.pos.line === 0) global.pos = pos;
-      if (words.length > 1) diag.warn(pos, 'HALO_W_CONFIG_IGNORED', `'global' takes no arguments; '${words.slice(1).join(' ')}' ignored`);
+      if (words.length > 1)
+        diag.warn(pos, 'HALO_W_CONFIG_IGNORED', `'global' takes no arguments; '${words.slice(1).join(' ')}' ignored`);
       current = { kind: 'global' };
     } else if (keyword === 'defaults' || keyword === 'listen' || keyword === 'frontend' || keyword === 'backend') {
       const header = readHeader(keyword, words, pos, diag);
@@ -57,7 +58,11 @@ export function readSections(statements: readonly Statement[], file: string, dia
       }
       current = { kind: 'proxy', draft };
     } else if (FOREIGN_SECTIONS.has(keyword)) {
-      diag.warn(pos, 'HALO_W_CONFIG_UNSUPPORTED', `'${keyword}' sections are not supported by halo; the section is ignored`);
+      diag.warn(
+        pos,
+        'HALO_W_CONFIG_UNSUPPORTED',
+        `'${keyword}' sections are not supported by halo; the section is ignored`,
+      );
       current = { kind: 'skip' };
     } else if (current.kind === 'global') {
       applyGlobalStatement(global, words, pos, diag);
@@ -81,7 +86,8 @@ function readHeader(kind: ProxyKind, words: readonly string[], pos: SourcePos, d
     if (from === null) diag.error(pos, `'${kind}': 'from' expects a defaults section name`, 'HALO_E_CONFIG_SYNTAX');
     args.splice(0, 2);
   }
-  if (args.length > 0) diag.warn(pos, 'HALO_W_CONFIG_IGNORED', `'${kind} ${name}': extra words '${args.join(' ')}' ignored`);
+  if (args.length > 0)
+    diag.warn(pos, 'HALO_W_CONFIG_IGNORED', `'${kind} ${name}': extra words '${args.join(' ')}' ignored`);
   if (name === '' && kind !== 'defaults') diag.error(pos, `'${kind}' expects a name`, 'HALO_E_CONFIG_SYNTAX');
   else if (name !== '' && !PROXY_NAME.test(name)) diag.error(pos, `${kind} name '${name}' may only contain letters, digits, '-', '_', '.' and ':'`);
   return { name, from };

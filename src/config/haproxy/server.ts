@@ -234,7 +234,8 @@ export function applyServerOptions(s: ServerSettings, words: readonly string[], 
     const opt = OPTIONS[key];
     if (opt === undefined) {
       const skip = NOT_IMPLEMENTED[key];
-      if (skip === undefined) diag.warn(pos, 'HALO_W_CONFIG_UNKNOWN_KEYWORD', `unknown server setting '${key}' ignored`);
+      if (skip === undefined)
+        diag.warn(pos, 'HALO_W_CONFIG_UNKNOWN_KEYWORD', `unknown server setting '${key}' ignored`);
       else diag.warn(pos, 'HALO_W_CONFIG_UNSUPPORTED', `server setting '${key}' is not supported by halo; ignored`);
       i += 1 + (skip ?? 0);
       continue;

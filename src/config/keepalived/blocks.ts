@@ -76,7 +76,8 @@ export function dispatch<S>(stmts: Stmt[], table: KeywordTable<S>, state: S, sec
 export function valueLines(stmt: Stmt, diags: Diagnostics): Stmt[] {
   const lines = stmt.block ?? [];
   for (const line of lines) {
-    if (line.block) diags.warn(line.pos, 'HALO_W_CONFIG_IGNORED', `unexpected { } block inside '${stmt.words[0]}'; ignored`);
+    if (line.block)
+      diags.warn(line.pos, 'HALO_W_CONFIG_IGNORED', `unexpected { } block inside '${stmt.words[0]}'; ignored`);
   }
   return lines;
 }

@@ -37,34 +37,64 @@ export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: 
       diags.warn(authPos, 'HALO_W_CONFIG_ADJUSTED', `${tag} VRRP version 3 does not support authentication; ignored`);
       auth.type = 'none';
     } else if (auth.pass === '') {
-      diags.warn(authPos, 'HALO_W_CONFIG_INEFFECTIVE', `${tag} authentication specified but no password given; ignored`);
+      diags.warn(
+        authPos,
+        'HALO_W_CONFIG_INEFFECTIVE',
+        `${tag} authentication specified but no password given; ignored`,
+      );
       auth.type = 'none';
     } else if (auth.type === 'ah' && state === 'MASTER' && priority !== KEEPALIVED_DEFAULTS.ownerPriority) {
       // An AH master needs a received advert's sequence number before it may take over.
-      diags.warn(authPos, 'HALO_W_CONFIG_ADJUSTED', `${tag} initial state MASTER is incompatible with AH authentication; starting as BACKUP`);
+      diags.warn(
+        authPos,
+        'HALO_W_CONFIG_ADJUSTED',
+        `${tag} initial state MASTER is incompatible with AH authentication; starting as BACKUP`,
+      );
       state = 'BACKUP';
     }
   }
   if (auth.type === 'none') auth.pass = '';
 
   if (d.unicastPos && d.unicastPeers.length === 0) {
-    diags.warn(d.unicastPos, 'HALO_W_CONFIG_DEPRECATED', `${tag} a unicast keyword was given without any unicast peers; using multicast (deprecated in keepalived)`);
+    diags.warn(
+      d.unicastPos,
+      'HALO_W_CONFIG_DEPRECATED',
+      `${tag} a unicast keyword was given without any unicast peers; using multicast (deprecated in keepalived)`,
+    );
   }
 
   let preempt = d.nopreemptPos === undefined;
   if (!preempt && priority === KEEPALIVED_DEFAULTS.ownerPriority) {
-    diags.warn(d.nopreemptPos!, 'HALO_W_CONFIG_ADJUSTED', `${tag} nopreempt is incompatible with priority 255; resetting nopreempt`);
+    diags.warn(
+      d.nopreemptPos!,
+      'HALO_W_CONFIG_ADJUSTED',
+      `${tag} nopreempt is incompatible with priority 255; resetting nopreempt`,
+    );
     preempt = true;
   }
   let preemptDelayCs = d.preemptDelayCs;
   if (state === 'MASTER') {
     // The RFC's Initialize state sends an advert at once as master, so there is nothing to not preempt.
-    if (!preempt) diags.warn(d.nopreemptPos!, 'HALO_W_CONFIG_ADJUSTED', `${tag} nopreempt will not work with initial state MASTER; clearing nopreempt`);
+    if (!preempt)
+      diags.warn(
+        d.nopreemptPos!,
+        'HALO_W_CONFIG_ADJUSTED',
+        `${tag} nopreempt will not work with initial state MASTER; clearing nopreempt`,
+      );
     preempt = true;
-    if (preemptDelayCs > 0) diags.warn(d.preemptDelayPos!, 'HALO_W_CONFIG_ADJUSTED', `${tag} preempt_delay will not work with initial state MASTER; clearing`);
+    if (preemptDelayCs > 0)
+      diags.warn(
+        d.preemptDelayPos!,
+        'HALO_W_CONFIG_ADJUSTED',
+        `${tag} preempt_delay will not work with initial state MASTER; clearing`,
+      );
     preemptDelayCs = 0;
   } else if (!preempt && preemptDelayCs > 0) {
-    diags.warn(d.preemptDelayPos!, 'HALO_W_CONFIG_ADJUSTED', `${tag} preempt_delay is incompatible with nopreempt; resetting`);
+    diags.warn(
+      d.preemptDelayPos!,
+      'HALO_W_CONFIG_ADJUSTED',
+      `${tag} preempt_delay is incompatible with nopreempt; resetting`,
+    );
     preemptDelayCs = 0;
   }
 
@@ -119,15 +149,27 @@ function advertCs(d: InstanceDraft, version: 2 | 3, tag: string, diags: Diagnost
   if (version === 2) {
     if (us % 1_000_000 === 0) return us / 10_000;
     const seconds = Math.max(1, Math.round(us / 1_000_000));
-    diags.warn(pos, 'HALO_W_CONFIG_ADJUSTED', `${tag} VRRPv2 advert_int ${us / 1e6}s must be an integer; rounding to ${seconds}s`);
+    diags.warn(
+      pos,
+      'HALO_W_CONFIG_ADJUSTED',
+      `${tag} VRRPv2 advert_int ${us / 1e6}s must be an integer; rounding to ${seconds}s`,
+    );
     return seconds * 100;
   }
   if (us >= (V3_MAX_ADVERT_CS + 1) * 10_000) {
-    diags.warn(pos, 'HALO_W_CONFIG_ADJUSTED', `${tag} VRRPv3 advert_int ${us / 1e6}s is out of range; must be less than 40.96s, using 40.95s`);
+    diags.warn(
+      pos,
+      'HALO_W_CONFIG_ADJUSTED',
+      `${tag} VRRPv3 advert_int ${us / 1e6}s is out of range; must be less than 40.96s, using 40.95s`,
+    );
     return V3_MAX_ADVERT_CS;
   }
   if (us % 10_000 === 0) return us / 10_000;
   const cs = Math.min(V3_MAX_ADVERT_CS, Math.max(1, Math.round(us / 10_000)));
-  diags.warn(pos, 'HALO_W_CONFIG_ADJUSTED', `${tag} VRRPv3 advert_int ${us / 1e6}s must be in units of 10ms; rounding to ${cs / 100}s`);
+  diags.warn(
+    pos,
+    'HALO_W_CONFIG_ADJUSTED',
+    `${tag} VRRPv3 advert_int ${us / 1e6}s must be in units of 10ms; rounding to ${cs / 100}s`,
+  );
   return cs;
 }

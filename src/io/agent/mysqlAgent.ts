@@ -92,7 +92,10 @@ export async function startMysqlAgent(opts: MysqlAgentOptions): Promise<MysqlAge
   };
 
   // A client flooding the agent must not flood the log: each kind once, then summaries.
-  const refused = throttledLog(log, { level: 'warn', msg: 'mysql agent: per-source connection limit reached, dropping' });
+  const refused = throttledLog(log, {
+    level: 'warn',
+    msg: 'mysql agent: per-source connection limit reached, dropping',
+  });
   const clientErrors = throttledLog(log, { level: 'debug', msg: 'mysql agent: client socket error' });
 
   const serve = (socket: Socket) => {

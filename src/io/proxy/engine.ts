@@ -101,7 +101,8 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
     for (const name of [...fe.useBackends.map((u) => u.backend), fe.defaultBackend]) {
       const pool = name === null ? undefined : pools.get(name);
       if (pool && !contexts.has(pool.cfg.name)) {
-        contexts.set(pool.cfg.name, { pool, events, aborts, idle, frontendLabels, clientTimeouts, observe: observerOf(pool) });
+        const observe = observerOf(pool);
+        contexts.set(pool.cfg.name, { pool, events, aborts, idle, frontendLabels, clientTimeouts, observe });
       }
     }
     const contextOf = (backend: string | null): SessionContext | null => (backend === null ? null : (contexts.get(backend) ?? null));

@@ -62,9 +62,10 @@ describe('proxy engine: retries and redispatch', () => {
     const { port, rec } = await engine(`  retries 0\n  server dead 127.0.0.1:${dead!.port}`);
     for (let i = 0; i < 5; i++) await assert.rejects(request(port, 'x'));
     assert.equal(rec.counters.get('halo_lb_connect_errors_total'), 5);
+    const reason = 'connect to dead failed: ECONNREFUSED';
     assert.deepEqual(
       rec.logs.filter((l) => l.msg.startsWith('session aborted')),
-      [{ level: 'debug', obj: { frontend: 'p', backend: 'p', reason: 'connect to dead failed: ECONNREFUSED' }, msg: 'session aborted' }],
+      [{ level: 'debug', obj: { frontend: 'p', backend: 'p', reason }, msg: 'session aborted' }],
     );
   });
 
