@@ -35,7 +35,7 @@ export interface ThrottledLog {
 }
 
 /** One summary line per interval and key set: a burst shows within this long. */
-export const THROTTLE_INTERVAL_MS = 10_000;
+const THROTTLE_INTERVAL_MS = 10_000;
 /** Full lines (new keys) per interval at most; more new keys wait for the summary. */
 const FULL_LINES_PER_INTERVAL = 5;
 /** Sources named in a summary at most; the occurrences from others are summed. */
