@@ -58,7 +58,7 @@ describe('the error and warning catalogue', () => {
     // @ts-expect-error a warning code is not an error's
     diag.error(pos, 'stray', 'HALO_W_CONFIG_IGNORED');
     // @ts-expect-error an error code is not a warning's
-    diag.warn(pos, 'HALO_E_CONFIG_VALUE', 'odd');
+    diag.warn(pos, 'odd', 'HALO_E_CONFIG_VALUE');
     // @ts-expect-error a HaloError is never a warning
     assert.equal(new HaloError('HALO_W_CONFIG_IGNORED', 'x').name, 'HaloError');
     assert.deepEqual(diag.items.map((d) => d.severity), ['error', 'warning']);

@@ -25,7 +25,7 @@ export class Diagnostics {
     this.items.push({ severity: 'error', code, message, pos });
   }
 
-  warn(pos: SourcePos, code: HaloWarningCode, message: string): void {
+  warn(pos: SourcePos, message: string, code: HaloWarningCode): void {
     this.items.push({ severity: 'warning', code, message, pos });
   }
 

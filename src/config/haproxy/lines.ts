@@ -71,8 +71,8 @@ function splitWords(line: string, pos: SourcePos, diag: Diagnostics): string[] |
         if (c === '$')
           diag.warn(
             pos,
-            'HALO_W_CONFIG_UNSUPPORTED',
             'environment variables are not expanded by halo; "$" kept literally',
+            'HALO_W_CONFIG_UNSUPPORTED',
           );
         word += c;
       }

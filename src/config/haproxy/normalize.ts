@@ -24,8 +24,8 @@ export function normalize(global: LbGlobal, proxies: readonly ProxyDraft[], diag
     if (ownStats)
       diag.warn(
         stats.pos,
-        'HALO_W_CONFIG_INEFFECTIVE',
         `${p.kind} '${p.name}': halo serves stats only on a 'mode http' listen or frontend; ignored`,
+        'HALO_W_CONFIG_INEFFECTIVE',
       );
     if (p.kind !== 'backend') {
       const f = frontend(p, diag);
@@ -51,15 +51,15 @@ function statsListener(p: ProxyDraft, diag: Diagnostics): LbStatsListener {
   if (p.servers.length > 0 || p.useBackends.length > 0 || p.settings.defaultBackend !== null) {
     diag.warn(
       p.pos,
-      'HALO_W_CONFIG_IGNORED',
       `${p.kind} '${p.name}' serves the stats page; its servers and backend rules are ignored by halo`,
+      'HALO_W_CONFIG_IGNORED',
     );
   }
   if (p.binds.length === 0)
     diag.warn(
       p.pos,
-      'HALO_W_CONFIG_INEFFECTIVE',
       `${p.kind} '${p.name}' has no 'bind': the stats page is not reachable`,
+      'HALO_W_CONFIG_INEFFECTIVE',
     );
   return { name: p.name, section: p.kind === 'listen' ? 'listen' : 'frontend', binds: p.binds, stats: p.settings.stats!, timeouts: timeouts(p), logs: p.settings.logs, pos: p.pos };
 }
@@ -96,21 +96,21 @@ function healthCheckOf(p: ProxyDraft, diag: Diagnostics): LbHealthCheck {
   if (hc.kind !== 'http' && s.httpExpect !== null)
     diag.warn(
       s.httpExpect.pos,
-      'HALO_W_CONFIG_INEFFECTIVE',
       `${where}: 'http-check expect' has no effect without 'option httpchk'`,
+      'HALO_W_CONFIG_INEFFECTIVE',
     );
   if (hc.kind !== 'external') {
     if (s.externalCommand !== null)
       diag.warn(
         s.externalCommand.pos,
-        'HALO_W_CONFIG_INEFFECTIVE',
         `${where}: 'external-check command' has no effect without 'option external-check'`,
+        'HALO_W_CONFIG_INEFFECTIVE',
       );
     if (s.dynamicWeight !== null)
       diag.warn(
         s.dynamicWeight,
-        'HALO_W_CONFIG_INEFFECTIVE',
         `${where}: 'halo-check dynamic-weight' has no effect without 'option external-check'`,
+        'HALO_W_CONFIG_INEFFECTIVE',
       );
   }
   // A role rule that silently did nothing would send writes to a replica: refuse to start.
@@ -137,8 +137,8 @@ function backend(p: ProxyDraft, diag: Diagnostics): LbBackend {
   if (p.servers.length === 0)
     diag.warn(
       p.pos,
-      'HALO_W_CONFIG_INEFFECTIVE',
       `${p.kind} '${p.name}' has no server: its connections will be refused`,
+      'HALO_W_CONFIG_INEFFECTIVE',
     );
   return {
     name: p.name,
@@ -203,16 +203,16 @@ function checkReferences(config: LbConfig, refs: readonly BackendRef[], diag: Di
       } else {
         diag.warn(
           f.pos,
-          'HALO_W_CONFIG_INEFFECTIVE',
           `frontend '${f.name}' has no 'default_backend': a connection no 'use_backend' rule matches is closed`,
+          'HALO_W_CONFIG_INEFFECTIVE',
         );
       }
     }
     if (f.binds.length === 0)
       diag.warn(
         f.pos,
-        'HALO_W_CONFIG_INEFFECTIVE',
         `${f.section} '${f.name}' has no 'bind' directive: it accepts no connection`,
+        'HALO_W_CONFIG_INEFFECTIVE',
       );
   }
 }

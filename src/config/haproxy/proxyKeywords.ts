@@ -66,8 +66,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
       if (params.length > 0)
         c.diag.warn(
           c.pos,
-          'HALO_W_CONFIG_UNSUPPORTED',
           `bind parameters '${params.join(' ')}' are not supported by halo; ignored`,
+          'HALO_W_CONFIG_UNSUPPORTED',
         );
     },
     { inDefaults: false },
@@ -88,8 +88,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
     if (draws)
       c.diag.warn(
         c.pos,
-        'HALO_W_CONFIG_UNSUPPORTED',
         `balance ${c.args[0]}: the number of draws is not supported by halo; plain random is used`,
+        'HALO_W_CONFIG_UNSUPPORTED',
       );
     const algo = draws ? 'random' : BALANCE.find((b) => b === c.args[0]);
     if (algo === undefined) c.diag.error(c.pos, `unknown balance algorithm '${c.args[0]}' (halo supports ${BALANCE.join(', ')})`);
@@ -97,8 +97,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
     if (c.args.length > 1)
       c.diag.warn(
         c.pos,
-        'HALO_W_CONFIG_UNSUPPORTED',
         `balance arguments '${c.args.slice(1).join(' ')}' are not supported by halo; ignored`,
+        'HALO_W_CONFIG_UNSUPPORTED',
       );
   }),
   server: kw(
@@ -188,8 +188,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
       if (variant === 'pre-41')
         c.diag.warn(
           c.pos,
-          'HALO_W_CONFIG_UNSUPPORTED',
           "'pre-41' MySQL checks are not supported by halo; the post-4.1 handshake is used",
+          'HALO_W_CONFIG_UNSUPPORTED',
         );
       c.draft.settings.healthCheck = { kind: 'mysql', user: c.args[1] ?? null, rules: null, pos: c.pos };
     },
@@ -216,8 +216,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
     if (match === undefined || words.length !== 2) {
       c.diag.warn(
         c.pos,
-        'HALO_W_CONFIG_UNSUPPORTED',
         `'http-check expect ${c.args.join(' ')}' is not supported by halo (only [!] status|rstatus|string|rstring <pattern>); ignored`,
+        'HALO_W_CONFIG_UNSUPPORTED',
       );
       return;
     }
@@ -238,8 +238,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
     if (c.args.length > 1)
       c.diag.warn(
         c.pos,
-        'HALO_W_CONFIG_ADJUSTED',
         `stats realm: haproxy reads only '${c.args[0]}'; halo uses '${st.realm}' (escape spaces with '\\ ' to silence this)`,
+        'HALO_W_CONFIG_ADJUSTED',
       );
   }),
   'stats auth': statsKeyword((c, st) => {
@@ -350,25 +350,25 @@ export function applyProxyStatement(draft: ProxyDraft, words: readonly string[],
   if (k === undefined) {
     diag.warn(
       pos,
-      'HALO_W_CONFIG_UNKNOWN_KEYWORD',
       `unknown keyword '${words.join(' ')}' in '${draft.kind}' section; ignored`,
+      'HALO_W_CONFIG_UNKNOWN_KEYWORD',
     );
     return;
   }
   if (negate && !k.negatable) {
-    diag.warn(pos, 'HALO_W_CONFIG_UNSUPPORTED', `'no ${name}' is not supported by halo; ignored`);
+    diag.warn(pos, `'no ${name}' is not supported by halo; ignored`, 'HALO_W_CONFIG_UNSUPPORTED');
     return;
   }
   if (draft.kind === 'defaults' && !k.inDefaults) {
-    diag.warn(pos, 'HALO_W_CONFIG_IGNORED', `'${name}' is not allowed in a defaults section; ignored`);
+    diag.warn(pos, `'${name}' is not allowed in a defaults section; ignored`, 'HALO_W_CONFIG_IGNORED');
     return;
   }
   if (!hasCapability(draft.kind, k.cap)) {
     const missing = k.cap === 'fe' ? 'frontend' : 'backend';
     diag.warn(
       pos,
-      'HALO_W_CONFIG_IGNORED',
       `'${name}' ignored because ${draft.kind} '${draft.name}' has no ${missing} capability`,
+      'HALO_W_CONFIG_IGNORED',
     );
     return;
   }

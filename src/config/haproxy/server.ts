@@ -235,8 +235,8 @@ export function applyServerOptions(s: ServerSettings, words: readonly string[], 
     if (opt === undefined) {
       const skip = NOT_IMPLEMENTED[key];
       if (skip === undefined)
-        diag.warn(pos, 'HALO_W_CONFIG_UNKNOWN_KEYWORD', `unknown server setting '${key}' ignored`);
-      else diag.warn(pos, 'HALO_W_CONFIG_UNSUPPORTED', `server setting '${key}' is not supported by halo; ignored`);
+        diag.warn(pos, `unknown server setting '${key}' ignored`, 'HALO_W_CONFIG_UNKNOWN_KEYWORD');
+      else diag.warn(pos, `server setting '${key}' is not supported by halo; ignored`, 'HALO_W_CONFIG_UNSUPPORTED');
       i += 1 + (skip ?? 0);
       continue;
     }

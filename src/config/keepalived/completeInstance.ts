@@ -34,21 +34,21 @@ export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: 
   const authPos = d.authPos ?? d.pos;
   if (auth.type !== 'none') {
     if (version === 3) {
-      diags.warn(authPos, 'HALO_W_CONFIG_ADJUSTED', `${tag} VRRP version 3 does not support authentication; ignored`);
+      diags.warn(authPos, `${tag} VRRP version 3 does not support authentication; ignored`, 'HALO_W_CONFIG_ADJUSTED');
       auth.type = 'none';
     } else if (auth.pass === '') {
       diags.warn(
         authPos,
-        'HALO_W_CONFIG_INEFFECTIVE',
         `${tag} authentication specified but no password given; ignored`,
+        'HALO_W_CONFIG_INEFFECTIVE',
       );
       auth.type = 'none';
     } else if (auth.type === 'ah' && state === 'MASTER' && priority !== KEEPALIVED_DEFAULTS.ownerPriority) {
       // An AH master needs a received advert's sequence number before it may take over.
       diags.warn(
         authPos,
-        'HALO_W_CONFIG_ADJUSTED',
         `${tag} initial state MASTER is incompatible with AH authentication; starting as BACKUP`,
+        'HALO_W_CONFIG_ADJUSTED',
       );
       state = 'BACKUP';
     }
@@ -58,8 +58,8 @@ export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: 
   if (d.unicastPos && d.unicastPeers.length === 0) {
     diags.warn(
       d.unicastPos,
-      'HALO_W_CONFIG_DEPRECATED',
       `${tag} a unicast keyword was given without any unicast peers; using multicast (deprecated in keepalived)`,
+      'HALO_W_CONFIG_DEPRECATED',
     );
   }
 
@@ -67,8 +67,8 @@ export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: 
   if (!preempt && priority === KEEPALIVED_DEFAULTS.ownerPriority) {
     diags.warn(
       d.nopreemptPos!,
-      'HALO_W_CONFIG_ADJUSTED',
       `${tag} nopreempt is incompatible with priority 255; resetting nopreempt`,
+      'HALO_W_CONFIG_ADJUSTED',
     );
     preempt = true;
   }
@@ -78,22 +78,22 @@ export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: 
     if (!preempt)
       diags.warn(
         d.nopreemptPos!,
-        'HALO_W_CONFIG_ADJUSTED',
         `${tag} nopreempt will not work with initial state MASTER; clearing nopreempt`,
+        'HALO_W_CONFIG_ADJUSTED',
       );
     preempt = true;
     if (preemptDelayCs > 0)
       diags.warn(
         d.preemptDelayPos!,
-        'HALO_W_CONFIG_ADJUSTED',
         `${tag} preempt_delay will not work with initial state MASTER; clearing`,
+        'HALO_W_CONFIG_ADJUSTED',
       );
     preemptDelayCs = 0;
   } else if (!preempt && preemptDelayCs > 0) {
     diags.warn(
       d.preemptDelayPos!,
-      'HALO_W_CONFIG_ADJUSTED',
       `${tag} preempt_delay is incompatible with nopreempt; resetting`,
+      'HALO_W_CONFIG_ADJUSTED',
     );
     preemptDelayCs = 0;
   }
@@ -111,7 +111,7 @@ export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: 
   }
   if (d.vips.length === 0) {
     if (version === 3) diags.error(d.pos, `${tag} no virtual_ipaddress; VRRPv3 needs at least one (RFC 5798 §5.2.5)`);
-    else diags.warn(d.pos, 'HALO_W_CONFIG_INEFFECTIVE', `${tag} no virtual_ipaddress; at least one is sensible`);
+    else diags.warn(d.pos, `${tag} no virtual_ipaddress; at least one is sensible`, 'HALO_W_CONFIG_INEFFECTIVE');
   }
   if (!ok) return undefined;
 
@@ -151,16 +151,16 @@ function advertCs(d: InstanceDraft, version: 2 | 3, tag: string, diags: Diagnost
     const seconds = Math.max(1, Math.round(us / 1_000_000));
     diags.warn(
       pos,
-      'HALO_W_CONFIG_ADJUSTED',
       `${tag} VRRPv2 advert_int ${us / 1e6}s must be an integer; rounding to ${seconds}s`,
+      'HALO_W_CONFIG_ADJUSTED',
     );
     return seconds * 100;
   }
   if (us >= (V3_MAX_ADVERT_CS + 1) * 10_000) {
     diags.warn(
       pos,
-      'HALO_W_CONFIG_ADJUSTED',
       `${tag} VRRPv3 advert_int ${us / 1e6}s is out of range; must be less than 40.96s, using 40.95s`,
+      'HALO_W_CONFIG_ADJUSTED',
     );
     return V3_MAX_ADVERT_CS;
   }
@@ -168,8 +168,8 @@ function advertCs(d: InstanceDraft, version: 2 | 3, tag: string, diags: Diagnost
   const cs = Math.min(V3_MAX_ADVERT_CS, Math.max(1, Math.round(us / 10_000)));
   diags.warn(
     pos,
-    'HALO_W_CONFIG_ADJUSTED',
     `${tag} VRRPv3 advert_int ${us / 1e6}s must be in units of 10ms; rounding to ${cs / 100}s`,
+    'HALO_W_CONFIG_ADJUSTED',
   );
   return cs;
 }

@@ -42,8 +42,8 @@ function dropFloatingWeights(inst: VrrpInstanceConfig, cause: string, diags: Dia
   for (const t of inst.trackInterfaces.filter((t) => t.weight !== 0)) {
     diags.warn(
       t.pos,
-      'HALO_W_CONFIG_ADJUSTED',
       `(${inst.name}) ignoring weight of tracked interface ${t.name} due to ${cause}`,
+      'HALO_W_CONFIG_ADJUSTED',
     );
     t.weight = 0;
   }
@@ -51,8 +51,8 @@ function dropFloatingWeights(inst: VrrpInstanceConfig, cause: string, diags: Dia
     if (t.weight !== 0)
       diags.warn(
         t.pos,
-        'HALO_W_CONFIG_ADJUSTED',
         `(${inst.name}) ignoring tracked script ${t.name} with weights due to ${cause}`,
+        'HALO_W_CONFIG_ADJUSTED',
       );
     return t.weight === 0;
   });
@@ -60,15 +60,15 @@ function dropFloatingWeights(inst: VrrpInstanceConfig, cause: string, diags: Dia
     if (t.weight === 1) {
       diags.warn(
         t.pos,
-        'HALO_W_CONFIG_ADJUSTED',
         `(${inst.name}) ignoring weight from tracked file ${t.name} due to ${cause}; specify weight 0`,
+        'HALO_W_CONFIG_ADJUSTED',
       );
       t.weight = 0;
     } else if (t.weight !== 0) {
       diags.warn(
         t.pos,
-        'HALO_W_CONFIG_ADJUSTED',
         `(${inst.name}) ignoring tracked file ${t.name} with weight ${t.weight} due to ${cause}`,
+        'HALO_W_CONFIG_ADJUSTED',
       );
       return false;
     }
@@ -100,7 +100,7 @@ export function resolveReferences(
       if (!inst) diags.error(m.pos, `vrrp_sync_group ${g.name}: unknown vrrp_instance '${m.name}'`, 'HALO_E_CONFIG_REF');
       else if (inst.syncGroup !== undefined) diags.error(m.pos, `vrrp_instance ${m.name} is already in vrrp_sync_group ${inst.syncGroup}`, 'HALO_E_CONFIG_REF');
       else if (members.includes(m.name)) {
-        diags.warn(m.pos, 'HALO_W_CONFIG_IGNORED', `vrrp_sync_group ${g.name}: duplicate member ${m.name}; ignored`);
+        diags.warn(m.pos, `vrrp_sync_group ${g.name}: duplicate member ${m.name}; ignored`, 'HALO_W_CONFIG_IGNORED');
       } else {
         inst.syncGroup = g.name;
         members.push(m.name);

@@ -21,8 +21,8 @@ function scriptTimer(key: 'intervalMs' | 'timeoutMs', diags: Diagnostics): Keywo
       if (ms === 0)
         diags.warn(
           stmt.pos,
-          'HALO_W_CONFIG_ADJUSTED',
           `vrrp_script ${draft.name} ${stmt.words[0]} must be greater than 0, setting to 1 s`,
+          'HALO_W_CONFIG_ADJUSTED',
         );
       draft[key] = ms === 0 ? 1000 : ms;
     },
@@ -153,8 +153,8 @@ function trackFileKeywords(diags: Diagnostics): KeywordTable<TrackFileDraft> {
             if (Math.abs(value) > 254)
               diags.warn(
                 stmt.pos,
-                'HALO_W_CONFIG_ADJUSTED',
                 `track_file ${draft.name} init value ${value} is outside the sensible range -254..254`,
+                'HALO_W_CONFIG_ADJUSTED',
               );
             init.value = value;
           }
@@ -170,7 +170,7 @@ export function parseTrackFile(stmt: Stmt, diags: Diagnostics): VrrpTrackFile | 
   const name = sectionName(stmt, diags);
   if (name === undefined) return undefined;
   if (stmt.words[0] === 'vrrp_track_file')
-    diags.warn(stmt.pos, 'HALO_W_CONFIG_DEPRECATED', '"vrrp_track_file" is deprecated, please use "track_file"');
+    diags.warn(stmt.pos, '"vrrp_track_file" is deprecated, please use "track_file"', 'HALO_W_CONFIG_DEPRECATED');
   const draft: TrackFileDraft = { name, weight: KEEPALIVED_DEFAULTS.trackFileWeight, reverse: false, pos: stmt.pos };
   dispatch(stmt.block ?? [], trackFileKeywords(diags), draft, `track_file ${name}`, diags);
   if (draft.path === undefined) {

@@ -32,8 +32,8 @@ function syncGroupKeywords(diags: Diagnostics): KeywordTable<SyncGroupDraft> {
       handle(stmt, g) {
         diags.warn(
           stmt.pos,
-          'HALO_W_CONFIG_DEPRECATED',
           'global_tracking is deprecated; treated as sync_group_tracking_weight (keepalived does the same)',
+          'HALO_W_CONFIG_DEPRECATED',
         );
         g.trackingWeight = true;
       },

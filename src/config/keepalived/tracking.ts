@@ -41,8 +41,8 @@ function trackLine(line: Stmt, kind: 'script' | 'interface' | 'file', diags: Dia
   if (kind !== 'file' && Math.abs(weight) === 254) {
     diags.warn(
       line.pos,
-      'HALO_W_CONFIG_ADJUSTED',
       `track_${kind} ${name}: weight cannot be ±254; using ${weight > 0 ? 253 : -253}`,
+      'HALO_W_CONFIG_ADJUSTED',
     );
     weight = weight > 0 ? 253 : -253;
   }
@@ -67,7 +67,7 @@ function trackBlock(kind: 'script' | 'interface' | 'file', pick: (d: TrackingDra
         if (!ref) continue;
         // keepalived: "duplicate track_* NAME - ignoring"; the first one wins.
         if (list.some((r) => r.name === ref.name))
-          diags.warn(line.pos, 'HALO_W_CONFIG_IGNORED', `duplicate track_${kind} ${ref.name}; ignored`);
+          diags.warn(line.pos, `duplicate track_${kind} ${ref.name}; ignored`, 'HALO_W_CONFIG_IGNORED');
         else list.push(ref);
       }
     },
@@ -89,16 +89,16 @@ function notifyKeyword(key: keyof NotifyScripts, diags: Diagnostics): KeywordTab
       if (draft.notify[key] !== undefined) {
         diags.warn(
           stmt.pos,
-          'HALO_W_CONFIG_IGNORED',
           `${keyword} already specified; ignored (keepalived keeps the first)`,
+          'HALO_W_CONFIG_IGNORED',
         );
         return;
       }
       if (user.length > 0)
         diags.warn(
           stmt.pos,
-          'HALO_W_CONFIG_UNSUPPORTED',
           `${keyword}: per-script user '${user.join(' ')}' is not supported; runs as the script user`,
+          'HALO_W_CONFIG_UNSUPPORTED',
         );
       draft.notify[key] = command;
     },
@@ -120,16 +120,16 @@ export function trackingKeywords(diags: Diagnostics): KeywordTable<TrackingDraft
       handle: (stmt) =>
         diags.warn(
           stmt.pos,
-          'HALO_W_CONFIG_UNSUPPORTED',
           'notify_master_rx_lower_pri is not supported by halo; ignored',
+          'HALO_W_CONFIG_UNSUPPORTED',
         ),
     },
     smtp_alert: {
       handle: (stmt) =>
         diags.warn(
           stmt.pos,
-          'HALO_W_CONFIG_UNSUPPORTED',
           'smtp_alert is not supported by halo (use the event journal); ignored',
+          'HALO_W_CONFIG_UNSUPPORTED',
         ),
     },
   };

@@ -75,8 +75,8 @@ export function parseVip(line: Stmt, diags: Diagnostics): VirtualAddress | undef
       if (IGNORED_VIP_OPTIONS.get(option)) i++;
       diags.warn(
         line.pos,
-        'HALO_W_CONFIG_UNSUPPORTED',
         `virtual address ${address}: option '${option}' is not supported by halo; ignored`,
+        'HALO_W_CONFIG_UNSUPPORTED',
       );
     } else {
       diags.error(line.pos, `virtual address ${address}: unknown option '${option}'`, 'HALO_E_CONFIG_SYNTAX');
@@ -189,11 +189,11 @@ function instanceKeywords(diags: Diagnostics): KeywordTable<InstanceDraft> {
           if (options.length > 0)
             diags.warn(
               line.pos,
-              'HALO_W_CONFIG_UNSUPPORTED',
               `(${d.name}) unicast peer options '${options.join(' ')}' are not supported by halo; ignored`,
+              'HALO_W_CONFIG_UNSUPPORTED',
             );
           if (d.unicastPeers.includes(ip!))
-            diags.warn(line.pos, 'HALO_W_CONFIG_IGNORED', `(${d.name}) duplicate unicast peer ${ip}; ignored`);
+            diags.warn(line.pos, `(${d.name}) duplicate unicast peer ${ip}; ignored`, 'HALO_W_CONFIG_IGNORED');
           else d.unicastPeers.push(ip!);
         }
       },
@@ -229,7 +229,7 @@ function authKeywords(diags: Diagnostics): KeywordTable<InstanceDraft> {
         // vrrp_auth_pass_handler: the field is 8 octets; longer passwords are cut with a warning.
         const bytes = Buffer.from(pass, 'utf8');
         if (bytes.length > 8)
-          diags.warn(stmt.pos, 'HALO_W_CONFIG_ADJUSTED', `(${d.name}) truncating auth_pass to 8 characters`);
+          diags.warn(stmt.pos, `(${d.name}) truncating auth_pass to 8 characters`, 'HALO_W_CONFIG_ADJUSTED');
         d.auth.pass = bytes.subarray(0, 8).toString('utf8');
       },
     },
