@@ -20,6 +20,7 @@ import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { HaloError } from '../../errors.js';
 import type { Logger } from '../log.js';
+import { throttledLog } from '../throttledLog.js';
 import { AckCursor } from './ackCursor.js';
 import { JournalTail } from './journalTail.js';
 import { connectionOptions, type NatsEventsConfig } from './natsConfig.js';
@@ -124,15 +125,11 @@ export function linkFailure(err: unknown): HaloError {
 export async function openNatsLink(opts: NatsPublisherOptions, counters: NatsLinkCounters): Promise<NatsLink> {
   const { config, journalDir, log } = opts;
   const ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
-  let lastErrorLog = 0;
-  const noteError = (err: unknown, msg: string): void => {
+  // An outage must not flood the log: each kind of failure in full once, then a summary.
+  const errorLog = throttledLog(log, { level: 'warn', msg: 'nats: publisher error' });
+  const noteError = (err: unknown, what: string): void => {
     counters.errors += 1;
-    const now = Date.now();
-    // One line per second at most: an outage must not flood the log.
-    if (now - lastErrorLog >= 1000) {
-      lastErrorLog = now;
-      log.warn({ err, errors: counters.errors }, msg);
-    }
+    errorLog.note(what, { err, what, errors: counters.errors });
   };
 
   await mkdir(journalDir, { recursive: true });
@@ -243,6 +240,7 @@ export async function openNatsLink(opts: NatsPublisherOptions, counters: NatsLin
     abandonInFlight: () => window.abandonSending(),
     async close() {
       watcher?.close();
+      errorLog.close();
       await cursor.close();
       const conn = link?.conn;
       link = null;
