@@ -7,7 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { HaloError } from '../errors.js';
 import type { LabNode } from '../io/net/netnsLab.js';
+import { STOP_BOUND_MS } from './signals.js';
 
 export interface Transition {
   node: string;
@@ -98,11 +100,31 @@ export class NodeProcess {
   }
 
   /** `ip netns exec` execs node in place, so the signal reaches the daemon itself. */
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    const proc = this.proc;
-    if (!proc || !this.running()) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    proc.kill(signal);
-    await exited;
+  async kill(signal: NodeJS.Signals, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+    if (this.proc) await stopChild(this.proc, signal, timeoutMs, `${this.name} (halo run)`);
   }
+}
+
+/** The daemon's own bound on its graceful stop, and a margin for it to say why it ran out. */
+export const STOP_TIMEOUT_MS = STOP_BOUND_MS + 5_000;
+
+/**
+ * Send `signal` and wait for the exit. A child still there after `timeoutMs` is SIGKILLed and the
+ * call throws, so a stop that hangs fails with a name instead of waiting forever.
+ */
+export async function stopChild(proc: ChildProcess, signal: NodeJS.Signals, timeoutMs: number, what: string): Promise<void> {
+  const gone = (): boolean => proc.exitCode !== null || proc.signalCode !== null;
+  if (gone()) return;
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.kill(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(true), timeoutMs);
+  });
+  const late = await Promise.race([exited.then(() => false), timedOut]);
+  clearTimeout(timer);
+  if (!late) return;
+  proc.kill('SIGKILL');
+  await exited;
+  throw new HaloError('HALO_E_TIMEOUT', `${what} did not exit within ${timeoutMs} ms of ${signal}; SIGKILLed it`, { pid: proc.pid, signal, timeoutMs });
 }

@@ -172,7 +172,7 @@ describe('keepalived adverts on the wire', { timeout: 60_000 }, () => {
     keepalived.stderr!.on('data', (c: Buffer) => {
       keepalivedLog += c.toString();
     });
-    vrrpChildPid = await waitFor(async () => {
+    vrrpChildPid = await waitFor(`keepalived's VRRP child pid in ${vrrpPidFile} (log:\n${keepalivedLog})`, async () => {
       const text = await readFile(vrrpPidFile, 'utf8').catch(() => '');
       return Number.parseInt(text, 10) || undefined;
     }, 5_000);

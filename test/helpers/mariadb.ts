@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
+import { sleep } from '../../src/io/sleep.js';
 
 const run = promisify(execFile);
 const READY_TIMEOUT_MS = 10_000;
@@ -41,8 +42,6 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startMariadb(): Promise<PrivateMariadb> {
   if (!exitHookInstalled) {

@@ -6,6 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { promisify } from 'node:util';
+import { sleep } from '../sleep.js';
 
 const run = promisify(execFile);
 
@@ -149,14 +150,25 @@ function installExitHook(): void {
   }
 }
 
-/** Poll until `check` returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, stepMs = 20): Promise<T> {
+/**
+ * Poll until `check` returns a truthy value; after `timeoutMs` reject with `what` (called then,
+ * so it can name the state the wait last saw), the one thing a reader of the failure needs.
+ */
+export async function waitFor<T>(
+  what: string | (() => string | Promise<string>),
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  stepMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
+    if (Date.now() > deadline) {
+      const text = typeof what === 'string' ? what : await what();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${text}`);
+    }
+    await sleep(stepMs);
   }
 }
 
