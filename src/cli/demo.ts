@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { masterDownIntervalCs, skewTimeCs } from '../machines/vrrp/timers.js';
 import { HaloError } from '../errors.js';
-import { createLab, type Lab, type LabNode, waitFor } from '../io/net/netnsLab.js';
+import { createLab, type Lab, type LabNode, macOf, neighbourMac, waitFor } from '../io/net/netnsLab.js';
 import { NodeProcess } from './nodeProcess.js';
 
 const VIP = '192.0.2.100';
@@ -65,7 +65,7 @@ function checkTools(): void {
   const pkgs = missing.map(([, pkg]) => pkg).join(' ');
   throw new HaloError(
     'HALO_E_MISSING_TOOL',
-    `halo demo needs ${names}, not found on PATH; install them (apt-get install ${pkgs}, or bash scripts/setup.sh demo)`,
+    `halo demo needs ${names}, not found on PATH (install: apt-get install ${pkgs}, or bash scripts/setup.sh demo)`,
     { missing: missing.map(([tool]) => tool) },
   );
 }
@@ -82,9 +82,19 @@ async function vipAnswers(client: LabNode): Promise<boolean> {
   }
 }
 
-/** Waits (bounded) until the client's ping of the VIP is answered. */
-function untilVipAnswers(client: LabNode): Promise<true> {
-  return waitFor(`an answer to ${client.ns}'s ping of ${VIP}`, () => vipAnswers(client), VIP_ANSWER_TIMEOUT_MS, 100);
+/**
+ * Waits (bounded) until `host` answers the client's ping of the VIP: the client's ARP entry for
+ * it names the host's MAC. A node killed with -9 keeps its copy of the VIP, so an answer alone
+ * could still be the old master's until the new one's gratuitous ARP moves the client.
+ */
+async function untilVipAnsweredBy(client: LabNode, host: LabNode, name: string): Promise<void> {
+  const mac = await macOf(host);
+  await waitFor(
+    async () => `${name} (${mac}) to answer ${client.ns}'s ping of ${VIP} (ARP entry: ${(await neighbourMac(client, VIP)) ?? 'none'})`,
+    async () => (await vipAnswers(client)) && (await neighbourMac(client, VIP)) === mac,
+    VIP_ANSWER_TIMEOUT_MS,
+    100,
+  );
 }
 
 export async function demoCommand(_argv: string[]): Promise<number> {
@@ -103,9 +113,13 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     await lab?.destroy();
     rmSync(dir, { recursive: true, force: true });
   };
+  // All synchronous, then exit: the lab's exit hook (src/io/net/netnsLab.ts) removes the
+  // namespaces and anything still running in them.
   const onInterrupt = (): void => {
     print('interrupted: cleaning up');
-    void cleanup().then(() => process.exit(130));
+    for (const n of nodes) n.proc?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
   };
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
@@ -131,7 +145,7 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     n2.start();
     await elected;
     step('node1 is master');
-    await untilVipAnswers(client);
+    await untilVipAnsweredBy(client, h1, 'node1');
     step(`client pings ${VIP}: answered by node1`);
 
     step('kill -9 node1');
@@ -140,13 +154,14 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     await n1.kill('SIGKILL');
     const t = await takeover;
     step(`node2 took over ${t.time - killedAt} ms after the kill (RFC 3768 Master_Down_Interval = ${mdi.toFixed(1)} ms)`);
-    await untilVipAnswers(client);
-    step(`client pings ${VIP}: answered (${Date.now() - killedAt} ms after the kill)`);
+    await untilVipAnsweredBy(client, h2, 'node2');
+    step(`client pings ${VIP}: answered by node2, its gratuitous ARP heard (${Date.now() - killedAt} ms after the kill)`);
 
     step('restarting node1: higher priority, preempt on');
     const back = n1.waitState(INSTANCE, 'master', 10_000, { fresh: true });
+    const yielded = n2.waitState(INSTANCE, 'backup', 10_000, { fresh: true });
     n1.start();
-    await back;
+    await Promise.all([back, yielded]);
     step('node1 is master again; node2 went back to backup');
 
     step('graceful stop of node1 (SIGTERM: priority-0 advert)');

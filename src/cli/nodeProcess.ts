@@ -81,7 +81,9 @@ export class NodeProcess {
     return new Promise((res, rej) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        rej(new Error(`${this.name}: ${actor} did not reach ${to} within ${timeoutMs} ms (now ${this.current.get(actor) ?? 'unknown'}; stderr: ${this.errors.slice(-3).join(' | ')})`));
+        const now = this.current.get(actor) ?? 'unknown';
+        const stderr = this.errors.slice(-3).join(' | ');
+        rej(new HaloError('HALO_E_TIMEOUT', `${this.name}: ${actor} did not reach ${to} within ${timeoutMs} ms (now ${now}; stderr: ${stderr})`, { timeoutMs }));
       }, timeoutMs);
       const waiter = {
         actor,

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { masterDownIntervalCs, skewTimeCs } from '../../src/machines/vrrp/timers.js';
-import { type LabNode, waitFor } from '../helpers/netns.js';
+import { macOf, neighbourMac, waitFor } from '../helpers/netns.js';
 import { createHaloLab, holders, instanceBlock, type HaloLab } from '../helpers/haloLab.js';
 
 const VIP = '192.0.2.100';
 const VI = 'vrrp:VI_1';
-
-async function macOf(host: LabNode): Promise<string> {
-  const out = JSON.parse(await host.exec('ip', ['-j', 'link', 'show', 'dev', 'eth0'])) as Array<{ address: string }>;
-  return out[0]!.address;
-}
-
-async function neighbourMac(host: LabNode, address: string): Promise<string | undefined> {
-  const out = JSON.parse(await host.exec('ip', ['-j', 'neigh', 'show', address, 'dev', 'eth0'])) as Array<{ lladdr?: string }>;
-  return out[0]?.lladdr;
-}
 
 describe('halo ↔ halo failover in network namespaces (VRRPv3, advert 0.1 s)', () => {
   let hl: HaloLab;

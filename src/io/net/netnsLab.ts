@@ -6,6 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { promisify } from 'node:util';
+import { HaloError } from '../../errors.js';
 import { sleep } from '../sleep.js';
 
 const run = promisify(execFile);
@@ -37,7 +38,8 @@ export interface LabOptions {
   subnet?: string;
 }
 
-const live = new Set<Lab>();
+/** Each live lab, with a synchronous kill of the processes it started (for the exit hook). */
+const live = new Map<Lab, () => void>();
 let exitHookInstalled = false;
 
 export async function ip(args: string[]): Promise<string> {
@@ -58,11 +60,14 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
   const nodes: LabNode[] = [];
   const made: string[] = [];
 
-  const destroy = async (): Promise<void> => {
-    live.delete(lab);
+  const killChildren = (): void => {
     for (const child of children) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
+  };
+  const destroy = async (): Promise<void> => {
+    live.delete(lab);
+    killChildren();
     await Promise.all(
       [...children].map(
         (c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()))),
@@ -80,7 +85,7 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
       await nsExec(switchNs, 'ip', ['link', 'set', peer, up ? 'up' : 'down']);
     },
   };
-  live.add(lab);
+  live.set(lab, killChildren);
   installExitHook();
 
   try {
@@ -126,7 +131,9 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   const cleanupSync = (): void => {
-    for (const lab of live) {
+    for (const [lab, killChildren] of live) {
+      // A namespace goes only when its last process does: its daemons first.
+      killChildren();
       for (const node of lab.nodes) {
         try {
           spawn('ip', ['netns', 'del', node.ns], { stdio: 'ignore' });
@@ -166,10 +173,22 @@ export async function waitFor<T>(
     if (value) return value;
     if (Date.now() > deadline) {
       const text = typeof what === 'string' ? what : await what();
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${text}`);
+      throw new HaloError('HALO_E_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${text}`, { timeoutMs });
     }
     await sleep(stepMs);
   }
+}
+
+/** The MAC address of a node's interface. */
+export async function macOf(node: LabNode, dev = node.dev): Promise<string> {
+  const out = JSON.parse(await node.exec('ip', ['-j', 'link', 'show', 'dev', dev])) as Array<{ address: string }>;
+  return out[0]!.address;
+}
+
+/** The MAC a node's neighbour (ARP) table holds for `address`, if it holds one. */
+export async function neighbourMac(node: LabNode, address: string, dev = node.dev): Promise<string | undefined> {
+  const out = JSON.parse(await node.exec('ip', ['-j', 'neigh', 'show', address, 'dev', dev])) as Array<{ lladdr?: string }>;
+  return out[0]?.lladdr;
 }
 
 /** The IPv4 addresses on a node's interface. */
