@@ -12,7 +12,10 @@ import { createConnection } from 'mysql2/promise';
 import { sleep } from '../../src/io/sleep.js';
 
 const run = promisify(execFile);
-const READY_TIMEOUT_MS = 10_000;
+/** A hang detector, not a performance claim: a loaded machine may take several seconds. */
+const READY_TIMEOUT_MS = 30_000;
+/** mariadb-install-db writes a fresh system schema: seconds, far less on an idle machine. */
+const INSTALL_TIMEOUT_MS = 60_000;
 
 export interface PrivateMariadb {
   host: '127.0.0.1';
@@ -60,7 +63,7 @@ export async function startMariadb(): Promise<PrivateMariadb> {
     `--datadir=${datadir}`,
     '--user=root',
     '--skip-test-db',
-  ]);
+  ], { timeout: INSTALL_TIMEOUT_MS });
   const port = await freePort();
   let child: ChildProcess | undefined;
 

@@ -179,6 +179,15 @@ export async function waitFor<T>(
   }
 }
 
+/** `promise`, or a rejection naming `what` once `timeoutMs` passes without it settling. */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HaloError('HALO_E_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, { timeoutMs })), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The MAC address of a node's interface. */
 export async function macOf(node: LabNode, dev = node.dev): Promise<string> {
   const out = JSON.parse(await node.exec('ip', ['-j', 'link', 'show', 'dev', dev])) as Array<{ address: string }>;
