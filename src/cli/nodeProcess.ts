@@ -28,7 +28,7 @@ export class NodeProcess {
   readonly transitions: Transition[] = [];
   readonly errors: string[] = [];
   private readonly current = new Map<string, string>();
-  private waiters: Array<{ actor: string; to: string; resolve: (t: Transition) => void }> = [];
+  private waiters: Array<{ actor: string; to: string; resolve: (t: Transition) => void; reject: (err: Error) => void }> = [];
 
   constructor(
     readonly name: string,
@@ -41,11 +41,25 @@ export class NodeProcess {
 
   start(): void {
     this.current.clear();
-    this.proc = this.host.spawn(process.execPath, [HALO_MAIN, 'run', ...this.args, '--node-name', this.name], {
+    const proc = this.host.spawn(process.execPath, [HALO_MAIN, 'run', ...this.args, '--node-name', this.name], {
       env: { ...process.env, ...this.env },
     });
-    createInterface({ input: this.proc.stdout! }).on('line', (line) => this.onLine(line));
-    createInterface({ input: this.proc.stderr! }).on('line', (line) => this.errors.push(line));
+    this.proc = proc;
+    const out = createInterface({ input: proc.stdout! });
+    out.on('line', (line) => this.onLine(line));
+    // Its log ended, so no state it is waited for can come: say so now rather than at the
+    // timeout. Unless it was restarted meanwhile: a waiter may be meant for the new run.
+    out.on('close', () => {
+      if (this.proc === proc) this.failWaiters(`${this.name} exited`);
+    });
+    createInterface({ input: proc.stderr! }).on('line', (line) => this.errors.push(line));
+  }
+
+  private failWaiters(why: string): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    const stderr = this.errors.slice(-3).join(' | ');
+    for (const w of waiters) w.reject(new HaloError('HALO_E_EXEC', `${why} while waiting for ${w.actor} to reach ${w.to} (stderr: ${stderr})`));
   }
 
   state(actor: string): string | undefined {
@@ -91,6 +105,10 @@ export class NodeProcess {
         resolve: (t: Transition) => {
           clearTimeout(timer);
           res(t);
+        },
+        reject: (err: Error) => {
+          clearTimeout(timer);
+          rej(err);
         },
       };
       this.waiters.push(waiter);

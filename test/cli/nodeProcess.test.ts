@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { stopChild } from '../../src/cli/nodeProcess.js';
+import { NodeProcess, stopChild } from '../../src/cli/nodeProcess.js';
+import type { LabNode } from '../../src/io/net/netnsLab.js';
 import { alive } from '../helpers/processAlive.js';
 
 /** A node child that prints `ready` once its SIGTERM handler is in place. */
@@ -30,4 +31,24 @@ test('stopChild: a child that ignores the signal is SIGKILLed after the bound, a
   assert.ok(Date.now() - t0 >= 290, 'it waited out the bound first');
   assert.equal(proc.signalCode, 'SIGKILL');
   assert.equal(alive(proc.pid!), false);
+});
+
+test('NodeProcess.waitState fails as soon as the daemon exits, not at its timeout', async () => {
+  // The host itself as the "lab node": a config that cannot be read ends `halo run` at once.
+  const host: LabNode = {
+    ns: 'host',
+    dev: 'lo',
+    ip: '127.0.0.1',
+    exec: () => Promise.reject(new Error('not used')),
+    spawn: (cmd, args, opts) => spawn(cmd, args, { stdio: 'pipe', ...opts }),
+  };
+  const node = new NodeProcess('node1', host, ['-c', '/nonexistent/halo.conf']);
+  node.start();
+  const t0 = Date.now();
+  await assert.rejects(node.waitState('vrrp:VI_1', 'master', 30_000), (err: Error & { code?: string }) => {
+    assert.equal(err.code, 'HALO_E_EXEC');
+    assert.match(err.message, /^node1 exited while waiting for vrrp:VI_1 to reach master/);
+    return true;
+  });
+  assert.ok(Date.now() - t0 < 10_000, `rejected after ${Date.now() - t0} ms`);
 });

@@ -4,12 +4,14 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { sleep } from '../../src/io/sleep.js';
+import { freePort } from '../io/proxy/tcpFixtures.js';
+
+export { freePort };
 
 const run = promisify(execFile);
 /** A hang detector, not a performance claim: a loaded machine may take several seconds. */
@@ -34,17 +36,6 @@ export interface PrivateMariadb {
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export async function startMariadb(): Promise<PrivateMariadb> {
   if (!exitHookInstalled) {

@@ -4,10 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stopChild } from '../../src/cli/nodeProcess.js';
+import { freePort } from '../io/proxy/tcpFixtures.js';
 import { waitFor } from './netns.js';
 
 export interface NatsServer {
@@ -26,18 +27,6 @@ export interface NatsServer {
 export const NATS_SERVER_BIN = '/usr/sbin/nats-server';
 /** A JetStream server flushes its store on SIGTERM: seconds on a busy disk, never more. */
 const STOP_MS = 10_000;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
