@@ -14,6 +14,8 @@ import type { ProxyWorkerData } from './proxyWorker.js';
 
 const RESTART_DELAY_MS = 500;
 const STOP_TIMEOUT_MS = 2_000;
+/** Binding every listener takes milliseconds; a worker silent this long is hung, and start-up must say so. */
+const READY_TIMEOUT_MS = 15_000;
 
 export function startProxyWorker(cfg: LbConfig, vips: VipView, events: DataPathEvents): DataPath {
   const present = new Set(vips.present);
@@ -30,6 +32,12 @@ export function startProxyWorker(cfg: LbConfig, vips: VipView, events: DataPathE
     settleReady = { resolve, reject };
   });
   ready.catch(() => undefined);
+  const readyBound = setTimeout(() => {
+    settleReady?.reject(new HaloError('HALO_E_LISTEN', `the proxy worker did not report its listeners within ${READY_TIMEOUT_MS} ms`));
+    settleReady = null;
+  }, READY_TIMEOUT_MS);
+  readyBound.unref();
+  void ready.finally(() => clearTimeout(readyBound)).catch(() => undefined);
 
   const onMessage = (m: FromWorker): void => {
     switch (m.type) {
