@@ -3,7 +3,6 @@
  * socket, VIPs through `ip addr` (serialised), gratuitous ARP through arping (never awaited),
  * and notify requests to the instance's notify queue actor.
  */
-import type { AnyMachineSnapshot } from 'xstate';
 import type { VrrpGlobals, VrrpInstanceConfig } from '../config/vrrp.model.js';
 import type { Logger } from '../io/log.js';
 import { sendGarp } from '../io/net/garp.js';
@@ -13,14 +12,15 @@ import { encodeIpv4Packet } from '../io/vrrp/codec.js';
 import type { LocalInstance } from '../io/vrrp/packet.types.js';
 import type { VrrpSocket } from '../io/vrrp/vrrpSocket.js';
 import { vrrpInstanceMachine } from '../machines/vrrp/vrrpInstance.machine.js';
-import type { TrackedInput, VrrpInstanceContext, VrrpInstanceInput } from '../machines/vrrp/vrrpInstance.types.js';
+import type { TrackedInput, VrrpInstanceInput } from '../machines/vrrp/vrrpInstance.types.js';
 import type { ActorBus } from './bus.js';
 import type { Counters } from './counters.js';
 import { createSerialQueue } from './serialQueue.js';
 import type { VipPresence } from './vipPresence.js';
-import { preciseClock } from './preciseClock.js';
-import { takeoverRehearsal, warmTakeover } from './warmTakeover.js';
 import { actorIds } from './actorIds.js';
+import type { PreciseClock } from './preciseClock.js';
+import { warmTakeover } from './takeoverWarmup.js';
+import { preciseVrrpDelays } from './vrrpTimers.js';
 
 export interface VrrpBindingDeps {
   globals: VrrpGlobals;
@@ -34,6 +34,8 @@ export interface VrrpBindingDeps {
   vips: VipPresence;
   /** The daemon's long-lived `ip -batch`: VIP changes without a fork on the takeover path. */
   ipBatch: IpBatch;
+  /** The node's clock: the instance's RFC timers are tagged precise on it. */
+  clock: PreciseClock;
   log: Logger;
 }
 
@@ -118,6 +120,7 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
   advertPackets(0, cfg.advertIntervalCs);
 
   const logic = vrrpInstanceMachine.provide({
+    delays: preciseVrrpDelays(deps.clock, cfg.name),
     actions: {
       sendAdvert: (_, params) => {
         const socket = deps.socket();
@@ -150,15 +153,10 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
     },
   });
   const input = instanceInput(cfg, deps.primaryIp, deps.linkUp);
-  warmTakeover(logic, input);
-  const rehearse = takeoverRehearsal(logic, input);
-  // Only for this instance's Master_Down_Timer (or Skew_Time) about to run out while a backup,
-  // known by its delay: another timer of the same length costs a dry run and a no-op, nothing more.
-  const unwarm = preciseClock.onWarm((delayMs) => {
-    const snapshot = bus.get(actorIds.vrrp(cfg.name))?.getSnapshot() as (AnyMachineSnapshot & { context: VrrpInstanceContext }) | undefined;
-    if (snapshot?.status !== 'active' || snapshot.value !== 'backup' || snapshot.context.downTimerMs !== delayMs) return;
-    deps.ipBatch.warm();
-    rehearse(snapshot);
+  const unwarm = warmTakeover(logic, input, {
+    clock: deps.clock,
+    ipBatch: deps.ipBatch,
+    snapshot: () => bus.get(actorIds.vrrp(cfg.name))?.getSnapshot(),
   });
   return { logic, input, vips, vipOps, local: localInstance(cfg), unwarm };
 }
