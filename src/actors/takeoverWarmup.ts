@@ -78,7 +78,10 @@ export function walkTakeover(logic: AnyStateMachine, input: VrrpInstanceInput): 
  * gives the state it would reach. xstate's `transition` builds a throwaway actor and system on
  * every call, which costs more than the transition; one inert scope, made here, serves them all.
  */
-export function takeoverRehearsal(logic: AnyStateMachine, input: VrrpInstanceInput): (snapshot: AnyMachineSnapshot) => unknown {
+export function takeoverRehearsal(
+  logic: AnyStateMachine,
+  input: VrrpInstanceInput,
+): (snapshot: AnyMachineSnapshot) => unknown {
   const fired = masterDownTimeout(logic);
   const self = createActor(logic, { input });
   const inert: AnyActorScope = {

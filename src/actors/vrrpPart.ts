@@ -95,7 +95,8 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
       closers.push(binding.unwarm);
       bindings.push({ inst, binding });
       const list = routed.get(inst.interface) ?? [];
-      const deliver = (ev: VrrpInstanceEvent, receivedAt: number): void => ctx.clock.armFrom(receivedAt, () => bus.send(actorIds.vrrp(inst.name), ev));
+      const deliver = (ev: VrrpInstanceEvent, receivedAt: number): void =>
+        ctx.clock.armFrom(receivedAt, () => bus.send(actorIds.vrrp(inst.name), ev));
       list.push({ name: inst.name, local: binding.local, unicastPeers: inst.unicastPeers, deliver });
       routed.set(inst.interface, list);
       const nq = bindNotifyQueue(

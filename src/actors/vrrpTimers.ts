@@ -31,5 +31,6 @@ export function preciseVrrpDelays(clock: PreciseClock, instance: string): Record
     const formula = own[delay] as VrrpDelay | number;
     return (args, params) => clock.precise(name, typeof formula === 'number' ? formula : formula(args, params));
   };
-  return Object.fromEntries(PRECISE_DELAYS.map((delay) => [delay, tagged(delay)])) as Record<PreciseVrrpDelay, VrrpDelay>;
+  const entries = PRECISE_DELAYS.map((delay) => [delay, tagged(delay)] as const);
+  return Object.fromEntries(entries) as Record<PreciseVrrpDelay, VrrpDelay>;
 }
