@@ -9,7 +9,6 @@ import { nextBootId } from '../io/journal/bootId.js';
 import { openJournal } from '../io/journal/fileJournal.js';
 import { natsConfigFromEnv } from '../io/journal/natsConfig.js';
 import type { NatsEventsConfig } from '../io/journal/natsPublisher.js';
-import { createNatsPublisher } from './natsPublisher.js';
 import { createTransitionMapper } from './transitionMapper.js';
 
 export interface Journaling {
@@ -32,9 +31,10 @@ export async function startJournaling(opts: { node: string; stateDir: string; jo
     },
   });
   const natsCfg = opts.nats === undefined ? natsConfigFromEnv() : opts.nats;
-  // The publisher's link is an actor of its own, journaled through the same mapper.
+  // The publisher's link is an actor of its own, journaled through the same mapper. The NATS
+  // client loads only when NATS is configured, and before the node starts: never on a takeover.
   const publisher = natsCfg
-    ? createNatsPublisher({
+    ? (await import('./natsPublisher.js')).createNatsPublisher({
         config: natsCfg,
         journalDir: opts.journalDir,
         stateDir: opts.stateDir,

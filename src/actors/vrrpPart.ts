@@ -8,7 +8,7 @@ import type { VrrpConfig, VrrpInstanceConfig } from '../config/vrrp.model.js';
 import { HaloError } from '../errors.js';
 import { watchLink } from '../io/net/linkWatch.js';
 import { openIpBatch } from '../io/net/ipBatch.js';
-import { delVip, listAddresses } from '../io/net/vip.js';
+import { delVip, listAddresses, type VipSpec } from '../io/net/vip.js';
 import { isNotifyQueueDrained } from '../machines/notify/notifyQueue.machine.js';
 import { syncGroupMachine } from '../machines/vrrp/syncGroup.machine.js';
 import { isStopped } from '../machines/vrrp/vrrpInstance.machine.js';
@@ -22,11 +22,19 @@ import type { ChildSpec } from './rootMachine.js';
 import { bindFileTracker, bindInterfaceTracker, bindScriptTracker, trackingInstances } from './trackerBinding.js';
 import { watchTrackFile } from './trackFileWatch.js';
 import { primeClock } from './takeoverWarmup.js';
-import { bindVrrpInstance } from './vrrpBinding.js';
+import { bindVrrpInstance, vipSpecs } from './vrrpBinding.js';
 
 export interface VrrpPartOptions {
   /** How long a notify script may run before its queue stops it. */
   notifyTimeoutMs?: number;
+}
+
+/** The config's VIPs that are on their interfaces now. */
+async function leftBehind(cfg: VrrpConfig): Promise<VipSpec[]> {
+  const vips = cfg.instances.flatMap(vipSpecs);
+  const devs = [...new Set(vips.map((v) => v.dev))];
+  const listed = await Promise.all(devs.map(async (dev) => new Set((await listAddresses(dev)).map((a) => a.address))));
+  return vips.filter((v) => listed[devs.indexOf(v.dev)]!.has(v.address));
 }
 
 /** Our own address on an interface: the first one that is not one of the config's VIPs. */
@@ -56,6 +64,16 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
   });
   const closers: Array<() => void> = [];
   const routers = new Map<string, InterfaceRouter>();
+  // Opened at the part's start, or earlier on first use: an owner (priority 255) sends its first
+  // advert as its actor starts, inside the node's start and before any part's.
+  const routerOf = (dev: string): InterfaceRouter => {
+    let router = routers.get(dev);
+    if (!router) {
+      router = openInterfaceRouter(dev, routed.get(dev) ?? [], { counters, log: log.child({ dev }), multicastGroup: cfg.globals.mcastGroup4 });
+      routers.set(dev, router);
+    }
+    return router;
+  };
   const routed = new Map<string, RoutedInstance[]>();
   const children: ChildSpec[] = [];
   const instanceChildren: ChildSpec[] = [];
@@ -77,12 +95,16 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
 
   // Nothing may be left running (the ip batch, link monitors) if the config cannot start here.
   try {
+    // A VIP this config owns that a crashed run left behind goes before we elect anything. Sent
+    // before the instances are bound, so the `ip` helper works while they are; it takes its lines
+    // in order, so nothing this run adds later can overtake them.
+    const cleared = Promise.allSettled((await leftBehind(cfg)).map((vip) => delVip(vip, ipBatch)));
     for (const inst of cfg.instances) {
       const binding = bindVrrpInstance(inst, {
         globals: cfg.globals,
         primaryIp: await primaryAddress(inst, vipSet),
         linkUp: links.get(inst.interface)?.current() ?? true,
-        socket: () => routers.get(inst.interface)!.socket,
+        socket: () => routerOf(inst.interface).socket,
         bus,
         counters,
         vips: ctx.vips,
@@ -90,8 +112,6 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
         clock: ctx.clock,
         log: log.child({ actor: actorIds.vrrp(inst.name) }),
       });
-      // A VIP this config owns that a crashed run left behind goes before we elect anything.
-      for (const vip of binding.vips) await delVip(vip, ipBatch);
       closers.push(binding.unwarm);
       bindings.push({ inst, binding });
       const list = routed.get(inst.interface) ?? [];
@@ -107,6 +127,7 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
       children.push({ systemId: actorIds.notify(inst.name), logic: nq.logic, input: nq.input });
       instanceChildren.push({ systemId: actorIds.vrrp(inst.name), logic: binding.logic, input: binding.input });
     }
+    for (const outcome of await cleared) if (outcome.status === 'rejected') throw outcome.reason;
   } catch (err) {
     for (const close of closers) close();
     ipBatch.close();
@@ -149,10 +170,14 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
     children.push({ systemId: actorIds.file(file.name), logic: t.logic, input: t.input });
   }
 
+  let started = false;
   const start = (): void => {
+    started = true;
     raiseControlPlane(log);
-    void primeClock(ctx.clock);
-    for (const [dev, list] of routed) routers.set(dev, openInterfaceRouter(dev, list, { counters, log: log.child({ dev }), multicastGroup: cfg.globals.mcastGroup4 }));
+    for (const dev of routed.keys()) routerOf(dev);
+    // With no VIP to clear, the `ip` helper starts here, after the sockets (its fork holds up the
+    // loop), and long before a takeover could need it.
+    ipBatch.warm();
     for (const dev of trackedDevs) {
       const w = watchLink(dev, (up) => bus.send(actorIds.iface(dev), { type: 'LINK', up }), log);
       closers.push(() => w.close());
@@ -171,9 +196,12 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
         if (sub) closers.push(() => sub.unsubscribe());
       }
     }
+    // Last, once the sockets are open and every watcher runs: its throwaway timers only arm here,
+    // and their spins take loop turns between the start's own work, never in front of it.
+    void primeClock(ctx.clock);
   };
 
-  const stop = async (): Promise<void> => {
+  const shutDownActors = async (): Promise<void> => {
     for (const { inst } of bindings) bus.send(actorIds.vrrp(inst.name), { type: 'SHUTDOWN' });
     for (const { inst } of bindings) {
       const actor = bus.get(actorIds.vrrp(inst.name));
@@ -188,6 +216,11 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
       await waitFor(queue, isNotifyQueueDrained, { timeout: notifyTimeoutMs + 1_000 }).catch(() => undefined);
     }
     await Promise.all(bindings.map((b) => b.binding.vipOps.drained()));
+  };
+
+  const stop = async (): Promise<void> => {
+    // A part that never started (the node's start failed elsewhere) only has helpers to release.
+    if (started) await shutDownActors();
     for (const close of closers) close();
     await Promise.all([...routers.values()].map((r) => r.close()));
     ipBatch.close();

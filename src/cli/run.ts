@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { startJournaling } from '../actors/journaling.js';
 import { createNodeContext, startNode } from '../actors/node.js';
 import type { NodePart } from '../actors/nodePart.js';
-import { prepareLbPart } from '../actors/lbPart.js';
 import { prepareVrrpPart } from '../actors/vrrpPart.js';
 import { loadConfig } from '../config/load.js';
 import { HaloError } from '../errors.js';
@@ -27,7 +26,7 @@ export async function runCommandMain(argv: string[]): Promise<number> {
   const node = values['node-name'] ?? hostname();
   const stateDir = values['state-dir'] ?? '/var/lib/halo';
   const log = createLogger({ node, ...(values['log-level'] ? { level: values['log-level'] } : {}) });
-  const cfg = loadConfig(values.config ?? []);
+  const cfg = await loadConfig(values.config ?? []);
   for (const w of cfg.warnings) log.warn({ file: w.pos.file, line: w.pos.line }, w.message);
   const vrrp = cfg.vrrp && cfg.vrrp.instances.length > 0 ? cfg.vrrp : null;
   const lb = cfg.lb && cfg.lb.frontends.length > 0 ? cfg.lb : null;
@@ -35,12 +34,27 @@ export async function runCommandMain(argv: string[]): Promise<number> {
   if (vrrp && process.getuid?.() !== 0) throw new HaloError('HALO_E_NOT_ROOT', 'VRRP needs root: raw sockets and `ip addr` on the interface require CAP_NET_RAW and CAP_NET_ADMIN');
 
   mkdirSync(stateDir, { recursive: true });
-  const journal = await startJournaling({ node, stateDir: stateDir, journalDir: join(stateDir, 'journal'), log });
   const ctx = createNodeContext(node, log);
+  // The journal waits on fsyncs, the VRRP part on its `ip` helper: side by side, not one after the other.
+  const [journal, vrrpPart] = await bothOrReleased(
+    startJournaling({ node, stateDir: stateDir, journalDir: join(stateDir, 'journal'), log }),
+    vrrp ? prepareVrrpPart(vrrp, ctx) : Promise.resolve(null),
+    (j, part) => Promise.all([j?.close(), part?.stop()]),
+  );
   const parts: NodePart[] = [];
   // VRRP first: it declares the VIPs it manages, which the load balancer's listeners follow.
-  if (vrrp) parts.push(await prepareVrrpPart(vrrp, ctx));
-  if (lb) parts.push(await prepareLbPart(lb, ctx));
+  if (vrrpPart) parts.push(vrrpPart);
+  if (lb) {
+    // The load balancer's modules (the proxy worker, check clients such as mysql2) load only for
+    // a config that has one: a VRRP-only node reaches the wire without them.
+    const lbPart = await import('../actors/lbPart.js')
+      .then((m) => m.prepareLbPart(lb, ctx))
+      .catch(async (err: unknown) => {
+        await Promise.all([journal.close(), vrrpPart?.stop()]);
+        throw err;
+      });
+    parts.push(lbPart);
+  }
   const running = startNode(ctx, parts, { inspect: journal.inspect });
   log.info({ instances: vrrp?.instances.map((i) => i.name) ?? [], frontends: lb?.frontends.map((f) => f.name) ?? [], stateDir, boot: journal.boot }, 'halo running');
 
@@ -57,6 +71,21 @@ export async function runCommandMain(argv: string[]): Promise<number> {
   watchdog.phase = 'exiting';
   log.info({ counters: ctx.counters.snapshot() }, 'halo stopped');
   return 0;
+}
+
+/**
+ * Both results, or, when either fails, the failure, after `release` has undone the one that
+ * succeeded: its helpers (`ip` processes, open files) would otherwise keep the process alive.
+ */
+async function bothOrReleased<A, B>(
+  a: Promise<A>,
+  b: Promise<B>,
+  release: (a: A | undefined, b: B | undefined) => Promise<unknown>,
+): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'fulfilled' && rb.status === 'fulfilled') return [ra.value, rb.value];
+  await release(ra.status === 'fulfilled' ? ra.value : undefined, rb.status === 'fulfilled' ? rb.value : undefined);
+  throw ra.status === 'rejected' ? ra.reason : (rb as PromiseRejectedResult).reason;
 }
 
 /**

@@ -6,8 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { HaloError } from '../errors.js';
 import type { WarningDiagnostic } from './diagnostics.js';
-import { parseHaproxyText } from './haproxy/parse.js';
-import { parseKeepalivedConf } from './keepalived/parser.js';
 import type { LbConfig } from './lb.model.js';
 import type { VrrpConfig } from './vrrp.model.js';
 
@@ -32,7 +30,8 @@ export function detectKind(text: string): ConfigKind {
   return 'keepalived';
 }
 
-export function loadConfig(paths: string[]): HaloConfig {
+/** Each kind's parser loads only when a file of that kind is given (`halo run` waits for it). */
+export async function loadConfig(paths: string[]): Promise<HaloConfig> {
   if (paths.length === 0) throw new HaloError('HALO_E_USAGE', 'no configuration file given (use -c FILE)');
   const out: HaloConfig = { vrrp: null, lb: null, warnings: [], files: [] };
   for (const path of paths) {
@@ -47,11 +46,11 @@ export function loadConfig(paths: string[]): HaloConfig {
       throw new HaloError('HALO_E_USAGE', `${path}: a second ${kind} file; join them with ${kind === 'keepalived' ? '`include`' : 'one file'}`, { path });
     }
     if (kind === 'keepalived') {
-      const r = parseKeepalivedConf(path);
+      const r = (await import('./keepalived/parser.js')).parseKeepalivedConf(path);
       out.vrrp = r.config;
       out.warnings.push(...r.warnings);
     } else {
-      const r = parseHaproxyText(text, path);
+      const r = (await import('./haproxy/parse.js')).parseHaproxyText(text, path);
       out.lb = r.config;
       out.warnings.push(...r.warnings);
     }

@@ -5,7 +5,7 @@
  * redaction).
  */
 import { readFile } from 'node:fs/promises';
-import { credsAuthenticator, type NodeConnectionOptions, nkeyAuthenticator } from '@nats-io/transport-node';
+import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { HaloError } from '../../errors.js';
 
 export interface NatsEventsConfig {
@@ -88,6 +88,8 @@ export async function connectionOptions(cfg: NatsEventsConfig, name: string): Pr
   if (cfg.token !== undefined) opts.token = cfg.token;
   if (cfg.user !== undefined) opts.user = cfg.user;
   if (cfg.pass !== undefined) opts.pass = cfg.pass;
+  // Loaded here, not with the module: reading the settings (every `halo run` does) needs no client.
+  const { credsAuthenticator, nkeyAuthenticator } = await import('@nats-io/transport-node');
   try {
     if (cfg.credsFile !== undefined) opts.authenticator = credsAuthenticator(await readFile(cfg.credsFile));
     else if (cfg.nkeySeed !== undefined) opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(cfg.nkeySeed));

@@ -6,6 +6,7 @@
  * netns parameter here.
  */
 import { execFile } from 'node:child_process';
+import { type NetworkInterfaceInfo, networkInterfaces } from 'node:os';
 import { HaloError } from '../../errors.js';
 import type { IpBatch, IpOutcome } from './ipBatch.js';
 
@@ -54,7 +55,35 @@ export async function delVip(vip: VipSpec, batch?: IpBatch): Promise<void> {
   if (!outcome.ok && !NOT_THERE.test(outcome.stderr)) throw commandError('delete', vip, args, outcome);
 }
 
+/**
+ * The interface's addresses, IPv4 first. os.networkInterfaces() answers without a fork (the
+ * daemon's start waits on this), but libuv lists only interfaces that are up and running; any
+ * other (down, absent, without an address) is asked of `ip`, which also says which it is.
+ */
 export async function listAddresses(dev: string): Promise<InterfaceAddress[]> {
+  const listed = addressesOf(networkInterfaces(), dev);
+  return listed.length > 0 ? listed : ipListAddresses(dev);
+}
+
+/**
+ * `dev`'s addresses from os.networkInterfaces(), where an IPv4 address with a label of its own
+ * (`eth0:1`) is listed under the label (getifaddrs names it so); IPv4 first, each name's in the
+ * kernel's order. A label always begins with its device's name and a colon, which no interface
+ * name contains.
+ */
+export function addressesOf(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>, dev: string): InterfaceAddress[] {
+  const own = Object.entries(interfaces).flatMap(([name, infos]) =>
+    name === dev || name.startsWith(`${dev}:`) ? (infos ?? []).map((info) => ({ name, info })) : [],
+  );
+  const v4 = own.filter((a) => a.info.family === 'IPv4');
+  return [...v4, ...own.filter((a) => a.info.family !== 'IPv4')].flatMap(({ name, info }) => {
+    const prefix = Number(info.cidr?.split('/')[1]);
+    if (!Number.isInteger(prefix)) return [];
+    return [{ address: info.address, prefix, ...(info.family === 'IPv4' ? { label: name } : {}) }];
+  });
+}
+
+async function ipListAddresses(dev: string): Promise<InterfaceAddress[]> {
   const args = ['-j', 'addr', 'show', 'dev', dev];
   const outcome = await ip(args);
   if (!outcome.ok) {
