@@ -31,6 +31,17 @@ describe('VIPs via ip addr, inside a lab namespace', () => {
     assert.ok(list.every((a) => a.address === n1.ip || a.address.startsWith('fe80:')), JSON.stringify(list));
   });
 
+  test('listAddresses answers for a down interface too (os.networkInterfaces() lists only running ones)', async () => {
+    await n1.exec('ip', ['link', 'add', 'hdown0', 'type', 'veth', 'peer', 'name', 'hdown1']);
+    try {
+      await n1.exec('ip', ['addr', 'add', '198.51.100.9/24', 'dev', 'hdown0']);
+      const r = await call(n1, 'listAddresses', { dev: 'hdown0' });
+      assert.deepEqual(r, { ok: true, result: [{ address: '198.51.100.9', prefix: 24, label: 'hdown0' }] });
+    } finally {
+      await n1.exec('ip', ['link', 'del', 'hdown0']);
+    }
+  });
+
   test('addVip adds (twice is fine), the VIP answers from another node, delVip removes (twice is fine)', async () => {
     const vip = { address: '192.0.2.100', prefix: 32, dev: 'eth0', label: 'eth0:vi1' };
     assert.deepEqual(await call(n1, 'addVip', vip), { ok: true });
