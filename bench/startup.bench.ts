@@ -19,12 +19,14 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createHaloLab, type HaloLab, instanceBlock } from '../test/helpers/haloLab.js';
+import { sleep } from '../src/io/sleep.js';
 import { KeepalivedPeer } from '../test/helpers/keepalivedPeer.js';
 import { withTimeout } from '../test/helpers/netns.js';
 
 const TRIALS = Number(process.env.TRIALS ?? 9);
 const GOAL_MS = 250;
 const WAIT_MS = 10_000;
+const SETTLE_MS = 300;
 const KINDS = ['halo', 'keepalived'] as const;
 const MOMENTS = ['advert', 'backup'] as const;
 
@@ -91,6 +93,8 @@ async function trial(kind: Kind, moment: Moment, hl: HaloLab, tag: string): Prom
   } finally {
     wire?.close();
     await stop();
+    // The next start does not share the CPUs with this one's exit (its helpers, its journal).
+    await sleep(SETTLE_MS);
   }
 }
 
