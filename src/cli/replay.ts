@@ -7,20 +7,11 @@
 import { type ActorState, actorTimeline, project, type Projection } from '../actors/projection.js';
 import { verifyTransitions, type VerifyReport } from '../actors/replayVerify.js';
 import type { EventEnvelope } from '../io/journal/envelope.js';
+import type { EventQuery } from '../io/journal/eventQuery.js';
+import { readEvents } from '../io/journal/eventSource.js';
 import { parseCommandArgs } from './args.js';
-import {
-  contextSummary,
-  corruptCounter,
-  type EventQuery,
-  formatEnvelope,
-  joinTimeArgs,
-  parseTimeArg,
-  readEvents,
-  SOURCE_HELP,
-  SOURCE_OPTIONS,
-  sourceFromArgs,
-  TIME_HELP,
-} from './events.js';
+import { corruptCounter, joinTimeArgs, parseTimeArg, SOURCE_HELP, SOURCE_OPTIONS, sourceFromArgs, TIME_HELP } from './eventArgs.js';
+import { contextSummary, formatEnvelope } from './eventFormat.js';
 
 const HELP = `usage: halo replay [--at T] [--node N] [--json]
        halo replay --timeline ACTOR [--node N] [--json]
@@ -94,7 +85,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const corrupt = corruptCounter();
   const envelopes: EventEnvelope[] = [];
   try {
-    for await (const env of readEvents({ source: sourceFromArgs(values), query, onCorrupt: corrupt.onCorrupt })) envelopes.push(env);
+    for await (const env of readEvents(sourceFromArgs(values), { query, onCorrupt: corrupt.onCorrupt })) envelopes.push(env);
   } finally {
     corrupt.report();
   }

@@ -6,11 +6,11 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { parseTimeArg } from '../../src/cli/events.js';
+import { parseTimeArg } from '../../src/cli/eventArgs.js';
 import type { EventEnvelope } from '../../src/io/journal/envelope.js';
 import { openJournal } from '../../src/io/journal/fileJournal.js';
 import { createNatsPublisher } from '../../src/io/journal/natsPublisher.js';
-import { subjectFilter } from '../../src/io/journal/natsReader.js';
+import { subjectFilter } from '../../src/io/journal/eventQuery.js';
 import { startNatsServer } from '../helpers/natsServer.js';
 import { quietLog, tempDir } from '../io/journal/journalFixtures.js';
 
