@@ -84,6 +84,22 @@ describe('time arguments', () => {
     assert.equal(parseTimeArg('now', now), now);
     assert.throws(() => parseTimeArg('yesterday', now), /not a time/);
     assert.throws(() => parseTimeArg('10m', now), /not a time/);
+    assert.throws(() => parseTimeArg('-99999999999d', now), { code: 'HALO_E_USAGE', message: /time out of range/ });
+  });
+
+  it('a bad --since, or --since after --until, is a usage error with its code, not a crash', async (t) => {
+    const stateDir = await tempDir(t, 'events');
+    const fails = async (args: string[]) => {
+      const err = await halo(['events', '--state-dir', stateDir, ...args]).then(
+        () => assert.fail(`halo events ${args.join(' ')} succeeded`),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(err.code, 1);
+      return err.stderr;
+    };
+    assert.match(await fails(['--since', 'yesterday']), /^halo: HALO_E_USAGE: not a time: 'yesterday'/);
+    assert.match(await fails(['--since', '-99999999999d']), /^halo: HALO_E_USAGE: time out of range/);
+    assert.match(await fails(['--since', '-1m', '--until', '-2m']), /^halo: HALO_E_USAGE: --since -1m is after --until -2m/);
   });
 
   it('subject filters narrow by node and actor where NATS wildcards can', () => {
