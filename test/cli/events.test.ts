@@ -9,10 +9,9 @@ import { connect } from '@nats-io/transport-node';
 import { parseTimeArg } from '../../src/cli/eventArgs.js';
 import type { EventEnvelope } from '../../src/io/journal/envelope.js';
 import { openJournal } from '../../src/io/journal/fileJournal.js';
-import { createNatsPublisher } from '../../src/io/journal/natsPublisher.js';
 import { subjectFilter } from '../../src/io/journal/eventQuery.js';
-import { startNatsServer } from '../helpers/natsServer.js';
 import { quietLog, tempDir } from '../io/journal/journalFixtures.js';
+import { publishedJournal } from '../io/journal/natsFixtures.js';
 
 const exec = promisify(execFile);
 const MAIN = join(import.meta.dirname, '../../src/cli/main.js');
@@ -173,16 +172,9 @@ describe('halo events, local journal', () => {
 
 describe('halo events, JetStream', () => {
   it('reads the stream the publisher filled: filters, --json, a corrupt message skipped and counted, --follow', async (t) => {
-    const server = await startNatsServer();
-    t.after(() => server.stop());
-    const stateDir = await tempDir(t, 'events-nats');
+    const { server, publish } = await publishedJournal(t, 'events-nats');
     const envs = history();
-    const journalDir = await writeJournal(stateDir, envs.slice(0, 4));
-    const pub = createNatsPublisher({ config: { servers: [server.url] }, journalDir, stateDir, log: quietLog });
-    await pub.start();
-    t.after(() => pub.stop());
-    for (let i = 0; i < 200 && pub.stats.acked < 4; i += 1) await new Promise((r) => setTimeout(r, 25));
-    assert.equal(pub.stats.acked, 4);
+    await publish(envs.slice(0, 4));
     const nc = await connect({ servers: server.url });
     t.after(() => nc.close());
     await jetstream(nc).publish('halo.events.node-a.vrrp.VI_1', 'garbage{');
@@ -208,7 +200,7 @@ describe('halo events, JetStream', () => {
     t.after(() => child.kill('SIGKILL'));
     const lines = linesFrom(child, 2, 10_000);
     await new Promise((r) => setTimeout(r, 300));
-    await writeJournal(stateDir, envs.slice(4));
+    await publish(envs.slice(4));
     assert.match((await lines)[1]!, /node-a vrrp:VI_1 backup -> fault \(LINK\)/);
     const code = exited(child);
     child.kill('SIGTERM');

@@ -6,9 +6,8 @@ import type { EventEnvelope } from '../../../src/io/journal/envelope.js';
 import { matchesQuery } from '../../../src/io/journal/eventQuery.js';
 import { type EventSource, readEvents } from '../../../src/io/journal/eventSource.js';
 import { openJournal } from '../../../src/io/journal/fileJournal.js';
-import { createNatsPublisher } from '../../../src/io/journal/natsPublisher.js';
-import { startNatsServer } from '../../helpers/natsServer.js';
 import { collect, envelope, quietLog, tempDir } from './journalFixtures.js';
+import { publishedJournal } from './natsFixtures.js';
 
 /** Two nodes; odd seqs are vrrp:VI_1, even ones server:proxy/db1 (journalFixtures). */
 function history(): EventEnvelope[] {
@@ -105,17 +104,9 @@ describe('event source, local journal', () => {
 
 describe('event source, JetStream', () => {
   it('reads a range with a server-side subject filter, and follows until aborted', async (t) => {
-    const server = await startNatsServer();
-    t.after(() => server.stop());
-    const stateDir = await tempDir(t, 'source-nats');
-    const journalDir = join(stateDir, 'journal');
+    const { server, publish } = await publishedJournal(t, 'source-nats');
     const envs = history();
-    await writeJournal(journalDir, envs.slice(0, 6));
-    const pub = createNatsPublisher({ config: { servers: [server.url] }, journalDir, stateDir, log: quietLog });
-    await pub.start();
-    t.after(() => pub.stop());
-    for (let i = 0; i < 200 && pub.stats.acked < 6; i += 1) await new Promise((r) => setTimeout(r, 25));
-    assert.equal(pub.stats.acked, 6, 'the publisher acked the first six envelopes');
+    await publish(envs.slice(0, 6));
 
     const source: EventSource = { kind: 'nats', config: { servers: [server.url] } };
     const range = await collect(readEvents(source, { query: { actor: 'vrrp:VI_1', until: envelope(2).ts } }));
@@ -124,7 +115,7 @@ describe('event source, JetStream', () => {
     const ac = new AbortController();
     const it = readEvents(source, { query: { node: 'n2', actor: 'server:*' }, follow: true, signal: ac.signal })[Symbol.asyncIterator]();
     assert.deepEqual((await take(it, 1, 'the stored n2 server event')).map((e) => e.id), ['n2:1:2']);
-    await writeJournal(journalDir, envs.slice(6));
+    await publish(envs.slice(6));
     assert.deepEqual((await take(it, 1, 'the n2 server event published while following')).map((e) => e.id), ['n2:1:4']);
     const end = it.next();
     ac.abort();
