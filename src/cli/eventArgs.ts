@@ -18,8 +18,12 @@ const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h
 export function parseTimeArg(text: string, now: number = Date.now()): number {
   if (text === 'now') return now;
   const rel = RELATIVE.exec(text);
-  const t = rel ? now - Number(rel[1]) * UNIT_MS[rel[2]!]! : /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(t)) throw new HaloError('HALO_E_USAGE', `not a time: '${text}' (ISO-8601 like 2026-11-25T03:14:00Z, or relative like -10m)`, { text });
+  const iso = /^\d{4}-\d{2}-\d{2}/.test(text);
+  const t = rel ? now - Number(rel[1]) * UNIT_MS[rel[2]!]! : iso ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(t)) {
+    const hint = 'ISO-8601 like 2026-11-25T03:14:00Z, or relative like -10m';
+    throw new HaloError('HALO_E_USAGE', `not a time: '${text}' (${hint})`, { text });
+  }
   if (Math.abs(t) > MAX_TIME_MS) throw new HaloError('HALO_E_USAGE', `time out of range: '${text}'`, { text });
   return t;
 }
@@ -60,7 +64,14 @@ export function natsFromArgs(arg: string | undefined, fromFile?: string[]): Nats
   return servers ? { servers } : natsConfigFromEnv();
 }
 
-export function sourceFromArgs(values: { 'state-dir'?: string; nats?: string; local?: boolean; stream?: string }): EventSource {
+export interface SourceArgs {
+  'state-dir'?: string;
+  nats?: string;
+  local?: boolean;
+  stream?: string;
+}
+
+export function sourceFromArgs(values: SourceArgs): EventSource {
   const nats = values.local ? null : natsFromArgs(values.nats);
   if (nats) return { kind: 'nats', config: nats, ...(values.stream === undefined ? {} : { stream: values.stream }) };
   return { kind: 'journal', dir: join(values['state-dir'] ?? '/var/lib/halo', 'journal') };
@@ -72,7 +83,8 @@ export function corruptCounter(): { onCorrupt: (where: string, text: string) => 
   return {
     onCorrupt: (where, text) => {
       count += 1;
-      process.stderr.write(`halo: warning: corrupt journal line skipped at ${where}: ${JSON.stringify(text.slice(0, 80))}\n`);
+      const shown = JSON.stringify(text.slice(0, 80));
+      process.stderr.write(`halo: warning: corrupt journal line skipped at ${where}: ${shown}\n`);
     },
     report: () => {
       if (count > 0) process.stderr.write(`halo: ${count} corrupt line(s) skipped\n`);

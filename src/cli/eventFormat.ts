@@ -7,7 +7,9 @@ export function contextSummary(ctx: Record<string, unknown>): string {
   const parts: string[] = [];
   if (typeof ctx.effectivePriority === 'number') parts.push(`prio=${ctx.effectivePriority}`);
   if (typeof ctx.masterIp === 'string') parts.push(`master=${ctx.masterIp}`);
-  if (Array.isArray(ctx.faultReasons) && ctx.faultReasons.length > 0) parts.push(`fault=${JSON.stringify(ctx.faultReasons.join('; '))}`);
+  if (Array.isArray(ctx.faultReasons) && ctx.faultReasons.length > 0) {
+    parts.push(`fault=${JSON.stringify(ctx.faultReasons.join('; '))}`);
+  }
   if (typeof ctx.health === 'number') parts.push(`health=${ctx.health}`);
   const check = ctx.lastCheck as { reason?: unknown } | null | undefined;
   if (check && typeof check.reason === 'string') parts.push(`check=${check.reason}`);

@@ -9,7 +9,15 @@ import { HaloError } from '../errors.js';
 import type { EventQuery } from '../io/journal/eventQuery.js';
 import { readEvents } from '../io/journal/eventSource.js';
 import { parseCommandArgs } from './args.js';
-import { corruptCounter, joinTimeArgs, parseTimeArg, SOURCE_HELP, SOURCE_OPTIONS, sourceFromArgs, TIME_HELP } from './eventArgs.js';
+import {
+  corruptCounter,
+  joinTimeArgs,
+  parseTimeArg,
+  SOURCE_HELP,
+  SOURCE_OPTIONS,
+  sourceFromArgs,
+  TIME_HELP,
+} from './eventArgs.js';
 import { formatEnvelope } from './eventFormat.js';
 
 /** Writes honouring back-pressure; resolves false once stdout is gone (`halo events | head`). */
@@ -74,7 +82,9 @@ export async function eventsCommand(argv: string[]): Promise<number> {
     ...(values.since === undefined ? {} : { since: parseTimeArg(values.since, now) }),
     ...(values.until === undefined ? {} : { until: parseTimeArg(values.until, now) }),
   };
-  if (values.follow && query.until !== undefined) throw new HaloError('HALO_E_USAGE', '--follow and --until exclude each other');
+  if (values.follow && query.until !== undefined) {
+    throw new HaloError('HALO_E_USAGE', '--follow and --until exclude each other');
+  }
   if (query.since !== undefined && query.until !== undefined && query.since > query.until) {
     throw new HaloError('HALO_E_USAGE', `--since ${values.since} is after --until ${values.until}`);
   }
@@ -83,7 +93,8 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   const stop = abortOnSignals();
   try {
     const source = sourceFromArgs(values);
-    for await (const env of readEvents(source, { query, follow: values.follow ?? false, signal: stop.signal, onCorrupt: corrupt.onCorrupt })) {
+    const follow = values.follow ?? false;
+    for await (const env of readEvents(source, { query, follow, signal: stop.signal, onCorrupt: corrupt.onCorrupt })) {
       if (!(await write(`${values.json ? JSON.stringify(env) : formatEnvelope(env)}\n`))) break;
     }
   } finally {

@@ -10,7 +10,15 @@ import type { EventEnvelope } from '../io/journal/envelope.js';
 import type { EventQuery } from '../io/journal/eventQuery.js';
 import { readEvents } from '../io/journal/eventSource.js';
 import { parseCommandArgs } from './args.js';
-import { corruptCounter, joinTimeArgs, parseTimeArg, SOURCE_HELP, SOURCE_OPTIONS, sourceFromArgs, TIME_HELP } from './eventArgs.js';
+import {
+  corruptCounter,
+  joinTimeArgs,
+  parseTimeArg,
+  SOURCE_HELP,
+  SOURCE_OPTIONS,
+  sourceFromArgs,
+  TIME_HELP,
+} from './eventArgs.js';
 import { contextSummary, formatEnvelope } from './eventFormat.js';
 
 const HELP = `usage: halo replay [--at T] [--node N] [--json]

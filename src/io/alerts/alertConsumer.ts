@@ -105,7 +105,8 @@ export async function startAlertConsumer(opts: AlertConsumerOptions): Promise<Al
           } else {
             failed = true;
             stats.failed += 1;
-            log.error({ rule: rule.name, id: env.id, action: action.kind, detail: out.detail, delivery: d.deliveryCount }, 'alerts: action failed');
+            const delivery = d.deliveryCount;
+            log.error({ rule: rule.name, id: env.id, action: action.kind, detail: out.detail, delivery }, 'alerts: action failed');
           }
         }
       }
@@ -114,7 +115,9 @@ export async function startAlertConsumer(opts: AlertConsumerOptions): Promise<Al
     }
     await store.save();
     if (!failed) {
-      await d.ack().catch((err: unknown) => log.warn({ err, id: env.id }, 'alerts: ack not confirmed; a redelivery will be deduplicated'));
+      await d.ack().catch((err: unknown) => {
+        log.warn({ err, id: env.id }, 'alerts: ack not confirmed; a redelivery will be deduplicated');
+      });
     } else if (d.deliveryCount >= maxDeliver) {
       log.error({ id: env.id, deliveries: d.deliveryCount }, 'alerts: giving up on this event');
       d.giveUp('actions failed');
@@ -126,7 +129,15 @@ export async function startAlertConsumer(opts: AlertConsumerOptions): Promise<Al
   };
 
   const running = (async () => {
-    for await (const d of events.deliveries) await handle(d);
+    for await (const d of events.deliveries) {
+      try {
+        await handle(d);
+      } catch (err) {
+        // The store could not be saved, say: the event comes again and its fired actions stay deduplicated.
+        log.error({ err, seq: d.streamSeq }, 'alerts: handling an event failed; asking for it again');
+        d.retry(retryDelayMs);
+      }
+    }
   })();
 
   return {

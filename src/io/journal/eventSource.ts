@@ -11,7 +11,9 @@ import { readJournal } from './fileJournal.js';
 import type { NatsEventsConfig } from './natsConfig.js';
 import { readNatsEvents } from './natsReader.js';
 
-export type EventSource = { kind: 'journal'; dir: string } | { kind: 'nats'; config: NatsEventsConfig; stream?: string };
+export type EventSource =
+  | { kind: 'journal'; dir: string }
+  | { kind: 'nats'; config: NatsEventsConfig; stream?: string };
 
 /** A skipped line or message: where it was (`file:line`, `stream seq N`) and its text. */
 export type CorruptReport = (where: string, text: string) => void;
@@ -40,6 +42,10 @@ export async function* readEvents(source: EventSource, opts: ReadEventsOptions =
           ...signal,
           onCorrupt: (seq, text) => opts.onCorrupt?.(`stream seq ${seq}`, text),
         })
-      : readJournal(source.dir, { follow, ...signal, onCorrupt: (file, line, text) => opts.onCorrupt?.(`${file}:${line}`, text) });
+      : readJournal(source.dir, {
+          follow,
+          ...signal,
+          onCorrupt: (file, line, text) => opts.onCorrupt?.(`${file}:${line}`, text),
+        });
   for await (const env of all) if (matchesQuery(env, query)) yield env;
 }

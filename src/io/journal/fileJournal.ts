@@ -364,7 +364,8 @@ export async function* readJournal(dir: string, opts: ReadJournalOptions = {}): 
     try {
       return await step();
     } catch (err) {
-      throw new HaloError('HALO_E_JOURNAL_IO', `cannot read journal ${dir}: ${(err as Error).message}`, { dir }, { cause: err });
+      const message = `cannot read journal ${dir}: ${(err as Error).message}`;
+      throw new HaloError('HALO_E_JOURNAL_IO', message, { dir }, { cause: err });
     }
   };
   try {

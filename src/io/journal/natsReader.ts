@@ -36,7 +36,10 @@ export interface NatsReadOptions {
   config: NatsEventsConfig;
   /** Default HALO_EVENTS (or config.stream.name). */
   stream?: string;
-  /** Subject filter (subjectFilter); default every event subject. One, not several: multiple filters need nats-server 2.10. */
+  /**
+   * Subject filter (subjectFilter); default every event subject. One, not several: multiple
+   * filters need nats-server 2.10.
+   */
   subject?: string;
   /** Deliver from this wall-clock time (ms) on, less `skewMarginMs`; default the whole stream. */
   since?: number;
@@ -102,12 +105,13 @@ export function streamName(config: NatsEventsConfig, stream: string | undefined)
   return stream ?? config.stream?.name ?? DEFAULT_STREAM;
 }
 
-async function connectReader(config: NatsEventsConfig, name: string, maxReconnectAttempts: number): Promise<NatsConnection> {
+async function connectReader(config: NatsEventsConfig, name: string, reconnects: number): Promise<NatsConnection> {
   try {
-    return await connect({ ...(await connectionOptions(config, name)), maxReconnectAttempts });
+    return await connect({ ...(await connectionOptions(config, name)), maxReconnectAttempts: reconnects });
   } catch (err) {
     if (err instanceof HaloError) throw err;
-    throw new HaloError('HALO_E_NATS', `cannot connect to NATS ${config.servers.join(',')}: ${(err as Error).message}`, { servers: config.servers }, { cause: err });
+    const message = `cannot connect to NATS ${config.servers.join(',')}: ${(err as Error).message}`;
+    throw new HaloError('HALO_E_NATS', message, { servers: config.servers }, { cause: err });
   }
 }
 
@@ -124,7 +128,8 @@ export async function* readNatsEvents(opts: NatsReadOptions): AsyncIterable<Even
           : { opt_start_time: new Date(opts.since - (opts.skewMarginMs ?? DEFAULT_SKEW_MARGIN_MS)).toISOString() }),
       })
       .catch((err: unknown) => {
-        throw new HaloError('HALO_E_NATS', `cannot read stream ${stream}: ${(err as Error).message}`, { stream }, { cause: err });
+        const message = `cannot read stream ${stream}: ${(err as Error).message}`;
+        throw new HaloError('HALO_E_NATS', message, { stream }, { cause: err });
       });
     if (opts.signal?.aborted || (!opts.follow && (await consumer.info(true)).num_pending === 0)) return;
     const messages = await consumer.consume({ max_messages: 256 });
@@ -132,9 +137,10 @@ export async function* readNatsEvents(opts: NatsReadOptions): AsyncIterable<Even
     opts.signal?.addEventListener('abort', stop, { once: true });
     try {
       for await (const m of messages) {
-        const env = parseLine(m.string());
+        const text = m.string();
+        const env = parseLine(text);
         if (env) yield env;
-        else opts.onCorrupt?.(m.seq, m.string());
+        else opts.onCorrupt?.(m.seq, text);
         if (!opts.follow && m.info.pending === 0) break;
       }
     } finally {
