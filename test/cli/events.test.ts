@@ -110,7 +110,7 @@ describe('time arguments', () => {
   });
 });
 
-describe('halo events, local journal', () => {
+describe('halo events, local journal', { timeout: 60_000 }, () => {
   it('prints one human line per transition, oldest first', async (t) => {
     const stateDir = await tempDir(t, 'events');
     await writeJournal(stateDir, history());
@@ -170,7 +170,7 @@ describe('halo events, local journal', () => {
   });
 });
 
-describe('halo events, JetStream', () => {
+describe('halo events, JetStream', { timeout: 60_000 }, () => {
   it('reads the stream the publisher filled: filters, --json, a corrupt message skipped and counted, --follow', async (t) => {
     const { server, publish } = await publishedJournal(t, 'events-nats');
     const envs = history();

@@ -81,7 +81,7 @@ export async function startAlertConsumer(opts: AlertConsumerOptions): Promise<Al
     if (!env) {
       stats.corrupt += 1;
       log.warn({ seq: d.streamSeq, subject: d.subject }, 'alerts: message is not an event envelope; skipped');
-      d.giveUp('not an envelope');
+      d.giveUp();
       stats.handled += 1;
       return;
     }
@@ -120,7 +120,7 @@ export async function startAlertConsumer(opts: AlertConsumerOptions): Promise<Al
       });
     } else if (d.deliveryCount >= maxDeliver) {
       log.error({ id: env.id, deliveries: d.deliveryCount }, 'alerts: giving up on this event');
-      d.giveUp('actions failed');
+      d.giveUp();
     } else if (!stopping.signal.aborted) {
       d.retry(retryDelayMs);
       return;

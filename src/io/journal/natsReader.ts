@@ -85,14 +85,14 @@ export interface EventDelivery {
   /** Deliver again after `delayMs`. */
   retry(delayMs: number): void;
   /** Never deliver again. */
-  giveUp(reason: string): void;
+  giveUp(): void;
   /** Still working on it: restart the ack-wait timer. */
   working(): void;
 }
 
 export interface DurableEvents {
   readonly deliveries: AsyncIterable<EventDelivery>;
-  /** Call after `signal` aborted and the deliveries ended. */
+  /** Call after `signal` aborted and the deliveries ended; does not wait for a server that is gone. */
   close(): Promise<void>;
 }
 
@@ -201,7 +201,7 @@ export async function openDurableEvents(opts: DurableReadOptions): Promise<Durab
 
   return {
     deliveries: deliveries(),
-    close: () => nc.drain().catch(() => undefined),
+    close: () => nc.close().catch(() => undefined),
   };
 }
 
@@ -215,7 +215,9 @@ function delivery(m: JsMsg): EventDelivery {
       await m.ackAck();
     },
     retry: (delayMs) => m.nak(delayMs),
-    giveUp: (reason) => m.term(reason),
+    // A bare +TERM: nats-server before 2.10.4 ignores `+TERM <reason>`, and then the message
+    // would hold the consumer's only ack slot until ack_wait, again and again up to max_deliver.
+    giveUp: () => m.term(),
     working: () => m.working(),
   };
 }

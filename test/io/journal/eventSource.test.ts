@@ -49,7 +49,7 @@ describe('event query', () => {
   });
 });
 
-describe('event source, local journal', () => {
+describe('event source, local journal', { timeout: 30_000 }, () => {
   it('reads a range: node, actor glob and time window applied together', async (t) => {
     const dir = join(await tempDir(t, 'source'), 'journal');
     await writeJournal(dir, history());
@@ -102,7 +102,7 @@ describe('event source, local journal', () => {
   });
 });
 
-describe('event source, JetStream', () => {
+describe('event source, JetStream', { timeout: 60_000 }, () => {
   it('reads a range with a server-side subject filter, and follows until aborted', async (t) => {
     const { server, publish } = await publishedJournal(t, 'source-nats');
     const envs = history();

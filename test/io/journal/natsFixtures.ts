@@ -19,14 +19,20 @@ export interface PublishedJournal {
 
 export async function publishedJournal(t: Parameters<typeof tempDir>[0], tag: string): Promise<PublishedJournal> {
   const server = await startNatsServer();
-  t.after(() => server.stop());
+  const live: { journal?: FileJournal; publisher?: NatsPublisher } = {};
+  // One teardown, in order: the publisher and the journal stop while the server still answers.
+  t.after(async () => {
+    await live.publisher?.stop();
+    await live.journal?.close();
+    await server.stop();
+  });
   const stateDir = await tempDir(t, tag);
   const journalDir = join(stateDir, 'journal');
   const journal = await openJournal({ dir: journalDir, log: quietLog });
-  t.after(() => journal.close());
+  live.journal = journal;
   const publisher = createNatsPublisher({ config: { servers: [server.url] }, journalDir, stateDir, log: quietLog });
+  live.publisher = publisher;
   await publisher.start();
-  t.after(() => publisher.stop());
   const publish = async (envs: EventEnvelope[]): Promise<void> => {
     for (const e of envs) journal.append(e);
     const n = journal.stats.appended;
