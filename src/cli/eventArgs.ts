@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import { HaloError } from '../errors.js';
-import { MAX_TIME_MS } from '../io/journal/envelope.js';
-import type { EventSource } from '../io/journal/eventSource.js';
+import { type EventEnvelope, MAX_TIME_MS } from '../io/journal/envelope.js';
+import { type CorruptReport, type EventSource, type ReadEventsOptions, readEvents } from '../io/journal/eventSource.js';
 import { type NatsEventsConfig, natsConfigFromEnv } from '../io/journal/natsConfig.js';
 
 export const TIME_HELP = `Times T: ISO-8601 (2026-11-25T03:14:00Z, 2026-11-25T03:14:00.123+01:00), relative to now
@@ -77,8 +77,23 @@ export function sourceFromArgs(values: SourceArgs): EventSource {
   return { kind: 'journal', dir: join(values['state-dir'] ?? '/var/lib/halo', 'journal') };
 }
 
-/** Tells each corrupt line on stderr and counts them. */
-export function corruptCounter(): { onCorrupt: (where: string, text: string) => void; report: () => number } {
+/**
+ * The events a command asked for, from the source its options name. Each corrupt line is told
+ * on stderr as it is skipped, and their count once the reading ends (or the command stops it).
+ */
+export async function* commandEvents(
+  values: SourceArgs,
+  opts: Omit<ReadEventsOptions, 'onCorrupt'>,
+): AsyncIterable<EventEnvelope> {
+  const corrupt = corruptCounter();
+  try {
+    yield* readEvents(sourceFromArgs(values), { ...opts, onCorrupt: corrupt.onCorrupt });
+  } finally {
+    corrupt.report();
+  }
+}
+
+function corruptCounter(): { onCorrupt: CorruptReport; report: () => void } {
   let count = 0;
   return {
     onCorrupt: (where, text) => {
@@ -88,7 +103,6 @@ export function corruptCounter(): { onCorrupt: (where: string, text: string) => 
     },
     report: () => {
       if (count > 0) process.stderr.write(`halo: ${count} corrupt line(s) skipped\n`);
-      return count;
     },
   };
 }

@@ -7,17 +7,8 @@
  */
 import { HaloError } from '../errors.js';
 import type { EventQuery } from '../io/journal/eventQuery.js';
-import { readEvents } from '../io/journal/eventSource.js';
 import { parseCommandArgs } from './args.js';
-import {
-  corruptCounter,
-  joinTimeArgs,
-  parseTimeArg,
-  SOURCE_HELP,
-  SOURCE_OPTIONS,
-  sourceFromArgs,
-  TIME_HELP,
-} from './eventArgs.js';
+import { commandEvents, joinTimeArgs, parseTimeArg, SOURCE_HELP, SOURCE_OPTIONS, TIME_HELP } from './eventArgs.js';
 import { formatEnvelope } from './eventFormat.js';
 
 /** Writes honouring back-pressure; resolves false once stdout is gone (`halo events | head`). */
@@ -88,18 +79,14 @@ export async function eventsCommand(argv: string[]): Promise<number> {
   if (query.since !== undefined && query.until !== undefined && query.since > query.until) {
     throw new HaloError('HALO_E_USAGE', `--since ${values.since} is after --until ${values.until}`);
   }
-  const corrupt = corruptCounter();
   const write = stdoutWriter();
   const stop = abortOnSignals();
   try {
-    const source = sourceFromArgs(values);
-    const follow = values.follow ?? false;
-    for await (const env of readEvents(source, { query, follow, signal: stop.signal, onCorrupt: corrupt.onCorrupt })) {
+    for await (const env of commandEvents(values, { query, follow: values.follow ?? false, signal: stop.signal })) {
       if (!(await write(`${values.json ? JSON.stringify(env) : formatEnvelope(env)}\n`))) break;
     }
   } finally {
     stop.dispose();
-    corrupt.report();
   }
   return 0;
 }

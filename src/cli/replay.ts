@@ -8,17 +8,8 @@ import { type ActorState, actorTimeline, project, type Projection } from '../act
 import { verifyTransitions, type VerifyReport } from '../actors/replayVerify.js';
 import type { EventEnvelope } from '../io/journal/envelope.js';
 import type { EventQuery } from '../io/journal/eventQuery.js';
-import { readEvents } from '../io/journal/eventSource.js';
 import { parseCommandArgs } from './args.js';
-import {
-  corruptCounter,
-  joinTimeArgs,
-  parseTimeArg,
-  SOURCE_HELP,
-  SOURCE_OPTIONS,
-  sourceFromArgs,
-  TIME_HELP,
-} from './eventArgs.js';
+import { commandEvents, joinTimeArgs, parseTimeArg, SOURCE_HELP, SOURCE_OPTIONS, TIME_HELP } from './eventArgs.js';
 import { contextSummary, formatEnvelope } from './eventFormat.js';
 
 const HELP = `usage: halo replay [--at T] [--node N] [--json]
@@ -90,13 +81,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
     ...(values.timeline === undefined ? {} : { actor: values.timeline }),
     ...(values.verify || values.timeline !== undefined ? {} : { until: at }),
   };
-  const corrupt = corruptCounter();
   const envelopes: EventEnvelope[] = [];
-  try {
-    for await (const env of readEvents(sourceFromArgs(values), { query, onCorrupt: corrupt.onCorrupt })) envelopes.push(env);
-  } finally {
-    corrupt.report();
-  }
+  for await (const env of commandEvents(values, { query })) envelopes.push(env);
 
   if (values.verify) {
     const report = verifyTransitions(envelopes);
