@@ -67,6 +67,7 @@ export async function startAlertConsumer(opts: AlertConsumerOptions): Promise<Al
     config: opts.nats,
     stream,
     consumer: opts.consumer,
+    name: `halo-alerts:${opts.consumer}`,
     start: opts.start,
     ackWaitMs,
     maxDeliver,

@@ -57,8 +57,10 @@ export interface NatsReadOptions {
 export interface DurableReadOptions {
   config: NatsEventsConfig;
   stream?: string;
-  /** Durable consumer name; also the connection name's suffix. */
+  /** Durable consumer name. */
   consumer: string;
+  /** Connection name shown by the server. */
+  name: string;
   /** Where a consumer that does not exist yet starts: only new events, or the whole stream. */
   start: 'new' | 'all';
   ackWaitMs: number;
@@ -155,7 +157,7 @@ export async function* readNatsEvents(opts: NatsReadOptions): AsyncIterable<Even
 /** Connects at once (a bad server list fails here, as HALO_E_NATS); the deliveries follow. */
 export async function openDurableEvents(opts: DurableReadOptions): Promise<DurableEvents> {
   const stream = streamName(opts.config, opts.stream);
-  const nc = await connectReader(opts.config, `halo-alerts:${opts.consumer}`, -1);
+  const nc = await connectReader(opts.config, opts.name, -1);
 
   const ensureConsumer = async (): Promise<void> => {
     const jsm = await jetstreamManager(nc);
