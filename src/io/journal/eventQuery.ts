@@ -3,7 +3,7 @@
  * the local journal, JetStream and a page in a browser filter alike. JetStream can apply part
  * of a query on the server (subjectFilter); the exact filter (matchesQuery) always runs after.
  */
-import { globMatch } from '../alerts/glob.js';
+import { globMatch } from './nameGlob.js';
 import { escapeSubjectToken, type EventEnvelope, SUBJECT_PREFIX, splitActorId } from './envelope.js';
 
 export interface EventQuery {
