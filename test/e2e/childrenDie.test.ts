@@ -4,17 +4,17 @@
  * start on the same state dir; a running notify script may finish; nothing else is touched.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
-import { OWNER_VAR, ownerTag, processStartTime } from '../../src/io/childLifetime.js';
+import { ownerTag, processStartTime } from '../../src/io/childLifetime.js';
 import { findLeftovers } from '../../src/io/leftoverHelpers.js';
 import { createHaloLab, type HaloLab, instanceBlock } from '../helpers/haloLab.js';
 import { waitFor } from '../helpers/netns.js';
 import { alive } from '../helpers/processAlive.js';
-import { childrenOf, survivors } from '../helpers/processTree.js';
+import { childrenOf, survivors, taggedSleep } from '../helpers/processTree.js';
 
 const VI = 'vrrp:VI_1';
 
@@ -34,10 +34,7 @@ describe('children of a daemon killed with SIGKILL (VRRPv3, advert 0.1 s)', () =
 
   /** A process this test starts as a stand-in, with `tag` (or none) in its environment. */
   const standIn = (tag: string | undefined): number => {
-    const env = { ...process.env };
-    delete env[OWNER_VAR];
-    if (tag !== undefined) env[OWNER_VAR] = tag;
-    const c = spawn('sleep', ['600'], { env, stdio: 'ignore' });
+    const c = taggedSleep(tag);
     standIns.push(c);
     return c.pid!;
   };
@@ -65,16 +62,21 @@ describe('children of a daemon killed with SIGKILL (VRRPv3, advert 0.1 s)', () =
     await node.waitState(VI, 'master', 5_000);
     const daemon = node.proc!.pid!;
 
-    // ip -batch (it added the VIP), ip monitor, the check script and the notify script.
+    // ip -batch (it added the VIP), ip monitor, the check and notify scripts, and the one GARP
+    // burst's arping come and gone (it ends on its own).
+    let arpingSeen = false;
     const children = await waitFor(
-      () => `ip -batch, ip monitor, the check and notify scripts as children of ${daemon}, no arping (${JSON.stringify(childrenOf(daemon))})`,
+      () => `ip -batch, ip monitor, the check and notify scripts as children of ${daemon}, arping come and gone (${JSON.stringify(childrenOf(daemon))})`,
       () => {
         const c = childrenOf(daemon);
+        const arping = c.some((p) => p.comm === 'arping');
+        arpingSeen ||= arping;
         const ips = c.filter((p) => p.comm === 'ip').length;
         const has = (file: string): boolean => c.some((p) => p.pid === pidIn(file));
-        return ips === 2 && has(checkPid) && has(notifyPid) && pidIn(backgroundPid) !== undefined && !c.some((p) => p.comm === 'arping') && c;
+        return ips === 2 && has(checkPid) && has(notifyPid) && pidIn(backgroundPid) !== undefined && arpingSeen && !arping && c;
       },
       5_000,
+      5,
     );
     const notifyScript = pidIn(notifyPid)!;
     const background = pidIn(backgroundPid)!;
@@ -86,6 +88,8 @@ describe('children of a daemon killed with SIGKILL (VRRPv3, advert 0.1 s)', () =
     assert.deepEqual(await survivors(tied, 2_000), [], 'no ip helper or check script outlives the killed daemon');
     assert.equal(alive(notifyScript), true, 'the running notify script may finish');
     assert.equal(alive(background), true, "the check script's background process outlived it: only the next start can end it");
+    const tagged = findLeftovers(crashedRun.stateDir).map((l) => l.pid);
+    assert.deepEqual(tagged, [background], 'of all the killed daemon started, only the background process is left');
 
     // Beside it: stand-ins the next start must not touch. One carries the crashed run's tag
     // for another state dir, one the same state dir and a daemon that is alive, one no tag.
@@ -98,8 +102,12 @@ describe('children of a daemon killed with SIGKILL (VRRPv3, advert 0.1 s)', () =
     createInterface({ input: node.proc!.stdout! }).on('line', (l) => lines.push(JSON.parse(l)));
     await node.waitState(VI, 'master', 5_000, { fresh: true });
     await waitFor(`the background leftover ${background} to be ended`, () => !alive(background), 2_000);
-    const ended = lines.find((l) => l.msg === 'ended helpers a crashed run left behind')?.ended;
-    assert.deepEqual(ended?.map((e) => [e.pid, e.ownerPid]), [[background, daemon]], 'the start logs what it ended, with pids');
+    const ended = await waitFor(
+      () => `the log line of what the start ended (${JSON.stringify(lines.slice(0, 5))})`,
+      () => lines.find((l) => l.msg === 'ended helpers a crashed run left behind')?.ended,
+      2_000,
+    );
+    assert.deepEqual(ended.map((e) => [e.pid, e.ownerPid]), [[background, daemon]], `the start logs what it ended, with pids: ${JSON.stringify(ended)}`);
     for (const [what, pid] of Object.entries({ otherDir, liveOwner, untagged, notifyScript })) {
       assert.equal(alive(pid), true, `${what} (${pid}) is not touched`);
     }

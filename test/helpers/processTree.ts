@@ -2,9 +2,10 @@
  * Processes by parent, read from /proc: the tests that kill a daemon with -9 capture its
  * children first, then wait for those pids (never names) to be gone.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { OWNER_VAR } from '../../src/io/childLifetime.js';
 import { sleep } from '../../src/io/sleep.js';
 import { alive } from './processAlive.js';
 
@@ -78,4 +79,12 @@ export async function leftAfterKill9(mode: string, comm: string, graceMs = 2_000
   } finally {
     daemon.kill('SIGKILL');
   }
+}
+
+/** A `sleep 600` standing in for a helper, with `tag` (or, undefined, no tag) as its HALO_HELPER_OF. */
+export function taggedSleep(tag: string | undefined): ChildProcess {
+  const env = { ...process.env };
+  delete env[OWNER_VAR];
+  if (tag !== undefined) env[OWNER_VAR] = tag;
+  return spawn('sleep', ['600'], { env, stdio: 'ignore' });
 }

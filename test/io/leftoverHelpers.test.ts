@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { OWNER_VAR, ownerTag, processStartTime } from '../../src/io/childLifetime.js';
+import { ownerTag, processStartTime } from '../../src/io/childLifetime.js';
 import { endLeftovers } from '../../src/io/leftoverHelpers.js';
 import { createLogger } from '../../src/io/log.js';
 import { alive } from '../helpers/processAlive.js';
+import { taggedSleep } from '../helpers/processTree.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'halo-leftovers-'));
 const otherDir = mkdtempSync(join(tmpdir(), 'halo-leftovers-other-'));
@@ -20,10 +21,7 @@ after(() => {
 
 /** A stand-in helper: a sleep whose environment carries `tag` (or no tag at all). */
 function standIn(tag: string | undefined): number {
-  const env = { ...process.env };
-  delete env[OWNER_VAR];
-  if (tag !== undefined) env[OWNER_VAR] = tag;
-  const c = spawn('sleep', ['600'], { env, stdio: 'ignore' });
+  const c = taggedSleep(tag);
   started.push(c);
   return c.pid!;
 }
