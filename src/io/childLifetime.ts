@@ -24,6 +24,9 @@ import { delimiter, join, resolve } from 'node:path';
 /** The environment variable that tags every child with the daemon that started it. */
 export const OWNER_VAR = 'HALO_HELPER_OF';
 
+/** A program and its arguments. */
+export type Command = readonly [string, ...string[]];
+
 /** What a tag says: the daemon's pid and start time (so a reused pid is told apart) and its state dir. */
 export interface Owner {
   pid: number;
@@ -41,14 +44,13 @@ export function canTieChildren(): boolean {
 }
 
 /** `argv` as a command that the kernel kills when the daemon's main thread (the spawning one) exits. */
-export function diesWithDaemon(argv: readonly string[]): string[] {
+export function diesWithDaemon(argv: Command): Command {
   return SETPRIV === null ? [...argv] : [SETPRIV, '--pdeathsig', 'KILL', '--', ...argv];
 }
 
 /** child_process.spawn of a command that dies with the daemon; the wrapper costs one exec at spawn, nothing after. */
-export function spawnDying(argv: readonly string[], opts: SpawnOptions): ChildProcess {
+export function spawnDying(argv: Command, opts: SpawnOptions): ChildProcess {
   const [file, ...args] = diesWithDaemon(argv);
-  if (file === undefined) throw new TypeError('spawnDying: empty command');
   return spawn(file, args, opts);
 }
 
@@ -56,15 +58,9 @@ export function spawnDying(argv: readonly string[], opts: SpawnOptions): ChildPr
  * Tags every child started from now on (through process.env, which spawn passes on unless told
  * otherwise) as this daemon's, on `stateDir`.
  */
-export function tagChildren(stateDir: string): Owner {
+export function tagChildren(stateDir: string): void {
   const owner = { pid: process.pid, startTime: processStartTime(process.pid) ?? 0, stateDir: resolve(stateDir) };
   process.env[OWNER_VAR] = ownerTag(owner);
-  return owner;
-}
-
-/** The tag this daemon's children carry, or undefined before tagChildren. */
-export function currentTag(): string | undefined {
-  return process.env[OWNER_VAR];
 }
 
 export function ownerTag(o: Owner): string {

@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { diesWithDaemon, findExecutable, OWNER_VAR } from './childLifetime.js';
+import { type Command, diesWithDaemon, findExecutable, OWNER_VAR } from './childLifetime.js';
 
 export interface ExecResult {
   /** null when the script never ran (spawn error) or was ended by a signal. */
@@ -73,7 +73,7 @@ export function runCommand(argv: string[], opts: RunOptions): Promise<ExecResult
     let settled = false;
 
     const env = childEnv(opts);
-    const [command = file, ...commandArgs] = tiedToDaemon(argv, env, opts.outlivesDaemon === true);
+    const [command, ...commandArgs] = tiedToDaemon([file, ...argv.slice(1)], env, opts.outlivesDaemon === true);
     const child = spawn(command, commandArgs, {
       detached: true,
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -143,8 +143,8 @@ function childEnv(opts: RunOptions): NodeJS.ProcessEnv {
  * The argv to spawn. A program that cannot be found or run is spawned as it is, so the spawn
  * fails with Node's own error (ENOENT, EACCES) and nothing is left to outlive the daemon.
  */
-function tiedToDaemon(argv: string[], env: NodeJS.ProcessEnv, outlives: boolean): string[] {
-  if (outlives || findExecutable(argv[0]!, env.PATH ?? '') === null) return argv;
+function tiedToDaemon(argv: Command, env: NodeJS.ProcessEnv, outlives: boolean): Command {
+  if (outlives || findExecutable(argv[0], env.PATH ?? '') === null) return argv;
   return diesWithDaemon(argv);
 }
 

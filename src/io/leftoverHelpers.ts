@@ -53,7 +53,10 @@ export function endLeftovers(stateDir: string, log: Logger, procRoot = '/proc'):
     }
   }
   if (ended.length > 0) {
-    log.warn({ stateDir, ended: ended.map(({ pid, command, ownerPid }) => ({ pid, command, ownerPid })) }, 'ended helpers a crashed run left behind');
+    log.warn(
+      { stateDir, ended: ended.map(({ pid, command, ownerPid }) => ({ pid, command, ownerPid })) },
+      'ended helpers a crashed run left behind',
+    );
   }
   return ended;
 }
@@ -65,7 +68,9 @@ export function endLeftovers(stateDir: string, log: Logger, procRoot = '/proc'):
 export function takeChargeOfChildren(stateDir: string, log: Logger): void {
   tagChildren(stateDir);
   endLeftovers(stateDir, log);
-  if (!canTieChildren()) log.warn('setpriv (util-linux) not found: helpers outlive a killed daemon until its next start');
+  if (!canTieChildren()) {
+    log.warn('setpriv (util-linux) not found: helpers outlive a killed daemon until its next start');
+  }
 }
 
 /** The owner in `pid`'s environment (as it was at exec), or undefined: no tag, or not ours to read. */

@@ -38,7 +38,8 @@ describe('children of a daemon killed with SIGKILL (VRRPv3, advert 0.1 s)', () =
     standIns.push(c);
     return c.pid!;
   };
-  const pidIn = (file: string): number | undefined => (existsSync(file) ? Number(readFileSync(file, 'utf8')) || undefined : undefined);
+  const pidIn = (file: string): number | undefined =>
+    existsSync(file) ? Number(readFileSync(file, 'utf8')) || undefined : undefined;
 
   test("kill -9 leaves no child running; a check script's background leftover is ended at the next start", async () => {
     hl = await createHaloLab('hcd', 1);
@@ -46,10 +47,16 @@ describe('children of a daemon killed with SIGKILL (VRRPv3, advert 0.1 s)', () =
     const backgroundPid = join(hl.dir, 'background.pid');
     const notifyPid = join(hl.dir, 'notify.pid');
     // A check that is still running at the kill, with a process of its own in the background.
-    const check = hl.write('check.sh', `#!/bin/sh\necho $$ > ${checkPid}\nsleep 600 &\necho $! > ${backgroundPid}\nexec sleep 600\n`);
+    const check = hl.write(
+      'check.sh',
+      `#!/bin/sh\necho $$ > ${checkPid}\nsleep 600 &\necho $! > ${backgroundPid}\nexec sleep 600\n`,
+    );
     // The first run's notify_master keeps running; the next run's returns at once, so its
     // graceful stop does not wait for it.
-    const notify = hl.write('notify.sh', `#!/bin/sh\n[ -e ${notifyPid} ] && exit 0\necho $$ > ${notifyPid}\nexec sleep 600\n`);
+    const notify = hl.write(
+      'notify.sh',
+      `#!/bin/sh\n[ -e ${notifyPid} ] && exit 0\necho $$ > ${notifyPid}\nexec sleep 600\n`,
+    );
     chmodSync(check, 0o755);
     chmodSync(notify, 0o755);
     const conf = `vrrp_script chk {\n  script "${check}"\n  interval 1\n  timeout 100\n  weight 10\n}\n${instanceBlock({
@@ -66,14 +73,24 @@ describe('children of a daemon killed with SIGKILL (VRRPv3, advert 0.1 s)', () =
     // burst's arping come and gone (it ends on its own).
     let arpingSeen = false;
     const children = await waitFor(
-      () => `ip -batch, ip monitor, the check and notify scripts as children of ${daemon}, arping come and gone (${JSON.stringify(childrenOf(daemon))})`,
+      () =>
+        `ip -batch, ip monitor, check and notify scripts as children of ${daemon}, arping come and gone` +
+          ` (${JSON.stringify(childrenOf(daemon))})`,
       () => {
         const c = childrenOf(daemon);
         const arping = c.some((p) => p.comm === 'arping');
         arpingSeen ||= arping;
         const ips = c.filter((p) => p.comm === 'ip').length;
         const has = (file: string): boolean => c.some((p) => p.pid === pidIn(file));
-        return ips === 2 && has(checkPid) && has(notifyPid) && pidIn(backgroundPid) !== undefined && arpingSeen && !arping && c;
+        return (
+          ips === 2 &&
+          has(checkPid) &&
+          has(notifyPid) &&
+          pidIn(backgroundPid) !== undefined &&
+          arpingSeen &&
+          !arping &&
+          c
+        );
       },
       5_000,
       5,
@@ -87,14 +104,20 @@ describe('children of a daemon killed with SIGKILL (VRRPv3, advert 0.1 s)', () =
     const tied = children.filter((p) => p.pid !== notifyScript);
     assert.deepEqual(await survivors(tied, 2_000), [], 'no ip helper or check script outlives the killed daemon');
     assert.equal(alive(notifyScript), true, 'the running notify script may finish');
-    assert.equal(alive(background), true, "the check script's background process outlived it: only the next start can end it");
+    assert.equal(
+      alive(background),
+      true,
+      "the check script's background process outlived it: only the next start can end it",
+    );
     const tagged = findLeftovers(crashedRun.stateDir).map((l) => l.pid);
     assert.deepEqual(tagged, [background], 'of all the killed daemon started, only the background process is left');
 
     // Beside it: stand-ins the next start must not touch. One carries the crashed run's tag
     // for another state dir, one the same state dir and a daemon that is alive, one no tag.
     const otherDir = standIn(ownerTag({ ...crashedRun, stateDir: join(hl.dir, 'state2') }));
-    const liveOwner = standIn(ownerTag({ pid: process.pid, startTime: processStartTime(process.pid)!, stateDir: crashedRun.stateDir }));
+    const liveOwner = standIn(
+      ownerTag({ pid: process.pid, startTime: processStartTime(process.pid)!, stateDir: crashedRun.stateDir }),
+    );
     const untagged = standIn(undefined);
 
     const lines: Array<{ msg?: string; ended?: Array<{ pid: number; ownerPid: number }> }> = [];
@@ -107,7 +130,11 @@ describe('children of a daemon killed with SIGKILL (VRRPv3, advert 0.1 s)', () =
       () => lines.find((l) => l.msg === 'ended helpers a crashed run left behind')?.ended,
       2_000,
     );
-    assert.deepEqual(ended.map((e) => [e.pid, e.ownerPid]), [[background, daemon]], `the start logs what it ended, with pids: ${JSON.stringify(ended)}`);
+    assert.deepEqual(
+      ended.map((e) => [e.pid, e.ownerPid]),
+      [[background, daemon]],
+      `the start logs what it ended, with pids: ${JSON.stringify(ended)}`,
+    );
     for (const [what, pid] of Object.entries({ otherDir, liveOwner, untagged, notifyScript })) {
       assert.equal(alive(pid), true, `${what} (${pid}) is not touched`);
     }

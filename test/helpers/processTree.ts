@@ -32,12 +32,18 @@ export function childrenOf(parent: number): ProcEntry[] {
 }
 
 /** Polls until `ready` holds for the children of `parent`; fails naming `what` after `timeoutMs`. */
-export async function waitForChildren(parent: number, ready: (c: ProcEntry[]) => boolean, timeoutMs: number, what: string): Promise<ProcEntry[]> {
+export async function waitForChildren(
+  parent: number,
+  ready: (c: ProcEntry[]) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<ProcEntry[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const c = childrenOf(parent);
     if (ready(c)) return c;
-    if (Date.now() > until) throw new Error(`${what} not seen within ${timeoutMs} ms (children of ${parent}: ${JSON.stringify(c)})`);
+    if (Date.now() > until)
+      throw new Error(`${what} not seen within ${timeoutMs} ms (children of ${parent}: ${JSON.stringify(c)})`);
     await sleep(20);
   }
 }
@@ -72,7 +78,12 @@ export async function leftAfterKill9(mode: string, comm: string, graceMs = 2_000
       daemon.stdout!.once('data', () => resolve());
       daemon.once('exit', (code) => reject(new Error(`stand-in daemon (${mode}) exited with ${code} before ready`)));
     });
-    const children = await waitForChildren(pid, (c) => c.some((p) => p.comm === comm), 5_000, `${mode}: a ${comm} child`);
+    const children = await waitForChildren(
+      pid,
+      (c) => c.some((p) => p.comm === comm),
+      5_000,
+      `${mode}: a ${comm} child`,
+    );
     daemon.kill('SIGKILL');
     await exited;
     return await survivors(children, graceMs);

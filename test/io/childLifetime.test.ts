@@ -3,7 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { diesWithDaemon, findExecutable, ownerTag, parseOwnerTag, processStartTime } from '../../src/io/childLifetime.js';
+import {
+  diesWithDaemon,
+  findExecutable,
+  ownerTag,
+  parseOwnerTag,
+  processStartTime,
+} from '../../src/io/childLifetime.js';
 import { leftAfterKill9 } from '../helpers/processTree.js';
 
 test('a command is wrapped in setpriv --pdeathsig KILL and keeps its own argv', () => {
@@ -31,7 +37,10 @@ test('processStartTime reads field 22 of /proc/<pid>/stat, and nothing for a gon
   try {
     // A comm with spaces and a ')' must not shift the fields: 18 fields (4..21), then field 22.
     mkdirSync(join(root, '77'));
-    writeFileSync(join(root, '77', 'stat'), `77 (a b) c) S ${Array.from({ length: 18 }, (_, i) => i + 4).join(' ')} 987654 0 0\n`);
+    writeFileSync(
+      join(root, '77', 'stat'),
+      `77 (a b) c) S ${Array.from({ length: 18 }, (_, i) => i + 4).join(' ')} 987654 0 0\n`,
+    );
     assert.equal(processStartTime(77, root), 987654);
     assert.equal(processStartTime(78, root), undefined);
   } finally {

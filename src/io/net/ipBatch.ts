@@ -108,7 +108,7 @@ export function openIpBatch(opts: IpBatchOptions = {}): IpBatch {
     line = 0;
     stderrLines = [];
     // setpriv execs ip in place: the pid raised below is ip's, and FIFO/nice survive the exec.
-    const child = spawnDying(['ip', '-force', '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] }) as ChildProcessWithoutNullStreams;
+    const child = spawnDying(['ip', '-force', '-batch', '-'], { stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
     child.stdin.on('error', () => undefined);
     if (child.pid !== undefined) raise(child.pid);
     child.stdout.resume();
