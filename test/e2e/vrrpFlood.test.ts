@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
+import { sleep } from '../../src/io/sleep.js';
 import { createHaloLab, type HaloLab, holders, instanceBlock } from '../helpers/haloLab.js';
 import { waitFor } from '../helpers/netns.js';
 import { fixturePath, spawnJsonChild } from '../io/jsonChild.js';
@@ -23,6 +24,7 @@ const ADVERT_MS = 1_000;
 const MAX_GAP_MS = 1.1 * ADVERT_MS;
 const MAX_CPU_SHARE = 0.5;
 const MAX_LOG_BYTES = 100_000;
+const VIP_SAMPLE_MS = 500;
 
 /** utime + stime of a process in seconds (proc(5): fields 14 and 15, after the command name). */
 function cpuSeconds(pid: number): number {
@@ -79,11 +81,11 @@ describe('a VRRP flood at the master (VRRPv2, PASS auth, advert 1 s)', () => {
     const vipSamples: string[] = [];
     flooder.write({ packets: floodMix(attacker.ip, h1.ip).map((p) => p.toString('hex')) });
     const started = (await flooder.next((l) => l.event === 'started', 5_000)).at as number;
-    // Where the VIP is, once a second through the flood.
+    // Where the VIP is, twice a second through the flood.
     const sampling = (async () => {
       while (!flooder.lines.some((l) => l.event === 'done')) {
         vipSamples.push((await holders(hl.hosts, VIP)).join());
-        await new Promise((r) => setTimeout(r, 1_000));
+        await sleep(VIP_SAMPLE_MS);
       }
     })();
     const done = await flooder.next((l) => l.event === 'done', FLOOD_MS + 5_000);
@@ -116,14 +118,16 @@ describe('a VRRP flood at the master (VRRPv2, PASS auth, advert 1 s)', () => {
       logLines: floodLines.length,
       longestGapMs: Math.round(longestGap * 10) / 10,
       adverts: during.length,
-      vipSamples,
+      vipSamples: vipSamples.length,
+      vipHolders: [...new Set(vipSamples)],
     };
     t.diagnostic(`flood figures: ${JSON.stringify(figures)}`);
 
     assert.ok((done.pps as number) >= MIN_PPS, `the flooder reached ${figures.pps} packets/s, at least ${MIN_PPS} needed`);
     assert.deepEqual(moved[0], [], 'no transition on the master during the flood');
     assert.deepEqual(moved[1], [], 'no transition on the backup during the flood');
-    assert.ok(vipSamples.length >= FLOOD_MS / 1_000 - 2, `the VIP was looked for through the flood (${vipSamples.length} samples)`);
+    // A loaded machine makes each look slower (three `ip` runs): one a second at least.
+    assert.ok(vipSamples.length >= FLOOD_MS / 1_000, `the VIP was looked for through the flood (${vipSamples.length} samples)`);
     assert.deepEqual([...new Set(vipSamples)], ['0'], `${VIP} stayed on the master alone`);
     assert.ok(longestGap <= MAX_GAP_MS, `longest gap between the master's adverts ${figures.longestGapMs} ms (${during.length} adverts), at most ${MAX_GAP_MS}`);
     assert.ok(cpuShare <= MAX_CPU_SHARE, `the master used ${figures.cpuPercent} % of a core, at most ${MAX_CPU_SHARE * 100} %`);
