@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { HaloError } from '../../errors.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../sleep.js';
+import { throttledLog } from '../throttledLog.js';
 import { fsyncDir } from './atomicFile.js';
 import { type EventEnvelope, type JournalPosition, parseEnvelopeId } from './envelope.js';
 import { JournalTail } from './journalTail.js';
@@ -119,7 +120,8 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
   let retryTimer: NodeJS.Timeout | null = null;
   let loop: Promise<void> | null = null;
   let kickScheduled = false;
-  let lastDropLog = 0;
+  // A burst of appends against a full queue is one line, then a summary per interval; stats.dropped is exact.
+  const dropLog = throttledLog(log, { level: 'error', msg: 'journal: queue full, dropping events', fields: { dir } });
   const waiters: { target: number; resolve: () => void }[] = [];
 
   const openSegment = async (first: JournalPosition): Promise<Segment> => {
@@ -269,11 +271,7 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
     const bytes = Buffer.byteLength(line);
     if (queuedBytes + bytes > maxQueuedBytes) {
       stats.dropped += 1;
-      const now = Date.now();
-      if (now - lastDropLog > 1000) {
-        lastDropLog = now;
-        log.error({ dir, dropped: stats.dropped }, 'journal: queue full, dropping events');
-      }
+      dropLog.note('queue full', { dropped: stats.dropped });
       return;
     }
     queue.push({ line, bytes, pos: { boot: env.boot, seq: env.seq } });
@@ -310,6 +308,7 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
     ]);
     clearTimeout(timer);
     closed = true;
+    dropLog.close();
     abandoned = !flushed;
     if (syncTimer) clearTimeout(syncTimer);
     if (retryTimer) clearTimeout(retryTimer);
