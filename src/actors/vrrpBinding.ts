@@ -76,6 +76,7 @@ export function instanceInput(cfg: VrrpInstanceConfig, primaryIp: string, linkUp
     primaryIp,
     trackers,
     garp: cfg.garp,
+    heal: cfg.heal,
     linkUp,
   };
 }

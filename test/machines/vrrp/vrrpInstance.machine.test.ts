@@ -301,29 +301,132 @@ describe('vrrpInstance: master (RFC 3768 / RFC 5798 6.4.3)', () => {
     assert.equal(h.state(), 'master');
   });
 
-  it('yields to a higher priority: removeVips, notify BACKUP, Master_Down_Timer armed', () => {
+  it('yields to a higher priority: one advert of ours first, removeVips, notify BACKUP, Master_Down_Timer armed', () => {
     const h = master();
     h.advertAt(4000, 150, '192.0.2.30');
     assert.equal(h.state(), 'backup');
     assert.deepEqual(
       h.rec.since(4000).map((c) => [c.action, c.params]),
       [
+        ['sendAdvert', { priority: 100, advertIntervalCs: 100 }],
         ['removeVips', undefined],
         ['notify', { state: 'BACKUP', priority: 100 }],
       ],
     );
     assert.equal(h.ctx().releasedMaster, 1);
+    assert.deepEqual(h.ctx().lastSplitBrain, {
+      peerIp: '192.0.2.30',
+      peerPriority: 150,
+      ourPriority: 100,
+      outcome: 'yielded',
+      sentAdvert: true,
+      garpRepeat: 0,
+      garpDelayCs: 0,
+    });
     // No more adverts from us; the new master goes silent, so we come back after Master_Down_Interval.
     advanceTo(h.clock, 4000 + MDI_100 - 0.001);
-    assert.equal(h.adverts().length, 1);
+    assert.equal(h.adverts().length, 2);
     advanceTo(h.clock, 4000 + MDI_100);
     assert.equal(h.state(), 'master');
     assert.equal(h.ctx().becameMaster, 2);
   });
 
-  it('ignores a lower-priority advert (RFC 5798 6.4.3: discard)', () => {
+  it('higher_prio_send_advert off: yields silently, as keepalived does by default', () => {
+    const h = master({ heal: { ...BASE.heal, higherPrioSendAdvert: false } });
+    h.advertAt(4000, 150, '192.0.2.30');
+    assert.equal(h.state(), 'backup');
+    assert.deepEqual(
+      h.rec.since(4000).map((c) => c.action),
+      ['removeVips', 'notify'],
+    );
+    assert.equal(h.ctx().lastSplitBrain?.sentAdvert, false);
+  });
+
+  it('answers a lower-priority master at once: an advert, GARPs, GARPs again after garp_lower_prio_delay', () => {
     const h = master();
+    h.advertAt(4000, 99, '192.0.2.30');
+    assert.equal(h.state(), 'master');
+    assert.deepEqual(
+      h.rec.since(4000).map((c) => [c.at, c.action, c.params]),
+      [
+        [4000, 'sendAdvert', { priority: 100, advertIntervalCs: 100 }],
+        [4000, 'sendGarp', { repeat: 5 }],
+      ],
+    );
+    assert.deepEqual(h.ctx().lastSplitBrain, {
+      peerIp: '192.0.2.30',
+      peerPriority: 99,
+      ourPriority: 100,
+      outcome: 'kept',
+      sentAdvert: true,
+      garpRepeat: 5,
+      garpDelayCs: 500,
+    });
+    assert.equal(h.ctx().splitBrains, 1);
+    // Out of turn: Adver_Timer keeps its phase (next regular advert at MDI + 1 s).
+    advanceTo(h.clock, 9000);
+    assert.deepEqual(
+      h.rec.since(4000).filter((c) => c.action === 'sendGarp').map((c) => [c.at, c.params]),
+      [
+        [4000, { repeat: 5 }],
+        // garp_master_delay's own burst after becoming master, then the lower-prio one.
+        [MDI_100 + 5000, { repeat: 5 }],
+        [9000, { repeat: 5 }],
+      ],
+    );
+    assert.deepEqual(
+      h.adverts().map((a) => a.at),
+      [MDI_100, 4000, MDI_100 + 1000, MDI_100 + 2000, MDI_100 + 3000, MDI_100 + 4000, MDI_100 + 5000],
+    );
+  });
+
+  it('a lower master that keeps advertising re-arms the delayed burst instead of stacking bursts', () => {
+    const h = master({ garp: { ...BASE.garp, delayCs: 0 } });
     h.advertAt(4000, 99);
+    h.advertAt(5000, 99);
+    h.advertAt(6000, 99);
+    advanceTo(h.clock, 20_000);
+    assert.deepEqual(
+      h.rec.of('sendGarp').map((c) => c.at),
+      [MDI_100, 4000, 5000, 6000, 11_000],
+    );
+    assert.equal(h.ctx().splitBrains, 3);
+  });
+
+  it('leaving master cancels a pending lower-prio GARP burst, even if master again before it was due', () => {
+    const h = master({ garp: { ...BASE.garp, delayCs: 0 } });
+    h.advertAt(4000, 99);
+    h.advertAt(4500, 150, '192.0.2.40');
+    assert.equal(h.state(), 'backup');
+    // The new master falls silent: we are master again at 4500 + MDI, before the burst's 9000.
+    advanceTo(h.clock, 20_000);
+    assert.equal(h.state(), 'master');
+    assert.deepEqual(
+      h.rec.of('sendGarp').map((c) => c.at),
+      [MDI_100, 4000, 4500 + MDI_100],
+    );
+  });
+
+  it('lower_prio_no_advert and garp_lower_prio_repeat 0: discards a lower advert (RFC 5798 6.4.3)', () => {
+    const h = master({ heal: { ...BASE.heal, lowerPrioAdvert: false, lowerPrioGarpRepeat: 0 } });
+    h.advertAt(4000, 99);
+    assert.equal(h.state(), 'master');
+    assert.deepEqual(h.rec.since(4000), []);
+    // Still recorded: the split brain was seen even if nothing answered it.
+    assert.deepEqual(h.ctx().lastSplitBrain, {
+      peerIp: '192.0.2.20',
+      peerPriority: 99,
+      ourPriority: 100,
+      outcome: 'kept',
+      sentAdvert: false,
+      garpRepeat: 0,
+      garpDelayCs: 0,
+    });
+  });
+
+  it('an equal-priority advert from our own address neither wins nor is answered', () => {
+    const h = master();
+    h.advertAt(4000, 100, BASE.primaryIp);
     assert.equal(h.state(), 'master');
     assert.deepEqual(h.rec.since(4000), []);
   });
