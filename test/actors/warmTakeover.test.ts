@@ -4,11 +4,13 @@ import { createActor } from 'xstate';
 import { takeoverRehearsal, warmTakeover } from '../../src/actors/warmTakeover.js';
 import { vrrpInstanceMachine } from '../../src/machines/vrrp/vrrpInstance.machine.js';
 import { advanceTo, recorder, SimulatedClock } from '../machines/simClock.js';
+import { announcerSpy } from '../machines/vrrp/announcerSpy.js';
 import { BASE_INSTANCE } from '../machines/vrrp/instanceInput.js';
 
 function recordedLogic(record: (name: string) => (_args: unknown, params?: unknown) => void) {
   return vrrpInstanceMachine.provide({
-    actions: { sendAdvert: record('sendAdvert'), addVips: record('addVips'), removeVips: record('removeVips'), sendGarp: record('sendGarp'), notify: record('notify') },
+    actions: { sendAdvert: record('sendAdvert'), addVips: record('addVips'), removeVips: record('removeVips'), notify: record('notify') },
+    actors: { announcer: announcerSpy(record) },
   });
 }
 

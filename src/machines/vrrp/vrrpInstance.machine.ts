@@ -1,7 +1,9 @@
 /**
  * One VRRP instance as a statechart: RFC 3768 6.4 / RFC 5798 6.4 (Initialize, Backup, Master)
- * plus keepalived's FAULT and STOP. Pure: adverts, VIPs, GARP and notify scripts are named
- * actions the wiring provides with `.provide()`; every timer is an xstate delay.
+ * plus keepalived's FAULT and STOP. Pure: adverts, VIPs and notify scripts are named actions
+ * the wiring provides with `.provide()`, GARPs an actor it provides that lives exactly as long
+ * as the master state (so nothing announces the VIPs once we gave them up); every timer is an
+ * xstate delay.
  *
  * Top-level states are atomic so the state value is always one VrrpStateName string; timers
  * that must outlive a re-arm (Adver_Timer, GARP, preempt_delay) are delayed self-events with
@@ -31,10 +33,24 @@
  *   Master_Down_Timer armed; keepalived also shifts a running backup deadline by the change in
  *   Skew_Time (< 1 s), which a pure chart without a clock cannot do.
  */
-import { and, assertEvent, assign, cancel, emit, enqueueActions, not, raise, type SnapshotFrom, setup } from 'xstate';
+import {
+  and,
+  assertEvent,
+  assign,
+  cancel,
+  emit,
+  enqueueActions,
+  fromCallback,
+  not,
+  raise,
+  type SnapshotFrom,
+  setup,
+} from 'xstate';
 import { advertLoses, advertWins, effectivePriority, PRIORITY_OWNER } from './priority.js';
 import { masterDownIntervalMs, skewTimeMs } from './timers.js';
 import type {
+  AnnouncerEvent,
+  AnnouncerInput,
   TrackerStatus,
   VrrpInstanceContext,
   VrrpInstanceEmitted,
@@ -52,6 +68,7 @@ const ADVER_TIMER_ID = 'adverTimer';
 const GARP_DELAY_ID = 'garpDelay';
 const GARP_REFRESH_ID = 'garpRefresh';
 const LOWER_PRIO_GARP_ID = 'lowerPrioGarp';
+const ANNOUNCER_ID = 'announcer';
 const PREEMPT_DELAY_ID = 'preemptDelay';
 
 /** Priority and own fault reasons follow from the trackers' last reports and the link. */
@@ -157,13 +174,17 @@ export const vrrpInstanceMachine = setup({
     context: {} as VrrpInstanceContext,
     events: {} as VrrpInstanceEvent | VrrpTimerEvent,
     emitted: {} as VrrpInstanceEmitted,
+    children: {} as { announcer: 'announcer' },
+  },
+  actors: {
+    // Provided by the wiring; the default sends nothing so the chart runs on its own in tests.
+    announcer: fromCallback<AnnouncerEvent, AnnouncerInput>(() => undefined),
   },
   actions: {
     // Effects the wiring provides; the defaults do nothing so the chart runs on its own in tests.
     sendAdvert: (_, _params: { priority: number; advertIntervalCs: number }) => {},
     addVips: () => {},
     removeVips: () => {},
-    sendGarp: (_, _params: { repeat: number }) => {},
     notify: (_, _params: { state: NotifyState; priority: number }) => {},
 
     applyStatus: assign(({ context, event }) => statusAfter(context, event)),
@@ -240,6 +261,11 @@ export const vrrpInstanceMachine = setup({
     armFirstGarpRefresh: raise({ type: 'GARP_REFRESH' }, { delay: 'garpFirstRefresh', id: GARP_REFRESH_ID }),
     armGarpRefresh: raise({ type: 'GARP_REFRESH' }, { delay: 'garpRefresh', id: GARP_REFRESH_ID }),
     cancelGarpRefresh: cancel(GARP_REFRESH_ID),
+    // Not xstate's sendTo: a replay restores a journaled master without its invoked announcer,
+    // and a burst then has nowhere to go (sendTo would throw).
+    garpBurst: ({ self }, params: { repeat: number }) => {
+      self.getSnapshot().children[ANNOUNCER_ID]?.send({ type: 'BURST', ...params });
+    },
     armLowerPrioGarp: raise({ type: 'LOWER_PRIO_GARP' }, { delay: 'lowerPrioGarp', id: LOWER_PRIO_GARP_ID }),
     cancelLowerPrioGarp: cancel(LOWER_PRIO_GARP_ID),
   },
@@ -296,7 +322,7 @@ export const vrrpInstanceMachine = setup({
     initialize: {
       always: [
         { guard: and([not('initPending'), 'hasFault']), target: 'fault', actions: notifyAs('FAULT') },
-        // Priority 255: send an advert, GARP, go MASTER (all in master's entry).
+        // Priority 255: send an advert, GARP, go MASTER (all on entering master).
         { guard: and([not('initPending'), 'isOwner']), target: 'master' },
         {
           guard: not('initPending'),
@@ -362,7 +388,6 @@ export const vrrpInstanceMachine = setup({
         'becomeMaster',
         ...resetPreemptDelay,
         advertise,
-        { type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.repeat }) },
         notifyAs('MASTER'),
         announce('master'),
         'armAdverTimer',
@@ -373,6 +398,8 @@ export const vrrpInstanceMachine = setup({
           if (context.garp.refreshCs > 0) enqueue('armFirstGarpRefresh');
         }),
       ],
+      // The announcer starts after the entry actions with the first burst, and stops on exit.
+      invoke: { id: ANNOUNCER_ID, src: 'announcer', input: ({ context }) => ({ repeat: context.garp.repeat }) },
       exit: ['cancelAdverTimer', 'cancelGarpDelay', 'cancelGarpRefresh', 'cancelLowerPrioGarp'],
       always: {
         guard: 'hasFault',
@@ -381,12 +408,12 @@ export const vrrpInstanceMachine = setup({
       },
       on: {
         ADVER_TIMER: { actions: [advertise, 'armAdverTimer'] },
-        GARP_DELAY: { actions: { type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.repeat }) } },
+        GARP_DELAY: { actions: { type: 'garpBurst', params: ({ context }) => ({ repeat: context.garp.repeat }) } },
         GARP_REFRESH: {
-          actions: [{ type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.refreshRepeat }) }, 'armGarpRefresh'],
+          actions: [{ type: 'garpBurst', params: ({ context }) => ({ repeat: context.garp.refreshRepeat }) }, 'armGarpRefresh'],
         },
         LOWER_PRIO_GARP: {
-          actions: { type: 'sendGarp', params: ({ context }) => ({ repeat: context.heal.lowerPrioGarpRepeat }) },
+          actions: { type: 'garpBurst', params: ({ context }) => ({ repeat: context.heal.lowerPrioGarpRepeat }) },
         },
         ADVERT: [
           // A master that hears a priority-0 advert answers at once and resets Adver_Timer.
@@ -418,7 +445,7 @@ export const vrrpInstanceMachine = setup({
                 if (context.heal.lowerPrioAdvert) enqueue(advertiseNow(context));
                 const repeat = context.heal.lowerPrioGarpRepeat;
                 if (repeat <= 0) return;
-                enqueue({ type: 'sendGarp', params: { repeat } });
+                enqueue({ type: 'garpBurst', params: { repeat } });
                 if (context.heal.lowerPrioGarpDelayCs <= 0) return;
                 // One delayed burst pending at a time: a peer that keeps advertising re-arms it.
                 enqueue('cancelLowerPrioGarp');

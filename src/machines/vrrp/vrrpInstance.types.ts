@@ -86,6 +86,16 @@ export type VrrpInstanceEvent =
  */
 export type VrrpInstanceEmitted = { type: 'STATUS'; state: VrrpStateName; ownFault: boolean };
 
+/**
+ * The GARP announcer the instance invokes while master (the wiring provides it): started with
+ * the first burst, asked for more by BURST, stopped, with whatever it still sends, on leaving
+ * master. `repeat` is GARPs per VIP.
+ */
+export interface AnnouncerInput {
+  repeat: number;
+}
+export type AnnouncerEvent = { type: 'BURST'; repeat: number };
+
 /** Timers the instance raises to itself (xstate delays); never sent by the wiring. */
 export type VrrpTimerEvent =
   | { type: 'ADVER_TIMER' }

@@ -46,7 +46,7 @@ describe('gratuitous ARP in a lab', () => {
     t.diagnostic(`sendGarp returned in ${Number(r.returnedMs).toFixed(2)} ms; arping ran ${Number(r.totalMs).toFixed(0)} ms`);
     assert.ok(Number(r.returnedMs) < 5, `sendGarp took ${Number(r.returnedMs).toFixed(2)} ms to return`);
     assert.ok(Number(r.totalMs) > 500, 'arping itself lingers ~1 s: proof that sendGarp did not wait for it');
-    assert.deepEqual(r.stats, { started: 1, sent: 1, failed: 0 });
+    assert.deepEqual(r.stats, { started: 1, sent: 1, failed: 0, cancelled: 0 });
 
     await done;
     assert.match(captured, /ARP, Request who-has 192\.0\.2\.100 (\(ff:ff:ff:ff:ff:ff\) )?tell 192\.0\.2\.100/);
@@ -55,7 +55,38 @@ describe('gratuitous ARP in a lab', () => {
   test('arping failing on an unknown device is counted and logged, not thrown', async () => {
     const r = await call(n1, 'sendGarp', { dev: 'nosuch0', address: '192.0.2.100', count: 1 });
     assert.equal(r.ok, true);
-    assert.deepEqual(r.stats, { started: 1, sent: 0, failed: 1 });
+    assert.deepEqual(r.stats, { started: 1, sent: 0, failed: 1, cancelled: 0 });
+  });
+
+  test('an announcer stopped mid-burst sends no GARP after stop() and ignores later bursts', async () => {
+    // -tt: epoch timestamps, comparable with the fixture's Date.now() on the same host.
+    const tcpdump = n2.spawn('tcpdump', ['-n', '-l', '-tt', '-i', 'eth0', 'arp']);
+    let captured = '';
+    let tcpdumpErr = '';
+    tcpdump.stdout?.on('data', (d: Buffer) => {
+      captured += d.toString();
+    });
+    await new Promise<void>((resolve) =>
+      tcpdump.stderr?.on('data', (d: Buffer) => {
+        tcpdumpErr += d.toString();
+        if (tcpdumpErr.includes('listening on')) resolve();
+      }),
+    );
+    await call(n1, 'addVip', { address: '192.0.2.101', prefix: 32, dev: 'eth0' });
+    // arping paces 1 s apart: stopped at 1.5 s, a burst of 5 has sent 2.
+    const r = await call(n1, 'announce', { dev: 'eth0', address: '192.0.2.101', count: 5, stopAfterMs: 1500 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    tcpdump.kill('SIGTERM');
+    await call(n1, 'delVip', { address: '192.0.2.101', prefix: 32, dev: 'eth0' });
+    assert.deepEqual(r.stats, { started: 1, sent: 0, failed: 0, cancelled: 1 }, 'one run, cancelled; the later burst never ran');
+    const garpTimes = captured
+      .split('\n')
+      .filter((l) => /who-has 192\.0\.2\.101 .*tell 192\.0\.2\.101/.test(l))
+      .map((l) => Number(l.split(' ')[0]) * 1000);
+    const stoppedAt = Number(r.stoppedAt);
+    assert.ok(garpTimes.length >= 1, `the burst started before the stop: ${captured}`);
+    const late = garpTimes.filter((t) => t > stoppedAt + 20);
+    assert.deepEqual(late, [], `GARPs after stop() at ${stoppedAt}: ${captured}`);
   });
 });
 
@@ -67,7 +98,7 @@ test('a missing arping binary is counted as failed, not thrown', async () => {
     { env: { PATH: '/nonexistent' } },
   );
   const r = JSON.parse(stdout) as JsonLine;
-  assert.deepEqual(r.stats, { started: 1, sent: 0, failed: 1 });
+  assert.deepEqual(r.stats, { started: 1, sent: 0, failed: 1, cancelled: 0 });
   assert.match(stderr, /gratuitous ARP failed to start/);
   assert.match(stderr, /ENOENT/);
 });

@@ -10,6 +10,7 @@ import type { EventEnvelope } from '../../../src/io/journal/envelope.js';
 import { vrrpInstanceMachine } from '../../../src/machines/vrrp/vrrpInstance.machine.js';
 import type { HealSettings, VrrpInstanceInput } from '../../../src/machines/vrrp/vrrpInstance.types.js';
 import { advanceTo, SimulatedClock } from '../simClock.js';
+import { announcerSpy } from './announcerSpy.js';
 import { BASE_INSTANCE } from './instanceInput.js';
 
 const N1 = { name: 'n1', priority: 150, ip: '192.0.2.11' };
@@ -40,8 +41,8 @@ function lab(heal: Partial<HealSettings> = {}) {
         },
         addVips: () => holders.add(me.name),
         removeVips: () => holders.delete(me.name),
-        sendGarp: () => garps.push({ at: clock.now(), from: me.name }),
       },
+      actors: { announcer: announcerSpy(() => () => garps.push({ at: clock.now(), from: me.name })) },
     });
     const input: VrrpInstanceInput = {
       ...BASE_INSTANCE,

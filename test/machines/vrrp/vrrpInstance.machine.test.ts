@@ -8,6 +8,7 @@ import type {
   VrrpInstanceInput,
 } from '../../../src/machines/vrrp/vrrpInstance.types.js';
 import { advanceTo, recorder, SimulatedClock } from '../simClock.js';
+import { announcerSpy } from './announcerSpy.js';
 import { BASE_INSTANCE } from './instanceInput.js';
 
 const BASE = BASE_INSTANCE;
@@ -18,14 +19,16 @@ const MDI_100 = 3609.375;
 function start(overrides: Partial<VrrpInstanceInput> = {}) {
   const clock = new SimulatedClock();
   const rec = recorder(clock);
+  /** When the GARP announcer was stopped (the instance left master). */
+  const announcerStops: number[] = [];
   const logic = vrrpInstanceMachine.provide({
     actions: {
       sendAdvert: rec.record('sendAdvert'),
       addVips: rec.record('addVips'),
       removeVips: rec.record('removeVips'),
-      sendGarp: rec.record('sendGarp'),
       notify: rec.record('notify'),
     },
+    actors: { announcer: announcerSpy(rec.record, () => announcerStops.push(clock.now())) },
   });
   const actor = createActor(logic, { input: { ...BASE, ...overrides }, clock });
   const values: string[] = [];
@@ -47,7 +50,7 @@ function start(overrides: Partial<VrrpInstanceInput> = {}) {
   };
   const adverts = () =>
     rec.of('sendAdvert').map((c) => ({ at: c.at, ...(c.params as { priority: number; advertIntervalCs: number }) }));
-  return { clock, rec, actor, state, ctx, send, advertAt, adverts, values, facts };
+  return { clock, rec, actor, state, ctx, send, advertAt, adverts, values, facts, announcerStops };
 }
 
 describe('vrrpInstance: initialize', () => {
@@ -58,18 +61,20 @@ describe('vrrpInstance: initialize', () => {
     assert.equal(h.ctx().downTimerMs, MDI_100);
   });
 
-  it('the address owner (255) becomes master at once: VIPs, advert, GARP, notify (RFC 5798 6.4.1)', () => {
+  it('the address owner (255) becomes master at once: VIPs, advert, notify, GARP (RFC 5798 6.4.1)', () => {
     const h = start({ basePriority: 255 });
     assert.equal(h.state(), 'master');
     assert.deepEqual(
-      h.rec.calls.map((c) => [c.at, c.action, c.params]),
+      h.rec.calls.map((c) => [c.at, c.action, c.params]).filter((c) => c[1] !== 'sendGarp'),
       [
         [0, 'addVips', undefined],
         [0, 'sendAdvert', { priority: 255, advertIntervalCs: 100 }],
-        [0, 'sendGarp', { repeat: 5 }],
         [0, 'notify', { state: 'MASTER', priority: 255 }],
       ],
     );
+    // On the actor's first macrostep xstate starts invoked actors before running the entry
+    // actions, so the announcer starts first here; the wiring queues its burst behind the VIPs.
+    assert.deepEqual(h.rec.of('sendGarp').map((c) => c.params), [{ repeat: 5 }]);
     assert.equal(h.ctx().becameMaster, 1);
   });
 
@@ -138,8 +143,9 @@ describe('vrrpInstance: backup (RFC 3768 / RFC 5798 6.4.2)', () => {
       [
         ['addVips', undefined],
         ['sendAdvert', { priority: 100, advertIntervalCs: 100 }],
-        ['sendGarp', { repeat: 5 }],
         ['notify', { state: 'MASTER', priority: 100 }],
+        // The announcer is invoked after the entry actions: GARPs follow the advert.
+        ['sendGarp', { repeat: 5 }],
       ],
     );
   });
@@ -569,7 +575,7 @@ describe('vrrpInstance: fault', () => {
     assert.equal(h.state(), 'master');
     assert.deepEqual(
       h.rec.since(2000).map((c) => c.action),
-      ['addVips', 'sendAdvert', 'sendGarp', 'notify'],
+      ['addVips', 'sendAdvert', 'notify', 'sendGarp'],
     );
   });
 
@@ -602,7 +608,7 @@ describe('vrrpInstance: sync group', () => {
     assert.equal(h.state(), 'master');
     assert.deepEqual(
       h.rec.since(1000).map((c) => c.action),
-      ['addVips', 'sendAdvert', 'sendGarp', 'notify'],
+      ['addVips', 'sendAdvert', 'notify', 'sendGarp'],
     );
   });
 
