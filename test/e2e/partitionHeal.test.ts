@@ -20,7 +20,14 @@ const LEAD_MS = 150;
 /** The other node's next advert comes at least this long after the chosen one's. */
 const MARGIN_MS = 200;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * A new master's GARPs run this long: a burst of 5 (1 s apart) at once and another after
+ * garp_master_delay (5 s). n1's must be over before the partition, or they, not the heal, could
+ * move the client back.
+ */
+const TAKEOVER_GARPS_MS = 10_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 async function macOf(host: LabNode): Promise<string> {
   const [link] = JSON.parse(await host.exec('ip', ['-j', 'link', 'show', 'dev', host.dev])) as Array<{ address: string }>;
@@ -109,11 +116,11 @@ describe('VRRP after a partition heals (VRRPv2, advert 1 s, default settings)', 
     macs = await Promise.all(hl.hosts.map(macOf));
     const conf = (priority: number): string => instanceBlock({ priority, version: 2, advert: '1' });
     n1 = hl.run(0, conf(150));
-    await n1.waitState(VI, 'master', 6_000);
+    const n1Master = await n1.waitState(VI, 'master', 6_000);
     n2 = hl.run(1, conf(100));
     await n2.waitState(VI, 'backup', 3_000);
     // n2 hears n1's adverts before any partition, so its takeover is timed from one of them.
-    await sleep(1_500);
+    await sleep(Math.max(1_500, n1Master.time + TAKEOVER_GARPS_MS - Date.now()));
     assert.ok(await pingOk(client), 'the client reaches the VIP before any partition');
     capture = arpCapture(client);
     await capture.ready;
@@ -169,6 +176,7 @@ describe('VRRP after a partition heals (VRRPv2, advert 1 s, default settings)', 
       const late = capture.garpsFrom(macs[1]!).filter((at) => at > yielded.time + 50);
       assert.deepEqual(late, [], `GARPs from n2 after it yielded at ${yielded.time}`);
       assert.equal(await vipHolders(), '0');
+      assert.equal(await neighbourMac(client), macs[0], "the client's entry still points at n1");
     });
   }
 });
