@@ -100,44 +100,40 @@ describe('keepalived.conf: defaults are keepalived’s', () => {
     assert.deepEqual(vi.garp, { delayCs: 100, repeat: 2, refreshCs: 0, refreshRepeat: 1 });
   });
 
-  it("heal defaults: keepalived's answer to a lower master, plus halo's advert before yielding", () => {
-    const { config, warnings } = minimal('garp_master_repeat 2\n garp_master_delay 3');
-    assert.deepEqual(warnings, []);
-    // The lower-prio GARPs follow the global garp_master_* (vrrp_complete_init), not the instance's.
-    assert.deepEqual(config.instances[0]!.heal, {
-      lowerPrioAdvert: true,
-      lowerPrioGarpRepeat: 5,
-      lowerPrioGarpDelayCs: 500,
-      higherPrioSendAdvert: true,
-    });
-  });
-
-  it('heal keywords: global vrrp_* forms and their defaults, instance forms override', () => {
-    const globals =
-      'global_defs {\n vrrp_garp_master_repeat 3\n vrrp_garp_master_delay 7\n vrrp_higher_prio_send_advert false\n}';
-    assert.deepEqual(minimal('', globals).config.instances[0]!.heal, {
-      lowerPrioAdvert: true,
-      lowerPrioGarpRepeat: 3,
-      lowerPrioGarpDelayCs: 700,
-      higherPrioSendAdvert: false,
-    });
-    const allGlobal =
-      'global_defs {\n vrrp_garp_lower_prio_repeat 1\n vrrp_garp_lower_prio_delay 10\n vrrp_lower_prio_no_advert\n}';
-    assert.deepEqual(minimal('', allGlobal).config.instances[0]!.heal, {
-      lowerPrioAdvert: false,
-      lowerPrioGarpRepeat: 1,
-      lowerPrioGarpDelayCs: 1000,
-      higherPrioSendAdvert: true,
-    });
-    const own = 'garp_lower_prio_repeat 0\n garp_lower_prio_delay 2\n lower_prio_no_advert off\n higher_prio_send_advert no';
-    const { config, warnings } = minimal(own, allGlobal);
-    assert.deepEqual(warnings, [], 'no keyword is unknown');
-    assert.deepEqual(config.instances[0]!.heal, {
-      lowerPrioAdvert: true,
-      lowerPrioGarpRepeat: 0,
-      lowerPrioGarpDelayCs: 200,
-      higherPrioSendAdvert: false,
-    });
+  it('heal settings: defaults, global vrrp_* forms, instance forms override (no keyword unknown)', () => {
+    const globalDefs = (...lines: string[]): string => `global_defs {\n${lines.join('\n')}\n}`;
+    const globalGarp = globalDefs(
+      'vrrp_garp_master_repeat 3',
+      'vrrp_garp_master_delay 7',
+      'vrrp_higher_prio_send_advert false',
+    );
+    const globalHeal = globalDefs(
+      'vrrp_garp_lower_prio_repeat 1',
+      'vrrp_garp_lower_prio_delay 10',
+      'vrrp_lower_prio_no_advert',
+    );
+    const own = [
+      'garp_lower_prio_repeat 0',
+      'garp_lower_prio_delay 2',
+      'lower_prio_no_advert off',
+      'higher_prio_send_advert no',
+    ].join('\n');
+    // [instance body, global_defs] → [lowerPrioAdvert, lowerPrioGarpRepeat, lowerPrioGarpDelayCs, higherPrioSendAdvert]
+    const cases: Array<[string, string, [boolean, number, number, boolean]]> = [
+      // keepalived's answer to a lower master, halo's advert before yielding; the lower-prio GARPs
+      // follow the global garp_master_* (vrrp_complete_init), not the instance's own.
+      ['garp_master_repeat 2\n garp_master_delay 3', '', [true, 5, 500, true]],
+      ['', globalGarp, [true, 3, 700, false]],
+      ['', globalHeal, [false, 1, 1000, true]],
+      [own, globalHeal, [true, 0, 200, false]],
+    ];
+    for (const [body, globals, want] of cases) {
+      const { config, warnings } = minimal(body, globals);
+      assert.deepEqual(warnings, [], body);
+      const h = config.instances[0]!.heal;
+      const got = [h.lowerPrioAdvert, h.lowerPrioGarpRepeat, h.lowerPrioGarpDelayCs, h.higherPrioSendAdvert];
+      assert.deepEqual(got, want, body || globals);
+    }
   });
 
   it('heal keywords: a bare flag means on; bad values are errors', () => {

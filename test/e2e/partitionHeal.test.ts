@@ -6,11 +6,11 @@
  * client back on it at once, and n2 must send no GARP once it has dropped the VIP.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { NodeProcess, Transition } from '../../src/cli/nodeProcess.js';
 import { createHaloLab, type HaloLab, holders, instanceBlock } from '../helpers/haloLab.js';
 import { type LabNode, nsExec, waitFor } from '../helpers/netns.js';
+import { type Capture, tcpdump } from '../helpers/tcpdump.js';
 
 const VI = 'vrrp:VI_1';
 const VIP = '192.0.2.100';
@@ -30,7 +30,8 @@ const TAKEOVER_GARPS_MS = 10_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 async function macOf(host: LabNode): Promise<string> {
-  const [link] = JSON.parse(await host.exec('ip', ['-j', 'link', 'show', 'dev', host.dev])) as Array<{ address: string }>;
+  const out = await host.exec('ip', ['-j', 'link', 'show', 'dev', host.dev]);
+  const [link] = JSON.parse(out) as Array<{ address: string }>;
   return link!.address;
 }
 
@@ -49,34 +50,14 @@ async function pingOk(client: LabNode): Promise<boolean> {
     .catch(() => false);
 }
 
-/** ARP frames seen by the client, with their wall-clock time and source MAC (tcpdump -tt -e). */
-function arpCapture(client: LabNode): {
-  ready: Promise<void>;
-  garpsFrom(mac: string): number[];
-  stop(): void;
-} {
-  const proc: ChildProcess = client.spawn('tcpdump', ['-n', '-l', '-tt', '-e', '-i', client.dev, 'arp']);
-  let out = '';
-  let err = '';
-  proc.stdout?.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const ready = new Promise<void>((resolve) =>
-    proc.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('listening on')) resolve();
-    }),
-  );
-  const garp = new RegExp(`who-has ${VIP.replaceAll('.', '\\.')} .*tell ${VIP.replaceAll('.', '\\.')}`);
-  return {
-    ready,
-    garpsFrom: (mac) =>
-      out
-        .split('\n')
-        .filter((l) => garp.test(l) && l.split(' ')[1] === mac)
-        .map((l) => Number(l.split(' ')[0]) * 1000),
-    stop: () => proc.kill('SIGTERM'),
-  };
+/** When the client saw a GARP for the VIP from `mac` (tcpdump -tt -e lines: epoch seconds, source MAC). */
+function garpsFrom(capture: Capture, mac: string): number[] {
+  const vip = VIP.replaceAll('.', '\\.');
+  const garp = new RegExp(`who-has ${vip} .*tell ${vip}`);
+  return capture
+    .lines()
+    .filter((l) => garp.test(l) && l.split(' ')[1] === mac)
+    .map((l) => Number(l.split(' ')[0]) * 1000);
 }
 
 /** The next time after `after` at which a master that became master at `since` sends an advert. */
@@ -102,7 +83,7 @@ describe('VRRP after a partition heals (VRRPv2, advert 1 s, default settings)', 
   let n2: NodeProcess;
   let client: LabNode;
   let macs: string[];
-  let capture: ReturnType<typeof arpCapture>;
+  let capture: Capture;
 
   const setPort = async (blocked: boolean): Promise<void> => {
     // The port state, not the link: n1's carrier stays up, so it stays master (no FAULT).
@@ -122,7 +103,7 @@ describe('VRRP after a partition heals (VRRPv2, advert 1 s, default settings)', 
     // n2 hears n1's adverts before any partition, so its takeover is timed from one of them.
     await sleep(Math.max(1_500, n1Master.time + TAKEOVER_GARPS_MS - Date.now()));
     assert.ok(await pingOk(client), 'the client reaches the VIP before any partition');
-    capture = arpCapture(client);
+    capture = tcpdump(client, ['-tt', '-e', '-i', client.dev, 'arp']);
     await capture.ready;
   });
   after(async () => {
@@ -139,7 +120,8 @@ describe('VRRP after a partition heals (VRRPv2, advert 1 s, default settings)', 
       await setPort(true);
       const n2Master = await takeover;
       await waitFor(async () => (await neighbourMac(client)) === macs[1], 3_000).catch(async () => {
-        throw new Error(`client's entry for the VIP is ${await neighbourMac(client)}, not n2's ${macs[1]} after takeover`);
+        const mac = await neighbourMac(client);
+        throw new Error(`client's entry for the VIP is ${mac}, not n2's ${macs[1]} after takeover`);
       });
       await sleep(1_500);
 
@@ -152,12 +134,12 @@ describe('VRRP after a partition heals (VRRPv2, advert 1 s, default settings)', 
       await setPort(false);
       const yielded: Transition = await n2Yields;
 
-      await waitFor(async () => (await vipHolders()) === '0' || undefined, 2 * ADVERT_MS - (Date.now() - healedAt)).catch(
-        async () => {
-          throw new Error(`2 intervals after the heal the VIP is held by [${await vipHolders()}], expected n1 alone`);
-        },
-      );
-      await waitFor(async () => (await neighbourMac(client)) === macs[0], 3_000 - (Date.now() - healedAt)).catch(async () => {
+      const sinceHeal = (): number => Date.now() - healedAt;
+      const n1Alone = async (): Promise<boolean> => (await vipHolders()) === '0';
+      await waitFor(n1Alone, 2 * ADVERT_MS - sinceHeal()).catch(async () => {
+        throw new Error(`2 intervals after the heal the VIP is held by [${await vipHolders()}], expected n1 alone`);
+      });
+      await waitFor(async () => (await neighbourMac(client)) === macs[0], 3_000 - sinceHeal()).catch(async () => {
         throw new Error(`3 s after the heal the client's entry is ${await neighbourMac(client)}, not n1's ${macs[0]}`);
       });
       const onN1 = Date.now() - healedAt;
@@ -166,14 +148,17 @@ describe('VRRP after a partition heals (VRRPv2, advert 1 s, default settings)', 
       // Which advert crossed first, from what n1 journaled: n2 first, n1 answers n2's regular
       // advert and then the one n2 sends as it yields (2 split brains); n1 first, only the latter.
 
-      const answers = n1.transitions.filter((x) => x.actor === VI && x.from === 'master' && x.to === 'master' && x.time >= healedAt);
+      const answers = n1.transitions.filter(
+        (x) => x.actor === VI && x.from === 'master' && x.to === 'master' && x.time >= healedAt,
+      );
       assert.ok(answers.length > 0, 'n1 journaled the split brain it answered');
-      assert.equal(answers.length === 2 ? 'n2' : 'n1', first, `the heal was timed to the chosen advert (${answers.length} answers)`);
+      const crossedFirst = answers.length === 2 ? 'n2' : 'n1';
+      assert.equal(crossedFirst, first, `the heal was timed to the chosen advert (${answers.length} answers)`);
       t.diagnostic(`client on n1 ${onN1} ms after the heal; n2 yielded after ${yielded.time - healedAt} ms`);
 
       // n2 has dropped the VIP: no GARP from it from then on (its takeover bursts were cut short).
       await sleep(1_500);
-      const late = capture.garpsFrom(macs[1]!).filter((at) => at > yielded.time + 50);
+      const late = garpsFrom(capture, macs[1]!).filter((at) => at > yielded.time + 50);
       assert.deepEqual(late, [], `GARPs from n2 after it yielded at ${yielded.time}`);
       assert.equal(await vipHolders(), '0');
       assert.equal(await neighbourMac(client), macs[0], "the client's entry still points at n1");

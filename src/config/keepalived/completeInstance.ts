@@ -114,12 +114,13 @@ export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: 
  * GARP ones default to the global garp_master_repeat / garp_master_delay (vrrp_complete_init).
  */
 function completeHeal(d: InstanceDraft, globals: VrrpGlobals): HealSettings {
+  const own = d.heal;
   const g = globals.heal;
   return {
-    lowerPrioAdvert: d.heal.lowerPrioAdvert ?? g.lowerPrioAdvert ?? HALO_DEFAULTS.heal.lowerPrioAdvert,
-    lowerPrioGarpRepeat: d.heal.lowerPrioGarpRepeat ?? g.lowerPrioGarpRepeat ?? globals.garp.repeat,
-    lowerPrioGarpDelayCs: d.heal.lowerPrioGarpDelayCs ?? g.lowerPrioGarpDelayCs ?? globals.garp.delayCs,
-    higherPrioSendAdvert: d.heal.higherPrioSendAdvert ?? g.higherPrioSendAdvert ?? HALO_DEFAULTS.heal.higherPrioSendAdvert,
+    lowerPrioAdvert: own.lowerPrioAdvert ?? g.lowerPrioAdvert ?? HALO_DEFAULTS.heal.lowerPrioAdvert,
+    lowerPrioGarpRepeat: own.lowerPrioGarpRepeat ?? g.lowerPrioGarpRepeat ?? globals.garp.repeat,
+    lowerPrioGarpDelayCs: own.lowerPrioGarpDelayCs ?? g.lowerPrioGarpDelayCs ?? globals.garp.delayCs,
+    higherPrioSendAdvert: own.higherPrioSendAdvert ?? g.higherPrioSendAdvert ?? HALO_DEFAULTS.heal.higherPrioSendAdvert,
   };
 }
 

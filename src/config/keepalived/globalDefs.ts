@@ -49,7 +49,11 @@ export function garpKeywords<S>(prefix: string, garpOf: (s: S) => GarpSettings, 
  * What a master does on hearing another master, global (vrrp_*) and per instance
  * (vrrp_parser.c, global_parser.c): whole seconds for the delay; a repeat of 0 means no GARPs.
  */
-export function healKeywords<S>(prefix: string, healOf: (s: S) => Partial<HealSettings>, diags: Diagnostics): KeywordTable<S> {
+export function healKeywords<S>(
+  prefix: string,
+  healOf: (s: S) => Partial<HealSettings>,
+  diags: Diagnostics,
+): KeywordTable<S> {
   const flag = (key: 'lowerPrioAdvert' | 'higherPrioSendAdvert', negated: boolean) => ({
     handle(stmt: Stmt, state: S) {
       const on = boolArg(stmt, diags);

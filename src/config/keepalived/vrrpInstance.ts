@@ -1,6 +1,13 @@
 import type { SourcePos } from '../../errors.js';
 import type { Diagnostics } from '../diagnostics.js';
-import type { GarpSettings, HealSettings, VirtualAddress, VrrpAuth, VrrpGlobals, VrrpInitialState } from '../vrrp.model.js';
+import type {
+  GarpSettings,
+  HealSettings,
+  VirtualAddress,
+  VrrpAuth,
+  VrrpGlobals,
+  VrrpInitialState,
+} from '../vrrp.model.js';
 import { dispatch, type KeywordTable, type Stmt, valueLines } from './blocks.js';
 import { garpKeywords, healKeywords } from './globalDefs.js';
 import { sectionName } from './scripts.js';

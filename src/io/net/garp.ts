@@ -26,7 +26,13 @@ export interface GarpSend {
  * sends its garp_master_repeat burst back to back). Returns at once; `onEnd` runs once the run
  * is over, however it ended.
  */
-export function sendGarp(dev: string, address: string, count: number, log: Logger, onEnd: () => void = () => undefined): GarpSend {
+export function sendGarp(
+  dev: string,
+  address: string,
+  count: number,
+  log: Logger,
+  onEnd: () => void = () => undefined,
+): GarpSend {
   garpStats.started++;
   let child: ChildProcess | undefined;
   let cancelled = false;

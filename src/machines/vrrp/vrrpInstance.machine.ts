@@ -410,7 +410,10 @@ export const vrrpInstanceMachine = setup({
         ADVER_TIMER: { actions: [advertise, 'armAdverTimer'] },
         GARP_DELAY: { actions: { type: 'garpBurst', params: ({ context }) => ({ repeat: context.garp.repeat }) } },
         GARP_REFRESH: {
-          actions: [{ type: 'garpBurst', params: ({ context }) => ({ repeat: context.garp.refreshRepeat }) }, 'armGarpRefresh'],
+          actions: [
+            { type: 'garpBurst', params: ({ context }) => ({ repeat: context.garp.refreshRepeat }) },
+            'armGarpRefresh',
+          ],
         },
         LOWER_PRIO_GARP: {
           actions: { type: 'garpBurst', params: ({ context }) => ({ repeat: context.heal.lowerPrioGarpRepeat }) },

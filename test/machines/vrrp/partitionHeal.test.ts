@@ -79,7 +79,8 @@ function splitAndHeal(healAt: number, heal: Partial<HealSettings> = {}) {
   l.partition();
   advanceTo(l.clock, healAt);
   assert.deepEqual([l.state('n1'), l.state('n2')], ['master', 'master'], 'both master while partitioned');
-  assert.ok(l.garps.some((g) => g.from === 'n2' && Math.abs(g.at - N2_MASTER_AT) < 1), `n2 sent GARPs on taking over: ${JSON.stringify(l.garps)}`);
+  const takeoverGarp = l.garps.some((g) => g.from === 'n2' && Math.abs(g.at - N2_MASTER_AT) < 1);
+  assert.ok(takeoverGarp, `n2 sent GARPs on taking over: ${JSON.stringify(l.garps)}`);
   l.heal();
   advanceTo(l.clock, healAt + 2000);
   return l;

@@ -307,7 +307,7 @@ describe('vrrpInstance: master (RFC 3768 / RFC 5798 6.4.3)', () => {
     assert.equal(h.state(), 'master');
   });
 
-  it('yields to a higher priority: one advert of ours first, removeVips, notify BACKUP, Master_Down_Timer armed', () => {
+  it('yields to a higher priority: an advert of ours first, removeVips, notify BACKUP, Master_Down_Timer', () => {
     const h = master();
     h.advertAt(4000, 150, '192.0.2.30');
     assert.equal(h.state(), 'backup');
