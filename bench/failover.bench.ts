@@ -160,7 +160,7 @@ async function trial(kind: Kind, mode: Mode, hl: HaloLab, tag: string): Promise<
   const vip = watchAddress(h2, VIP);
   try {
     p1.start();
-    await waitFor(() => hasAddress(h1, VIP), 10_000);
+    await waitFor(`${VIP} on node1`, () => hasAddress(h1, VIP), 10_000);
     p2.start();
     await Promise.all([adverts.ready, vip.ready]);
     // The backup has heard the master more than once before anything happens.

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setup } from 'xstate';
 import { openJournal } from '../src/io/journal/fileJournal.js';
-import { createNatsPublisher } from '../src/io/journal/natsPublisher.js';
+import { createNatsPublisher } from '../src/actors/natsPublisher.js';
 import { createLogger } from '../src/io/log.js';
 import { startNatsServer } from '../test/helpers/natsServer.js';
 import { journaledActor } from '../test/helpers/timedJournal.js';

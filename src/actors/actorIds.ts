@@ -7,6 +7,7 @@
  * machine (its snapshot, its emitted facts).
  */
 import type { AnyActorLogic, EventObject } from 'xstate';
+import type { NatsLinkEvent, natsLinkMachine } from '../machines/journal/natsLink.machine.js';
 import type { ServerHealthEvent } from '../machines/lb/serverHealth.types.js';
 import type { serverHealthMachine } from '../machines/lb/serverHealth.machine.js';
 import type { NotifyQueueEvent, notifyQueueMachine } from '../machines/notify/notifyQueue.machine.js';
@@ -45,4 +46,6 @@ export const actorIds = {
   file: (name: string) => id<FileTrackerEvent, typeof fileTrackerMachine>(`track:file_${name}`),
   server: (backend: string, server: string) =>
     id<ServerHealthEvent, typeof serverHealthMachine>(`server:${backend}/${server}`),
+  /** Where the journal goes beyond the local file: `journal:nats`. */
+  journal: (sink: string) => id<NatsLinkEvent, typeof natsLinkMachine>(`journal:${sink}`),
 } as const;

@@ -8,7 +8,8 @@ import type { Logger } from '../io/log.js';
 import { nextBootId } from '../io/journal/bootId.js';
 import { openJournal } from '../io/journal/fileJournal.js';
 import { natsConfigFromEnv } from '../io/journal/natsConfig.js';
-import { createNatsPublisher, type NatsEventsConfig } from '../io/journal/natsPublisher.js';
+import type { NatsEventsConfig } from '../io/journal/natsPublisher.js';
+import { createNatsPublisher } from './natsPublisher.js';
 import { createTransitionMapper } from './transitionMapper.js';
 
 export interface Journaling {
@@ -31,15 +32,22 @@ export async function startJournaling(opts: { node: string; stateDir: string; jo
     },
   });
   const natsCfg = opts.nats === undefined ? natsConfigFromEnv() : opts.nats;
-  const publisher = natsCfg ? createNatsPublisher({ config: natsCfg, journalDir: opts.journalDir, stateDir: opts.stateDir, log }) : null;
+  // The publisher's link is an actor of its own, journaled through the same mapper.
+  const publisher = natsCfg
+    ? createNatsPublisher({
+        config: natsCfg,
+        journalDir: opts.journalDir,
+        stateDir: opts.stateDir,
+        log,
+        inspect: mapper.onInspect,
+      })
+    : null;
   await publisher?.start();
   return {
     boot,
     inspect: (ev) => mapper.onInspect(ev),
     // journal.close() flushes, bounded by its own timeout: a full disk must not hang the stop.
-    close: async () => {
-      await journal.close();
-      await publisher?.stop();
-    },
+    // The publisher stops around it, so it publishes everything the closed journal holds.
+    close: () => (publisher ? publisher.stop({ closeJournal: () => journal.close() }) : journal.close()),
   };
 }

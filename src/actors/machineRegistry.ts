@@ -6,6 +6,7 @@
  * recorded `xstate.done.actor.*` / `xstate.error.actor.*` event, which replay sends as is.
  */
 import type { AnyStateMachine } from 'xstate';
+import { natsLinkMachine } from '../machines/journal/natsLink.machine.js';
 import { serverHealthMachine } from '../machines/lb/serverHealth.machine.js';
 import { notifyQueueMachine } from '../machines/notify/notifyQueue.machine.js';
 import { fileTrackerMachine } from '../machines/trackers/fileTracker.machine.js';
@@ -24,6 +25,7 @@ const machines: ReadonlyMap<string, AnyStateMachine> = new Map<string, AnyStateM
     interfaceTrackerMachine,
     notifyQueueMachine,
     serverHealthMachine,
+    natsLinkMachine,
     rootMachine,
   ].map((m) => [m.id, m]),
 );

@@ -9,7 +9,7 @@ import type { Logger } from '../io/log.js';
 import { createBus } from './bus.js';
 import { Counters } from './counters.js';
 import type { NodeContext, NodePart } from './nodePart.js';
-import { preciseClock } from './preciseClock.js';
+import { createPreciseClock } from './preciseClock.js';
 import { rootMachine } from './rootMachine.js';
 import { VipPresence } from './vipPresence.js';
 
@@ -22,7 +22,8 @@ export interface RunningNode {
 export function createNodeContext(node: string, log: Logger): NodeContext & { connect: ReturnType<typeof createBus>['connect'] } {
   const counters = new Counters();
   const bus = createBus({ log, counters });
-  return { node, log, counters, bus, vips: new VipPresence(), connect: bus.connect };
+  const clock = createPreciseClock();
+  return { node, log, clock, counters, bus, vips: new VipPresence(), connect: bus.connect };
 }
 
 export function startNode(
@@ -31,7 +32,11 @@ export function startNode(
   opts: { inspect?: (ev: InspectionEvent) => void } = {},
 ): RunningNode {
   const children = parts.flatMap((p) => p.children);
-  const root = createActor(rootMachine, { input: { node: ctx.node, children }, clock: preciseClock, ...(opts.inspect ? { inspect: opts.inspect } : {}) });
+  const root = createActor(rootMachine, {
+    input: { node: ctx.node, children },
+    clock: ctx.clock,
+    ...(opts.inspect ? { inspect: opts.inspect } : {}),
+  });
   ctx.connect((id) => root.system.get(id) as AnyActorRef | undefined);
   root.start();
   for (const p of parts) p.start();

@@ -1,13 +1,19 @@
 import type { Logger } from '../io/log.js';
 import type { ActorBus } from './bus.js';
 import type { Counters } from './counters.js';
+import type { PreciseClock } from './preciseClock.js';
 import type { ChildSpec } from './rootMachine.js';
 import type { VipPresence } from './vipPresence.js';
 
-/** What every part of a node shares: one actor system (through the bus), counters, VIP state. */
+/**
+ * What every part of a node shares: one actor system (through the bus), its clock, counters,
+ * VIP state.
+ */
 export interface NodeContext {
   node: string;
   log: Logger;
+  /** The actor system's clock; parts tag the timers that must be precise on it. */
+  clock: PreciseClock;
   counters: Counters;
   bus: ActorBus;
   vips: VipPresence;

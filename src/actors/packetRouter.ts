@@ -5,6 +5,8 @@
  * dropped is counted by reason and never reaches a statechart.
  */
 import type { Logger } from '../io/log.js';
+import { sleep } from '../io/sleep.js';
+import { throttledLog } from '../io/throttledLog.js';
 import { decodeIpv4Packet } from '../io/vrrp/codec.js';
 import type { LocalInstance } from '../io/vrrp/packet.types.js';
 import { checkAdvert } from '../io/vrrp/receiveChecks.js';
@@ -39,12 +41,20 @@ export function openInterfaceRouter(
   const byVrid = new Map<number, RoutedInstance>();
   for (const inst of instances) byVrid.set(inst.local.vrid, inst);
   const multicast = instances.some((i) => i.unicastPeers.length === 0);
+  // A peer or an attacker can send at line rate: each kind of drop is logged in full once, then
+  // summarized per interval; vrrp_rx_dropped_total keeps the exact count.
+  const undecodable = throttledLog(log, { level: 'debug', msg: 'vrrp packet dropped', fields: { dev } });
+  const refused = throttledLog(log, { level: 'warn', msg: 'vrrp advert dropped', fields: { dev } });
+  const mismatched = throttledLog(log, { level: 'warn', msg: 'advert lists other virtual addresses', fields: { dev } });
+  // A send that fails fails on every advert until the interface comes back.
+  const socketErrors = throttledLog(log, { level: 'error', msg: 'vrrp socket error', fields: { dev } });
+  const throttled = [undecodable, refused, mismatched, socketErrors];
 
   const onPacket = (buf: Buffer, from: string, receivedAt: number): void => {
     const decoded = decodeIpv4Packet(buf);
     if (!decoded.ok) {
       counters.inc('vrrp_rx_dropped_total', { dev, reason: decoded.reason });
-      log.debug({ dev, from, reason: decoded.reason, detail: decoded.detail }, 'vrrp packet dropped');
+      undecodable.note(decoded.reason, { from, reason: decoded.reason, detail: decoded.detail }, from);
       return;
     }
     const { packet } = decoded;
@@ -61,19 +71,24 @@ export function openInterfaceRouter(
     const checked = checkAdvert(packet, inst.local);
     if (!checked.ok) {
       counters.inc('vrrp_rx_dropped_total', { dev, instance: inst.name, reason: checked.reason });
-      log.warn({ dev, instance: inst.name, from: packet.ip.src, reason: checked.reason, detail: checked.detail }, 'vrrp advert dropped');
+      const fields = { instance: inst.name, from: packet.ip.src, reason: checked.reason, detail: checked.detail };
+      refused.note(`${inst.name} ${checked.reason}`, fields, packet.ip.src);
       return;
     }
     if (checked.addressMismatch) {
       counters.inc('vrrp_rx_addr_mismatch_total', { instance: inst.name });
-      log.warn({ instance: inst.name, from: packet.ip.src, theirs: packet.vrrp.addresses, ours: inst.local.addresses }, 'advert lists other virtual addresses');
+      mismatched.note(
+        inst.name,
+        { instance: inst.name, from: packet.ip.src, theirs: packet.vrrp.addresses, ours: inst.local.addresses },
+        packet.ip.src,
+      );
     }
     counters.inc('vrrp_rx_adverts_total', { instance: inst.name });
     inst.deliver({ type: 'ADVERT', priority: packet.vrrp.priority, srcIp: packet.ip.src, advertIntervalCs: packet.vrrp.advertIntervalCs }, receivedAt);
   };
 
-  let closed = false;
-  let reopenTimer: NodeJS.Timeout | undefined;
+  /** Aborted by close(): ends a reopen wait at once. */
+  const halt = new AbortController();
   const open = (): VrrpSocket =>
     openVrrpSocket({
       dev,
@@ -82,24 +97,25 @@ export function openInterfaceRouter(
       onPacket,
       onError: (err) => {
         counters.inc('vrrp_socket_errors_total', { dev });
-        log.error({ dev, err }, 'vrrp socket error');
+        socketErrors.note(err.message, { err });
       },
       onUnexpectedClose: () => {
         log.error({ dev }, 'vrrp socket closed unexpectedly; reopening');
-        scheduleReopen();
+        void reopen();
       },
     });
-  const scheduleReopen = (): void => {
-    if (closed) return;
-    reopenTimer = setTimeout(() => {
+  const reopen = async (): Promise<void> => {
+    for (;;) {
+      await sleep(REOPEN_DELAY_MS, halt.signal);
+      if (halt.signal.aborted) return;
       try {
         socket = open();
         counters.inc('vrrp_socket_reopens_total', { dev });
+        return;
       } catch (err) {
         log.error({ dev, err }, 'vrrp socket reopen failed; retrying');
-        scheduleReopen();
       }
-    }, REOPEN_DELAY_MS);
+    }
   };
   let socket = open();
   return {
@@ -107,8 +123,8 @@ export function openInterfaceRouter(
       return socket;
     },
     close: () => {
-      closed = true;
-      clearTimeout(reopenTimer);
+      halt.abort();
+      for (const t of throttled) t.close();
       return socket.close();
     },
   };

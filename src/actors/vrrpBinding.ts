@@ -3,7 +3,7 @@
  * socket, VIPs through `ip addr` (serialised), gratuitous ARP through arping (never awaited,
  * killed when the instance leaves master), and notify requests to the instance's notify queue actor.
  */
-import { type AnyMachineSnapshot, fromCallback } from 'xstate';
+import { fromCallback } from 'xstate';
 import type { VrrpGlobals, VrrpInstanceConfig } from '../config/vrrp.model.js';
 import type { Logger } from '../io/log.js';
 import { createGarpAnnouncer } from '../io/net/garpAnnouncer.js';
@@ -17,16 +17,16 @@ import type {
   AnnouncerEvent,
   AnnouncerInput,
   TrackedInput,
-  VrrpInstanceContext,
   VrrpInstanceInput,
 } from '../machines/vrrp/vrrpInstance.types.js';
 import type { ActorBus } from './bus.js';
 import type { Counters } from './counters.js';
 import { createSerialQueue } from './serialQueue.js';
 import type { VipPresence } from './vipPresence.js';
-import { preciseClock } from './preciseClock.js';
-import { takeoverRehearsal, warmTakeover } from './warmTakeover.js';
 import { actorIds } from './actorIds.js';
+import type { PreciseClock } from './preciseClock.js';
+import { warmTakeover } from './takeoverWarmup.js';
+import { preciseVrrpDelays } from './vrrpTimers.js';
 
 export interface VrrpBindingDeps {
   globals: VrrpGlobals;
@@ -40,6 +40,8 @@ export interface VrrpBindingDeps {
   vips: VipPresence;
   /** The daemon's long-lived `ip -batch`: VIP changes without a fork on the takeover path. */
   ipBatch: IpBatch;
+  /** The node's clock: the instance's RFC timers are tagged precise on it. */
+  clock: PreciseClock;
   log: Logger;
 }
 
@@ -125,6 +127,7 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
   advertPackets(0, cfg.advertIntervalCs);
 
   const logic = vrrpInstanceMachine.provide({
+    delays: preciseVrrpDelays(deps.clock, cfg.name),
     actions: {
       sendAdvert: (_, params) => {
         const socket = deps.socket();
@@ -163,15 +166,10 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
     },
   });
   const input = instanceInput(cfg, deps.primaryIp, deps.linkUp);
-  warmTakeover(logic, input);
-  const rehearse = takeoverRehearsal(logic, input);
-  // Only for this instance's Master_Down_Timer (or Skew_Time) about to run out while a backup,
-  // known by its delay: another timer of the same length costs a dry run and a no-op, nothing more.
-  const unwarm = preciseClock.onWarm((delayMs) => {
-    const snapshot = bus.get(actorIds.vrrp(cfg.name))?.getSnapshot() as (AnyMachineSnapshot & { context: VrrpInstanceContext }) | undefined;
-    if (snapshot?.status !== 'active' || snapshot.value !== 'backup' || snapshot.context.downTimerMs !== delayMs) return;
-    deps.ipBatch.warm();
-    rehearse(snapshot);
+  const unwarm = warmTakeover(logic, input, {
+    clock: deps.clock,
+    ipBatch: deps.ipBatch,
+    snapshot: () => bus.get(actorIds.vrrp(cfg.name))?.getSnapshot(),
   });
   return { logic, input, vips, vipOps, local: localInstance(cfg), unwarm };
 }

@@ -16,12 +16,12 @@ import type { VrrpInstanceEvent } from '../machines/vrrp/vrrpInstance.types.js';
 import { actorIds } from './actorIds.js';
 import { CONTROL_PLANE_NICE, IP_BATCH_FIFO, raiseControlPlane } from './controlPlanePriority.js';
 import type { NodeContext, NodePart } from './nodePart.js';
-import { preciseClock } from './preciseClock.js';
 import { bindNotifyQueue } from './notifyBinding.js';
 import { type InterfaceRouter, openInterfaceRouter, type RoutedInstance } from './packetRouter.js';
 import type { ChildSpec } from './rootMachine.js';
 import { bindFileTracker, bindInterfaceTracker, bindScriptTracker, trackingInstances } from './trackerBinding.js';
 import { watchTrackFile } from './trackFileWatch.js';
+import { primeClock } from './takeoverWarmup.js';
 import { bindVrrpInstance } from './vrrpBinding.js';
 
 export interface VrrpPartOptions {
@@ -87,6 +87,7 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
         counters,
         vips: ctx.vips,
         ipBatch,
+        clock: ctx.clock,
         log: log.child({ actor: actorIds.vrrp(inst.name) }),
       });
       // A VIP this config owns that a crashed run left behind goes before we elect anything.
@@ -94,7 +95,8 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
       closers.push(binding.unwarm);
       bindings.push({ inst, binding });
       const list = routed.get(inst.interface) ?? [];
-      const deliver = (ev: VrrpInstanceEvent, receivedAt: number): void => preciseClock.armFrom(receivedAt, () => bus.send(actorIds.vrrp(inst.name), ev));
+      const deliver = (ev: VrrpInstanceEvent, receivedAt: number): void =>
+        ctx.clock.armFrom(receivedAt, () => bus.send(actorIds.vrrp(inst.name), ev));
       list.push({ name: inst.name, local: binding.local, unicastPeers: inst.unicastPeers, deliver });
       routed.set(inst.interface, list);
       const nq = bindNotifyQueue(
@@ -149,7 +151,7 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
 
   const start = (): void => {
     raiseControlPlane(log);
-    void preciseClock.prime();
+    void primeClock(ctx.clock);
     for (const [dev, list] of routed) routers.set(dev, openInterfaceRouter(dev, list, { counters, log: log.child({ dev }), multicastGroup: cfg.globals.mcastGroup4 }));
     for (const dev of trackedDevs) {
       const w = watchLink(dev, (up) => bus.send(actorIds.iface(dev), { type: 'LINK', up }), log);

@@ -4,11 +4,12 @@
  * takeover, the old master's return, and a graceful stop — each step with its timing, read
  * from the nodes' own transition log lines. Ctrl-C or the end removes everything it made.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { masterDownIntervalCs, skewTimeCs } from '../machines/vrrp/timers.js';
-import { createLab, type Lab, type LabNode } from '../io/net/netnsLab.js';
+import { HaloError } from '../errors.js';
+import { createLab, type Lab, type LabNode, macOf, neighbourMac, waitFor } from '../io/net/netnsLab.js';
 import { NodeProcess } from './nodeProcess.js';
 
 const VIP = '192.0.2.100';
@@ -32,20 +33,75 @@ vrrp_instance VI_1 {
 `;
 }
 
+/** What the demo runs, with the Debian package that has it (`bash scripts/setup.sh demo` installs them). */
+const TOOLS: ReadonlyArray<readonly [tool: string, pkg: string]> = [
+  ['ip', 'iproute2'], // the namespaces, and the daemons' VIPs
+  ['arping', 'iputils-arping'], // the new master's gratuitous ARP, which moves the client to it
+  ['ping', 'iputils-ping'], // the client's proof that the VIP answers
+];
+/** Election or takeover plus a gratuitous ARP: a few seconds at advert_int 1 s, even on a busy machine. */
+const VIP_ANSWER_TIMEOUT_MS = 10_000;
+/** ping's exit status when it sent its packet and no reply came (2 and up: it could not ping). */
+const PING_NO_REPLY = 1;
+
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? '')
+    .split(':')
+    .filter(Boolean)
+    .some((dir) => {
+      try {
+        accessSync(join(dir, tool), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+}
+
+function checkTools(): void {
+  const missing = TOOLS.filter(([tool]) => !onPath(tool));
+  if (missing.length === 0) return;
+  const names = missing.map(([tool]) => tool).join(', ');
+  const pkgs = missing.map(([, pkg]) => pkg).join(' ');
+  throw new HaloError(
+    'HALO_E_MISSING_TOOL',
+    `halo demo needs ${names}, not found on PATH (install: apt-get install ${pkgs}, or bash scripts/setup.sh demo)`,
+    { missing: missing.map(([tool]) => tool) },
+  );
+}
+
+/** One ping from the client: true if the VIP answered, false if not; throws if ping itself failed. */
 async function vipAnswers(client: LabNode): Promise<boolean> {
   try {
     await client.exec('ping', ['-c', '1', '-W', '1', VIP]);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    const e = err as { code?: unknown; stderr?: string };
+    if (e.code === PING_NO_REPLY) return false;
+    throw new HaloError('HALO_E_EXEC', `ping ${VIP} in ${client.ns} failed: ${e.stderr?.trim() || String(err)}`, { ns: client.ns }, { cause: err });
   }
+}
+
+/**
+ * Waits (bounded) until `host` answers the client's ping of the VIP: the client's ARP entry for
+ * it names the host's MAC. A node killed with -9 keeps its copy of the VIP, so an answer alone
+ * could still be the old master's until the new one's gratuitous ARP moves the client.
+ */
+async function untilVipAnsweredBy(client: LabNode, host: LabNode, name: string): Promise<void> {
+  const mac = await macOf(host);
+  await waitFor(
+    async () => `${name} (${mac}) to answer ${client.ns}'s ping of ${VIP} (ARP entry: ${(await neighbourMac(client, VIP)) ?? 'none'})`,
+    async () => (await vipAnswers(client)) && (await neighbourMac(client, VIP)) === mac,
+    VIP_ANSWER_TIMEOUT_MS,
+    100,
+  );
 }
 
 export async function demoCommand(_argv: string[]): Promise<number> {
   if (process.getuid?.() !== 0) {
-    process.stderr.write('halo demo needs root: it creates network namespaces and runs VRRP with raw sockets inside them.\n');
-    return 1;
+    throw new HaloError('HALO_E_NOT_ROOT', 'halo demo needs root: it creates network namespaces and runs VRRP with raw sockets inside them');
   }
+  checkTools();
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   const t0 = Date.now();
   const step = (text: string): void => print(`[+${((Date.now() - t0) / 1000).toFixed(3)}s] ${text}`);
@@ -57,9 +113,13 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     await lab?.destroy();
     rmSync(dir, { recursive: true, force: true });
   };
+  // All synchronous, then exit: the lab's exit hook (src/io/net/netnsLab.ts) removes the
+  // namespaces and anything still running in them.
   const onInterrupt = (): void => {
     print('interrupted: cleaning up');
-    void cleanup().then(() => process.exit(130));
+    for (const n of nodes) n.proc?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
   };
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
@@ -85,7 +145,7 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     n2.start();
     await elected;
     step('node1 is master');
-    while (!(await vipAnswers(client))) await new Promise((r) => setTimeout(r, 100));
+    await untilVipAnsweredBy(client, h1, 'node1');
     step(`client pings ${VIP}: answered by node1`);
 
     step('kill -9 node1');
@@ -94,13 +154,14 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     await n1.kill('SIGKILL');
     const t = await takeover;
     step(`node2 took over ${t.time - killedAt} ms after the kill (RFC 3768 Master_Down_Interval = ${mdi.toFixed(1)} ms)`);
-    while (!(await vipAnswers(client))) await new Promise((r) => setTimeout(r, 50));
-    step(`client pings ${VIP}: answered (${Date.now() - killedAt} ms after the kill)`);
+    await untilVipAnsweredBy(client, h2, 'node2');
+    step(`client pings ${VIP}: answered by node2, its gratuitous ARP heard (${Date.now() - killedAt} ms after the kill)`);
 
     step('restarting node1: higher priority, preempt on');
     const back = n1.waitState(INSTANCE, 'master', 10_000, { fresh: true });
+    const yielded = n2.waitState(INSTANCE, 'backup', 10_000, { fresh: true });
     n1.start();
-    await back;
+    await Promise.all([back, yielded]);
     step('node1 is master again; node2 went back to backup');
 
     step('graceful stop of node1 (SIGTERM: priority-0 advert)');

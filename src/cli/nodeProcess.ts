@@ -7,7 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { HaloError } from '../errors.js';
 import type { LabNode } from '../io/net/netnsLab.js';
+import { STOP_BOUND_MS } from './signals.js';
 
 export interface Transition {
   node: string;
@@ -26,7 +28,7 @@ export class NodeProcess {
   readonly transitions: Transition[] = [];
   readonly errors: string[] = [];
   private readonly current = new Map<string, string>();
-  private waiters: Array<{ actor: string; to: string; resolve: (t: Transition) => void }> = [];
+  private waiters: Array<{ actor: string; to: string; resolve: (t: Transition) => void; reject: (err: Error) => void }> = [];
 
   constructor(
     readonly name: string,
@@ -39,11 +41,25 @@ export class NodeProcess {
 
   start(): void {
     this.current.clear();
-    this.proc = this.host.spawn(process.execPath, [HALO_MAIN, 'run', ...this.args, '--node-name', this.name], {
+    const proc = this.host.spawn(process.execPath, [HALO_MAIN, 'run', ...this.args, '--node-name', this.name], {
       env: { ...process.env, ...this.env },
     });
-    createInterface({ input: this.proc.stdout! }).on('line', (line) => this.onLine(line));
-    createInterface({ input: this.proc.stderr! }).on('line', (line) => this.errors.push(line));
+    this.proc = proc;
+    const out = createInterface({ input: proc.stdout! });
+    out.on('line', (line) => this.onLine(line));
+    // Its log ended, so no state it is waited for can come: say so now rather than at the
+    // timeout. Unless it was restarted meanwhile: a waiter may be meant for the new run.
+    out.on('close', () => {
+      if (this.proc === proc) this.failWaiters(`${this.name} exited`);
+    });
+    createInterface({ input: proc.stderr! }).on('line', (line) => this.errors.push(line));
+  }
+
+  private failWaiters(why: string): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    const stderr = this.errors.slice(-3).join(' | ');
+    for (const w of waiters) w.reject(new HaloError('HALO_E_EXEC', `${why} while waiting for ${w.actor} to reach ${w.to} (stderr: ${stderr})`));
   }
 
   state(actor: string): string | undefined {
@@ -79,7 +95,9 @@ export class NodeProcess {
     return new Promise((res, rej) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        rej(new Error(`${this.name}: ${actor} did not reach ${to} within ${timeoutMs} ms (now ${this.current.get(actor) ?? 'unknown'}; stderr: ${this.errors.slice(-3).join(' | ')})`));
+        const now = this.current.get(actor) ?? 'unknown';
+        const stderr = this.errors.slice(-3).join(' | ');
+        rej(new HaloError('HALO_E_TIMEOUT', `${this.name}: ${actor} did not reach ${to} within ${timeoutMs} ms (now ${now}; stderr: ${stderr})`, { timeoutMs }));
       }, timeoutMs);
       const waiter = {
         actor,
@@ -87,6 +105,10 @@ export class NodeProcess {
         resolve: (t: Transition) => {
           clearTimeout(timer);
           res(t);
+        },
+        reject: (err: Error) => {
+          clearTimeout(timer);
+          rej(err);
         },
       };
       this.waiters.push(waiter);
@@ -98,11 +120,31 @@ export class NodeProcess {
   }
 
   /** `ip netns exec` execs node in place, so the signal reaches the daemon itself. */
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    const proc = this.proc;
-    if (!proc || !this.running()) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    proc.kill(signal);
-    await exited;
+  async kill(signal: NodeJS.Signals, timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+    if (this.proc) await stopChild(this.proc, signal, timeoutMs, `${this.name} (halo run)`);
   }
+}
+
+/** The daemon's own bound on its graceful stop, and a margin for it to say why it ran out. */
+export const STOP_TIMEOUT_MS = STOP_BOUND_MS + 5_000;
+
+/**
+ * Send `signal` and wait for the exit. A child still there after `timeoutMs` is SIGKILLed and the
+ * call throws, so a stop that hangs fails with a name instead of waiting forever.
+ */
+export async function stopChild(proc: ChildProcess, signal: NodeJS.Signals, timeoutMs: number, what: string): Promise<void> {
+  const gone = (): boolean => proc.exitCode !== null || proc.signalCode !== null;
+  if (gone()) return;
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.kill(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((r) => {
+    timer = setTimeout(() => r(true), timeoutMs);
+  });
+  const late = await Promise.race([exited.then(() => false), timedOut]);
+  clearTimeout(timer);
+  if (!late) return;
+  proc.kill('SIGKILL');
+  await exited;
+  throw new HaloError('HALO_E_TIMEOUT', `${what} did not exit within ${timeoutMs} ms of ${signal}; SIGKILLed it`, { pid: proc.pid, signal, timeoutMs });
 }

@@ -13,9 +13,9 @@ import { prepareLbPart } from '../actors/lbPart.js';
 import { prepareVrrpPart } from '../actors/vrrpPart.js';
 import { loadConfig } from '../config/load.js';
 import { HaloError } from '../errors.js';
-import { createLogger } from '../io/log.js';
+import { createLogger, type Logger } from '../io/log.js';
 import { parseCommandArgs } from './args.js';
-import { untilStopSignal } from './signals.js';
+import { STOP_BOUND_MS, untilStopSignal } from './signals.js';
 
 export async function runCommandMain(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
@@ -48,9 +48,31 @@ export async function runCommandMain(argv: string[]): Promise<number> {
   // The stop's first synchronous step sends the priority-0 adverts: the peer's Skew_Time starts
   // before this process writes anything.
   const stopped = running.stop();
+  const watchdog = stopWatchdog(log);
   log.info({ signal }, 'stopping');
   await stopped;
+  watchdog.phase = 'closing the journal';
   await journal.close();
+  // Not cleared: a handle left open after this would keep the process alive without it.
+  watchdog.phase = 'exiting';
   log.info({ counters: ctx.counters.snapshot() }, 'halo stopped');
   return 0;
+}
+
+/**
+ * Bounds the graceful stop: if the process is still here STOP_BOUND_MS after the signal, it logs
+ * the step it was in and what still holds the event loop, and exits 1. Unref'd, so a stop that
+ * finishes is never held up by it.
+ */
+function stopWatchdog(log: Logger): { phase: string } {
+  const state = { phase: 'stopping the node' };
+  setTimeout(() => {
+    const err = new HaloError('HALO_E_TIMEOUT', `graceful stop not done after ${STOP_BOUND_MS} ms (${state.phase})`, {
+      phase: state.phase,
+      waitingOn: process.getActiveResourcesInfo(),
+    });
+    log.error({ err }, 'graceful stop timed out; exiting');
+    process.exit(1);
+  }, STOP_BOUND_MS).unref();
+  return state;
 }

@@ -1,17 +1,17 @@
-import { atPos, HaloError, type HaloErrorCode, type SourcePos } from '../errors.js';
+import { atPos, HaloError, type HaloErrorCode, type HaloWarningCode, type SourcePos } from '../errors.js';
 
 /** One finding about a config file: errors stop a start, warnings are logged and ignored. */
-export interface Diagnostic {
-  severity: 'error' | 'warning';
-  code: HaloErrorCode;
-  message: string;
-  pos: SourcePos;
-}
+export type Diagnostic =
+  | { severity: 'error'; code: HaloErrorCode; message: string; pos: SourcePos }
+  | { severity: 'warning'; code: HaloWarningCode; message: string; pos: SourcePos };
+
+export type ErrorDiagnostic = Extract<Diagnostic, { severity: 'error' }>;
+export type WarningDiagnostic = Extract<Diagnostic, { severity: 'warning' }>;
 
 /** A parsed config and the warnings worth logging; errors never get here, they throw. */
 export interface ParseResult<T> {
   config: T;
-  warnings: Diagnostic[];
+  warnings: WarningDiagnostic[];
 }
 
 /**
@@ -25,16 +25,16 @@ export class Diagnostics {
     this.items.push({ severity: 'error', code, message, pos });
   }
 
-  warn(pos: SourcePos, message: string): void {
-    this.items.push({ severity: 'warning', code: 'HALO_E_CONFIG_SYNTAX', message, pos });
+  warn(pos: SourcePos, message: string, code: HaloWarningCode): void {
+    this.items.push({ severity: 'warning', code, message, pos });
   }
 
-  get errors(): Diagnostic[] {
-    return this.items.filter((d) => d.severity === 'error');
+  get errors(): ErrorDiagnostic[] {
+    return this.items.filter((d): d is ErrorDiagnostic => d.severity === 'error');
   }
 
-  get warnings(): Diagnostic[] {
-    return this.items.filter((d) => d.severity === 'warning');
+  get warnings(): WarningDiagnostic[] {
+    return this.items.filter((d): d is WarningDiagnostic => d.severity === 'warning');
   }
 
   throwIfErrors(): void {
@@ -46,6 +46,7 @@ export class Diagnostics {
   }
 }
 
+/** `warning: HALO_W_…: file:line: message`, the code where `halo: HALO_E_…: message` has it. */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.severity}: ${atPos(d.pos, d.message)}`;
+  return `${d.severity}: ${d.code}: ${atPos(d.pos, d.message)}`;
 }

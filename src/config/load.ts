@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { HaloError } from '../errors.js';
-import type { Diagnostic } from './diagnostics.js';
+import type { WarningDiagnostic } from './diagnostics.js';
 import { parseHaproxyText } from './haproxy/parse.js';
 import { parseKeepalivedConf } from './keepalived/parser.js';
 import type { LbConfig } from './lb.model.js';
@@ -16,7 +16,7 @@ export type ConfigKind = 'keepalived' | 'haproxy';
 export interface HaloConfig {
   vrrp: VrrpConfig | null;
   lb: LbConfig | null;
-  warnings: Diagnostic[];
+  warnings: WarningDiagnostic[];
   files: Array<{ path: string; kind: ConfigKind }>;
 }
 

@@ -32,7 +32,7 @@ describe('halo agent mysql (the seed xinetd + /opt/mysqlchk, as a command)', () 
       '--user', 'mysqlchkusr', '--password-file', passwordFile, '--force-fail-file', forceFail,
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      const up = await waitFor(async () => {
+      const up = await waitFor(`the agent answering OPTIONS on 127.0.0.1:${port}`, async () => {
         try {
           return (await exchange(port, 'OPTIONS / HTTP/1.0\r\n\r\n')).text;
         } catch {

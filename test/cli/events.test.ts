@@ -9,7 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import { parseTimeArg } from '../../src/cli/events.js';
 import type { EventEnvelope } from '../../src/io/journal/envelope.js';
 import { openJournal } from '../../src/io/journal/fileJournal.js';
-import { createNatsPublisher } from '../../src/io/journal/natsPublisher.js';
+import { createNatsPublisher } from '../../src/actors/natsPublisher.js';
 import { subjectFilter } from '../../src/io/journal/natsReader.js';
 import { startNatsServer } from '../helpers/natsServer.js';
 import { quietLog, tempDir } from '../io/journal/journalFixtures.js';

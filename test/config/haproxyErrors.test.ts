@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Diagnostic } from '../../src/config/diagnostics.js';
+import type { ErrorDiagnostic } from '../../src/config/diagnostics.js';
 import { parseHaproxyCfg, parseHaproxyText } from '../../src/config/haproxy/parse.js';
 import { type HaloErrorCode, isHaloError } from '../../src/errors.js';
 
@@ -14,7 +14,7 @@ function errorsOf(parse: () => unknown): { code: HaloErrorCode; message: string;
     parse();
   } catch (err) {
     assert.ok(isHaloError(err), 'throws a HaloError');
-    const diagnostics = err.context.diagnostics as Diagnostic[];
+    const diagnostics = err.context.diagnostics as ErrorDiagnostic[];
     return { code: err.code, message: err.message, found: diagnostics.map((d) => [d.code, d.pos.line, d.message]) };
   }
   assert.fail('expected the parse to throw');
@@ -63,16 +63,17 @@ describe('haproxy.cfg errors', () => {
     });
   });
 
-  it('an unknown keyword is a warning, never an error', () => {
+  it('an unknown keyword is a warning with its own code, never an error', () => {
     const text = 'global\n  tune.bufsize 16384\nbackend b\n  frobnicate yes\n  server s 192.0.2.1:80 frob\n';
     const { config, warnings } = parseHaproxyText(text, 'w.cfg');
     assert.equal(config.backends[0]?.servers.length, 1);
+    const U = 'HALO_W_CONFIG_UNKNOWN_KEYWORD';
     assert.deepEqual(
-      warnings.map((w) => [w.severity, w.pos.line, w.message]),
+      warnings.map((w) => [w.severity, w.code, w.pos.line, w.message]),
       [
-        ['warning', 2, "unknown keyword 'tune.bufsize' in 'global' section; ignored"],
-        ['warning', 4, "unknown keyword 'frobnicate yes' in 'backend' section; ignored"],
-        ['warning', 5, "unknown server setting 'frob' ignored"],
+        ['warning', U, 2, "unknown keyword 'tune.bufsize' in 'global' section; ignored"],
+        ['warning', U, 4, "unknown keyword 'frobnicate yes' in 'backend' section; ignored"],
+        ['warning', U, 5, "unknown server setting 'frob' ignored"],
       ],
     );
   });
@@ -81,8 +82,8 @@ describe('haproxy.cfg errors', () => {
     const { config, warnings } = parseHaproxyText('backend b\n  server s 192.0.2.1:80 cookie abc check\n', 'c.cfg');
     assert.equal(config.backends[0]?.servers[0]?.check, true);
     assert.deepEqual(
-      warnings.map((w) => w.message),
-      ["server setting 'cookie' is not supported by halo; ignored"],
+      warnings.map((w) => [w.code, w.message]),
+      [['HALO_W_CONFIG_UNSUPPORTED', "server setting 'cookie' is not supported by halo; ignored"]],
     );
   });
 
@@ -105,10 +106,10 @@ describe('haproxy.cfg errors', () => {
     const { config, warnings } = parseHaproxyText(text, 'cap.cfg');
     assert.deepEqual(config.frontends[0]?.binds.length, 1);
     assert.deepEqual(
-      warnings.map((w) => [w.pos.line, w.message]),
+      warnings.map((w) => [w.code, w.pos.line, w.message]),
       [
-        [3, "'server' ignored because frontend 'f' has no backend capability"],
-        [6, "'bind' ignored because backend 'b' has no frontend capability"],
+        ['HALO_W_CONFIG_IGNORED', 3, "'server' ignored because frontend 'f' has no backend capability"],
+        ['HALO_W_CONFIG_IGNORED', 6, "'bind' ignored because backend 'b' has no frontend capability"],
       ],
     );
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { formatDiagnostic } from '../../src/config/diagnostics.js';
 import { parseKeepalivedConf, parseKeepalivedText } from '../../src/config/keepalived/parser.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/keepalived');
@@ -157,7 +158,11 @@ describe('keepalived.conf: the other fixtures', () => {
     assert.deepEqual(out.trackInterfaces.map((t) => [t.name, t.weight]), [['eth1', 0]]);
     assert.deepEqual(out.trackFiles.map((t) => [t.name, t.weight]), [['maint', 0]]);
     // Same order as vrrp.c: interfaces, then scripts, then files.
-    assert.deepEqual(warnings.map((w) => w.pos.line), [40, 37, 43]);
+    assert.deepEqual(warnings.map((w) => [w.pos.line, w.code]), [
+      [40, 'HALO_W_CONFIG_ADJUSTED'],
+      [37, 'HALO_W_CONFIG_ADJUSTED'],
+      [43, 'HALO_W_CONFIG_ADJUSTED'],
+    ]);
     assert.deepEqual(out.vips[0], { address: '198.51.100.10', prefix: 24, dev: 'eth0', label: 'eth0:vip', pos: out.vips[0]!.pos });
     const inner = config.instances.find((i) => i.name === 'VI_IN')!;
     assert.equal(inner.vips[0]!.brd, '203.0.113.255');
@@ -206,10 +211,24 @@ describe('keepalived.conf: the other fixtures', () => {
   it('unknown keywords warn with their line and are skipped with their block', () => {
     const text = 'virtual_server 192.0.2.1 80 {\n real_server 192.0.2.2 80 {\n weight 1\n }\n}\nvrrp_instance V {\n interface e0 ! trailing comment\n virtual_router_id 1 # another\n use_magic on\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n';
     const { config, warnings } = parseKeepalivedText(text, 'unk.conf');
-    assert.deepEqual(warnings.map((w) => `${w.pos.file}:${w.pos.line}: ${w.message}`), [
-      "unk.conf:1: unknown keyword 'virtual_server' in the top level; ignored",
-      "unk.conf:9: unknown keyword 'use_magic' in vrrp_instance V; ignored",
+    assert.deepEqual(warnings.map(formatDiagnostic), [
+      "warning: HALO_W_CONFIG_UNKNOWN_KEYWORD: unk.conf:1: unknown keyword 'virtual_server' in the top level; ignored",
+      "warning: HALO_W_CONFIG_UNKNOWN_KEYWORD: unk.conf:9: unknown keyword 'use_magic' in vrrp_instance V; ignored",
     ]);
     assert.equal(config.instances[0]!.interface, 'e0');
+  });
+
+  it('deprecated spellings still work and warn with HALO_W_CONFIG_DEPRECATED', () => {
+    const text =
+      'vrrp_track_file maint {\n file /run/maint\n}\n' +
+      'vrrp_sync_group G {\n group {\n  V\n }\n global_tracking\n}\n' +
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n';
+    const { config, warnings } = parseKeepalivedText(text, 'old.conf');
+    assert.deepEqual(config.trackFiles.map((f) => [f.name, f.path]), [['maint', '/run/maint']]);
+    assert.equal(config.syncGroups[0]!.trackingWeight, true);
+    assert.deepEqual(warnings.map((w) => [w.pos.line, w.code]), [
+      [1, 'HALO_W_CONFIG_DEPRECATED'],
+      [8, 'HALO_W_CONFIG_DEPRECATED'],
+    ]);
   });
 });

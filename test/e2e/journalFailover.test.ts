@@ -44,7 +44,7 @@ describe('the audit trail of a failover: local journal and JetStream agree', () 
     const natsHost = hl.hosts[2]!;
     const natsUrl = `nats://${natsHost.ip}:4222`;
     natsHost.spawn(NATS_SERVER_BIN, ['-js', '-a', natsHost.ip, '-p', '4222', '-sd', mkdtempSync(join(tmpdir(), 'halo-hej-nats-'))], { stdio: 'ignore' });
-    await waitFor(async () => (await natsHost.exec('ss', ['-ltn'])).includes(`${natsHost.ip}:4222`), 10_000);
+    await waitFor(`nats-server listening on ${natsHost.ip}:4222`, async () => (await natsHost.exec('ss', ['-ltn'])).includes(`${natsHost.ip}:4222`), 10_000);
 
     const env = { HALO_NATS_URL: natsUrl };
     const n1 = hl.halo(0, instanceBlock({ priority: 150 }), [], env);
@@ -68,12 +68,14 @@ describe('the audit trail of a failover: local journal and JetStream agree', () 
     assert.match(String(takeoverEnv?.event.type), /masterDown|MASTER_DOWN|xstate\.after/i, 'the takeover names its cause: the Master_Down timer');
 
     // Every local event is in the stream exactly once (Nats-Msg-Id dedupe), read back through `halo events`.
-    const stream = await waitFor(async () => {
+    let streamed = 0;
+    const stream = await waitFor(() => `${j1.length + j2.length} journaled events in the stream (${streamed} so far)`, async () => {
       const out = await natsHost.exec(process.execPath, [HALO_MAIN, 'events', '--json', '--nats', natsUrl]);
       const envs = out
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as EventEnvelope);
+      streamed = envs.length;
       return envs.length >= j1.length + j2.length ? envs : undefined;
     }, 10_000, 200);
     const ids = stream.map((e) => e.id);

@@ -61,8 +61,11 @@ function assertAfterStop(took: number, skew: number, who: string, note: Note): v
 }
 
 async function onlyOn(hl: HaloLab, index: number): Promise<void> {
-  await waitFor(async () => (await holders(hl.hosts, VIP)).join() === String(index), 2_000).catch(() => undefined);
-  assert.deepEqual(await holders(hl.hosts, VIP), [index], `the VIP should be on lab host ${index} only`);
+  await waitFor(
+    async () => `${VIP} on lab host ${index} only (held by [${await holders(hl.hosts, VIP)}])`,
+    async () => (await holders(hl.hosts, VIP)).join() === String(index),
+    2_000,
+  );
 }
 
 function noDrops(ka: KeepalivedPeer): void {

@@ -16,7 +16,9 @@ import { after, before, describe, it } from 'node:test';
 import { type AdvertSpec, decodeIpv4Packet, encodeIpv4Packet } from '../../src/io/vrrp/codec.js';
 import { VRRP_MULTICAST_V4 } from '../../src/io/vrrp/packet.types.js';
 import { checkAdvert } from '../../src/io/vrrp/receiveChecks.js';
-import { createLab, type Lab, type LabNode, waitFor } from '../helpers/netns.js';
+import { stopChild } from '../../src/cli/nodeProcess.js';
+import { createLab, type Lab, type LabNode, waitFor, withTimeout } from '../helpers/netns.js';
+import { alive } from '../helpers/processAlive.js';
 
 const run = promisify(execFile);
 
@@ -112,26 +114,10 @@ async function startCapture(node: LabNode, vrid: number, count: number): Promise
       else reject(new Error(`tcpdump exited with ${code}: ${stderr}`));
     });
   });
-  await listening;
+  await withTimeout(listening, 5_000, `tcpdump on ${node.ns} to listen`);
   return { done };
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function writeFixture(name: string, header: string, packets: Buffer[]): Promise<void> {
   const comment = header
@@ -172,12 +158,15 @@ describe('keepalived adverts on the wire', { timeout: 60_000 }, () => {
     keepalived.stderr!.on('data', (c: Buffer) => {
       keepalivedLog += c.toString();
     });
-    vrrpChildPid = await waitFor(async () => {
+    vrrpChildPid = await waitFor(`keepalived's VRRP child pid in ${vrrpPidFile} (log:\n${keepalivedLog})`, async () => {
       const text = await readFile(vrrpPidFile, 'utf8').catch(() => '');
       return Number.parseInt(text, 10) || undefined;
     }, 5_000);
     // v2 becomes master after Master_Down_Interval (3 × 1 s + skew), then one advert a second.
-    [v2Packets, v3Packets] = await withTimeout(Promise.all([v2Capture.done, v3Capture.done]), 20_000, `capture (keepalived log:\n${keepalivedLog})`);
+    const captured = Promise.all([v2Capture.done, v3Capture.done]);
+    [v2Packets, v3Packets] = await withTimeout(captured, 20_000, 'the adverts to capture').catch((err: Error) => {
+      throw new Error(`${err.message} (keepalived log:\n${keepalivedLog})`);
+    });
 
     if (process.env.HALO_CAPTURE_FIXTURES === '1') {
       const { stdout, stderr } = await run('keepalived', ['--version']);
@@ -192,13 +181,9 @@ describe('keepalived adverts on the wire', { timeout: 60_000 }, () => {
   });
 
   after(async () => {
-    if (keepalived && keepalived.exitCode === null && keepalived.signalCode === null) {
-      const exited = new Promise<void>((resolve) => keepalived!.once('exit', () => resolve()));
-      keepalived.kill('SIGTERM');
-      await withTimeout(exited, 5_000, 'keepalived exit').catch(() => keepalived!.kill('SIGKILL'));
-    }
+    if (keepalived) await stopChild(keepalived, 'SIGTERM', 5_000, 'keepalived');
     // The VRRP child normally leaves with its parent; never leave one behind in a dying namespace.
-    if (vrrpChildPid !== undefined && isAlive(vrrpChildPid)) process.kill(vrrpChildPid, 'SIGKILL');
+    if (vrrpChildPid !== undefined && alive(vrrpChildPid)) process.kill(vrrpChildPid, 'SIGKILL');
     await lab?.destroy();
     if (dir) await rm(dir, { recursive: true, force: true });
   });

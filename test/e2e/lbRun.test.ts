@@ -10,6 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnHaloRun, stopHaloRun } from '../helpers/haloRun.js';
+import { waitFor } from '../helpers/netns.js';
 import { after, before, describe, it } from 'node:test';
 import { type Backend, freePort, hold, request, sleep, startBackend } from '../io/proxy/tcpFixtures.js';
 
@@ -30,15 +31,8 @@ const port: Record<string, number> = {};
 /** Health region of a serverHealth state string ("health.down.stable,admin.ready,..." → "down"). */
 const health = (to: string | undefined): string | undefined => /health\.(up|down)/.exec(to ?? '')?.[1];
 
-async function waitLine(pred: (l: Line) => boolean, timeoutMs: number, what: string): Promise<Line> {
-  const t0 = Date.now();
-  for (;;) {
-    const found = lines.find(pred);
-    if (found) return found;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`no ${what} within ${timeoutMs} ms`);
-    await sleep(20);
-  }
-}
+const waitLine = (pred: (l: Line) => boolean, timeoutMs: number, what: string): Promise<Line> =>
+  waitFor(what, () => lines.find(pred), timeoutMs);
 
 const serverLines = (id: string, since: number): Line[] => lines.filter((l) => l.msg === 'transition' && l.actor === id && (l.time ?? 0) >= since);
 

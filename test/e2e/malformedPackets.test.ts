@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '../../src/io/sleep.js';
 import { type AdvertSpec, encodeIpv4Packet, internetChecksum } from '../../src/io/vrrp/codec.js';
 import { createHaloLab, type HaloLab, holders, instanceBlock } from '../helpers/haloLab.js';
 import { waitFor } from '../helpers/netns.js';
@@ -88,7 +89,7 @@ describe('malformed VRRP packets at a running master (VRRPv2, PASS auth, advert 
     await n1.waitState(VI, 'master', 6_000);
     n2.start();
     await n2.waitState(VI, 'backup', 3_000);
-    await waitFor(async () => (await holders(hl.hosts, VIP)).join() === '0', 2_000);
+    await waitFor(`${VIP} on node1 only`, async () => (await holders(hl.hosts, VIP)).join() === '0', 2_000);
 
     const peer = spawnJsonChild(attacker, PEER, ['eth0']);
     await peer.next((l) => l.event === 'ready', 5_000);
@@ -96,13 +97,13 @@ describe('malformed VRRP packets at a running master (VRRPv2, PASS auth, advert 
     const seen = [n1.transitions.length, n2.transitions.length];
     for (let round = 0; round < REPEAT; round++) {
       for (const b of bad) peer.write({ dev: 'eth0', dst: b.dst, hex: b.packet.toString('hex') });
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     peer.write({ stats: true });
     const stats = (await peer.next((l) => l.event === 'stats', 2_000)).stats as { eth0: { sent: number; sendErrors: number } };
     assert.deepEqual(stats.eth0, { ...stats.eth0, sent: bad.length * REPEAT, sendErrors: 0 }, 'every bad packet left the attacker');
     // Longer than one advert interval and than the attacker's priority would need to win.
-    await new Promise((r) => setTimeout(r, 1_500));
+    await sleep(1_500);
     assert.deepEqual(n1.transitions.slice(seen[0]), [], 'no transition on the master during the barrage');
     assert.deepEqual(n2.transitions.slice(seen[1]), [], 'no transition on the backup during the barrage');
     assert.equal(n1.state(VI), 'master');

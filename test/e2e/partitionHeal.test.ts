@@ -119,10 +119,10 @@ describe('VRRP after a partition heals (VRRPv2, advert 1 s, default settings)', 
       const takeover = n2.waitState(VI, 'master', 6_000, { fresh: true });
       await setPort(true);
       const n2Master = await takeover;
-      await waitFor(async () => (await neighbourMac(client)) === macs[1], 3_000).catch(async () => {
-        const mac = await neighbourMac(client);
-        throw new Error(`client's entry for the VIP is ${mac}, not n2's ${macs[1]} after takeover`);
-      });
+      const clientOn = (i: number) => async (): Promise<boolean> => (await neighbourMac(client)) === macs[i];
+      const clientEntry = (i: number, when: string) => async (): Promise<string> =>
+        `the client's entry for the VIP to be ${macs[i]} ${when} (it is ${await neighbourMac(client)})`;
+      await waitFor(clientEntry(1, 'after the takeover'), clientOn(1), 3_000);
       await sleep(1_500);
 
       // Adverts go out every second from when each became master.
@@ -136,12 +136,9 @@ describe('VRRP after a partition heals (VRRPv2, advert 1 s, default settings)', 
 
       const sinceHeal = (): number => Date.now() - healedAt;
       const n1Alone = async (): Promise<boolean> => (await vipHolders()) === '0';
-      await waitFor(n1Alone, 2 * ADVERT_MS - sinceHeal()).catch(async () => {
-        throw new Error(`2 intervals after the heal the VIP is held by [${await vipHolders()}], expected n1 alone`);
-      });
-      await waitFor(async () => (await neighbourMac(client)) === macs[0], 3_000 - sinceHeal()).catch(async () => {
-        throw new Error(`3 s after the heal the client's entry is ${await neighbourMac(client)}, not n1's ${macs[0]}`);
-      });
+      const holdersNow = async (): Promise<string> => `n1 alone to hold the VIP (held by [${await vipHolders()}])`;
+      await waitFor(holdersNow, n1Alone, 2 * ADVERT_MS - sinceHeal());
+      await waitFor(clientEntry(0, 'within 3 s of the heal'), clientOn(0), 3_000 - sinceHeal());
       const onN1 = Date.now() - healedAt;
       assert.ok(await pingOk(client), 'the client pings the VIP after the heal');
 

@@ -83,7 +83,7 @@ describe('a listener on the VIP follows the VRRP instance (2 halo nodes, VRRPv3 
     const [n1, n2] = vl.nodes;
     await n1.waitState(VRRP_ID, 'master', 5_000);
     await n2.waitState(VRRP_ID, 'backup', 5_000);
-    await waitFor(() => listensOn(hosts[0], VIP, LB_PORT), 2_000);
+    await waitFor(`node1 listening on ${VIP}:${LB_PORT}`, () => listensOn(hosts[0], VIP, LB_PORT), 2_000);
     assert.equal(await listensOn(hosts[1], VIP, LB_PORT), false, 'the backup does not listen on the VIP');
     const hit = await probe.firstSince(Date.now(), hosts[0].ip, 3_000);
     assert.match(hit.greeting, new RegExp(`^b[12] ${hosts[0].ip.replaceAll('.', '\\.')}$`));
@@ -114,7 +114,7 @@ describe('a listener on the VIP follows the VRRP instance (2 halo nodes, VRRPv3 
     start(0);
     const back = await n1.waitState(VRRP_ID, 'master', 5_000, { fresh: true });
     await backAgain;
-    await waitFor(async () => !(await listensOn(hosts[1], VIP, LB_PORT)), 2_000);
+    await waitFor(`node2 to stop listening on ${VIP}:${LB_PORT}`, async () => !(await listensOn(hosts[1], VIP, LB_PORT)), 2_000);
     assert.equal(await listensOn(hosts[0], VIP, LB_PORT), true, 'the returning master listens');
     await probe.firstSince(back.time, hosts[0].ip, 3_000);
 

@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { masterDownIntervalCs, skewTimeCs } from '../../src/machines/vrrp/timers.js';
-import { type LabNode, waitFor } from '../helpers/netns.js';
+import { macOf, neighbourMac, waitFor } from '../helpers/netns.js';
 import { createHaloLab, holders, instanceBlock, type HaloLab } from '../helpers/haloLab.js';
 
 const VIP = '192.0.2.100';
 const VI = 'vrrp:VI_1';
-
-async function macOf(host: LabNode): Promise<string> {
-  const out = JSON.parse(await host.exec('ip', ['-j', 'link', 'show', 'dev', 'eth0'])) as Array<{ address: string }>;
-  return out[0]!.address;
-}
-
-async function neighbourMac(host: LabNode, address: string): Promise<string | undefined> {
-  const out = JSON.parse(await host.exec('ip', ['-j', 'neigh', 'show', address, 'dev', 'eth0'])) as Array<{ lladdr?: string }>;
-  return out[0]?.lladdr;
-}
 
 describe('halo ↔ halo failover in network namespaces (VRRPv3, advert 0.1 s)', () => {
   let hl: HaloLab;
@@ -33,7 +23,7 @@ describe('halo ↔ halo failover in network namespaces (VRRPv3, advert 0.1 s)', 
     n2.start();
     await n1.waitState(VI, 'master', 5_000);
     await n2.waitState(VI, 'backup', 5_000);
-    await waitFor(async () => (await holders(hl.hosts, VIP)).length === 1, 2_000);
+    await waitFor(`${VIP} on exactly one node`, async () => (await holders(hl.hosts, VIP)).length === 1, 2_000);
     assert.deepEqual(await holders(hl.hosts, VIP), [0]);
     const client = hl.hosts[2]!;
     assert.match(await client.exec('ping', ['-c', '1', '-W', '1', VIP]), /1 received/);
@@ -50,9 +40,9 @@ describe('halo ↔ halo failover in network namespaces (VRRPv3, advert 0.1 s)', 
     assert.ok(took >= mdiMs - 110, `takeover after ${took} ms is earlier than Master_Down_Interval ${mdiMs} ms allows`);
     // A killed daemon leaves its VIP behind (keepalived does too); the new master's gratuitous
     // ARP must move the client's neighbour entry to it.
-    await waitFor(async () => (await holders(hl.hosts, VIP)).includes(1), 1_000);
+    await waitFor(`${VIP} on node2`, async () => (await holders(hl.hosts, VIP)).includes(1), 1_000);
     const n2mac = await macOf(hl.hosts[1]!);
-    await waitFor(async () => (await neighbourMac(client, VIP)) === n2mac, 2_000);
+    await waitFor(`the client's neighbour entry for ${VIP} to name node2's MAC ${n2mac}`, async () => (await neighbourMac(client, VIP)) === n2mac, 2_000);
     assert.match(await client.exec('ping', ['-c', '1', '-W', '1', VIP]), /1 received/);
 
     // Back with preempt: the higher priority takes the VIP again (after removing the VIP its
@@ -63,7 +53,7 @@ describe('halo ↔ halo failover in network namespaces (VRRPv3, advert 0.1 s)', 
     n1.start();
     await n1.waitState(VI, 'master', 5_000, { fresh: true });
     await yielded;
-    await waitFor(async () => (await holders(hl.hosts, VIP)).join() === '0', 1_000);
+    await waitFor(`${VIP} on node1 only`, async () => (await holders(hl.hosts, VIP)).join() === '0', 1_000);
 
     // Graceful stop: priority-0 advert, the backup takes over after Skew_Time (RFC 5798 6.4.2).
     const skewMs = skewTimeCs(100, 10, 3) * 10;

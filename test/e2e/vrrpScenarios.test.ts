@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { NodeProcess } from '../../src/cli/nodeProcess.js';
+import { sleep } from '../../src/io/sleep.js';
 import { createHaloLab, type HaloLab, holders, instanceBlock } from '../helpers/haloLab.js';
 import { waitFor } from '../helpers/netns.js';
 import { spawnJsonChild } from '../io/jsonChild.js';
@@ -15,8 +16,6 @@ const VIP2 = '192.0.2.101';
 const PEER = fileURLToPath(new URL('../io/vrrp/fixtures/vrrpPeer.js', import.meta.url));
 /** Comfortably more than Master_Down_Interval at advert 0.1 s (≈ 0.36 s), less than a test's patience. */
 const SETTLE_MS = 1_500;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
   let hl: HaloLab;
@@ -31,9 +30,11 @@ describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
   const run = (i: number, conf: string): NodeProcess => hl.run(i, conf);
   const vipsAt = async (address: string): Promise<string> => (await holders(hl.hosts, address)).join();
   const expectHolders = (address: string, want: string): Promise<true> =>
-    waitFor(async () => (await vipsAt(address)) === want || undefined, 2_000).catch(async () => {
-      throw new Error(`${address} held by [${await vipsAt(address)}], expected [${want}]`);
-    });
+    waitFor(
+      async () => `${address} held by [${want}] (held by [${await vipsAt(address)}])`,
+      async () => (await vipsAt(address)) === want || undefined,
+      2_000,
+    );
 
   /**
    * A vrrp_script whose result the test flips: it fails while `flag` exists. Each node gets its
@@ -142,7 +143,7 @@ describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
     await back;
     await expectHolders(VIP, '0');
     await expectHolders(VIP2, '0');
-    const lines = await waitFor(async () => {
+    const lines = await waitFor(`5 group notify lines in ${groupLog(1)}`, async () => {
       const got = readFileSync(groupLog(1), 'utf8').trim().split('\n');
       return got.length >= 5 ? got : undefined;
     }, 2_000);
@@ -169,7 +170,8 @@ describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
     const takeover = n2.waitState(VI, 'master', 3_000, { fresh: true });
     await n1.kill('SIGKILL');
     await takeover;
-    await waitFor(async () => (await holders(hl.hosts, VIP)).includes(1), 2_000);
+    // A killed daemon leaves its VIP behind: the new master's copy is what counts here.
+    await waitFor(`${VIP} on node2`, async () => (await holders(hl.hosts, VIP)).includes(1), 2_000);
   });
 
   test('link down: the master goes to fault and the peer takes over; link up: it returns (preempt)', async () => {

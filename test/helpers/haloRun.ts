@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { HALO_MAIN } from '../../src/cli/nodeProcess.js';
+import { HALO_MAIN, STOP_TIMEOUT_MS, stopChild } from '../../src/cli/nodeProcess.js';
 
 export function spawnHaloRun<L extends { msg?: string }>(args: string[], lines: L[]): ChildProcess {
   const halo = spawn(process.execPath, [HALO_MAIN, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -21,8 +21,5 @@ export function spawnHaloRun<L extends { msg?: string }>(args: string[], lines: 
 
 /** SIGTERM and wait for the exit (the graceful stop a test ends with); nothing if it already exited. */
 export async function stopHaloRun(halo: ChildProcess | undefined): Promise<void> {
-  if (!halo || halo.exitCode !== null || halo.signalCode !== null) return;
-  const exited = new Promise((r) => halo.once('exit', r));
-  halo.kill('SIGTERM');
-  await exited;
+  if (halo) await stopChild(halo, 'SIGTERM', STOP_TIMEOUT_MS, 'halo run');
 }

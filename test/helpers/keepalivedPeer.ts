@@ -9,7 +9,12 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { LabNode } from './netns.js';
+import { stopChild } from '../../src/cli/nodeProcess.js';
+import { type LabNode, waitFor } from './netns.js';
+import { alive } from './processAlive.js';
+
+/** keepalived's graceful stop sends its priority-0 adverts and removes its VIPs: well under this. */
+const STOP_MS = 10_000;
 
 export type KeepalivedState = 'MASTER' | 'BACKUP' | 'FAULT';
 
@@ -28,20 +33,6 @@ export interface KeepalivedTransition {
  */
 const DROP_REASON = /invalid|mismatch|bogus|not present|checksum|wrong|unknown auth|ttl/i;
 const ENTERING = /\((\S+)\) Entering (MASTER|BACKUP|FAULT) STATE/;
-
-function exited(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => proc.once('exit', () => resolve()));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export class KeepalivedPeer {
   proc: ChildProcess | undefined;
@@ -132,10 +123,7 @@ export class KeepalivedPeer {
 
   /** Graceful stop: the VRRP child sends priority-0 adverts and removes its VIPs, then both exit. */
   async stop(): Promise<void> {
-    const proc = this.proc;
-    if (!proc || !this.running()) return;
-    proc.kill('SIGTERM');
-    await exited(proc);
+    if (this.proc) await stopChild(this.proc, 'SIGTERM', STOP_MS, `${this.name} (keepalived)`);
   }
 
   /**
@@ -147,12 +135,9 @@ export class KeepalivedPeer {
     const child = this.vrrpPid();
     if (child !== undefined && alive(child)) {
       process.kill(child, 'SIGKILL');
-      for (let i = 0; i < 100 && alive(child); i++) await new Promise((r) => setTimeout(r, 5));
+      await waitFor(`keepalived's VRRP child ${child} to go after SIGKILL`, () => !alive(child), STOP_MS, 5);
     }
-    if (proc && this.running()) {
-      proc.kill('SIGKILL');
-      await exited(proc);
-    }
+    if (proc) await stopChild(proc, 'SIGKILL', STOP_MS, `${this.name} (keepalived)`);
   }
 
   private vrrpPid(): number | undefined {
@@ -184,6 +169,9 @@ function parseIpTimestamp(line: string): number | undefined {
   return new Date(y, mo - 1, d, h, mi, s).getTime() + Number(`0.${m[7]}`) * 1000;
 }
 
+/** TEST-NET-2: never one of the lab's own addresses or VIPs. */
+const MARKER = '198.51.100.254';
+
 /**
  * Watches `address` being added on the host (`ip -o -ts monitor address` in its namespace); the
  * time is ip's own stamp of the netlink event, so a busy test process does not delay it.
@@ -195,16 +183,28 @@ export function watchAddress(host: LabNode, address: string): AddressWatch {
   const mon = host.spawn('chrt', ['-f', '50', 'ip', '-o', '-ts', 'monitor', 'address']);
   const adds: number[] = [];
   let listeners: Array<() => void> = [];
+  let heardMarker = false;
   createInterface({ input: mon.stdout! }).on('line', (line) => {
-    if (line.includes('Deleted') || !line.includes(`inet ${address}/`)) return;
+    if (line.includes('Deleted')) return;
+    if (line.includes(`inet ${MARKER}/`)) heardMarker = true;
+    if (!line.includes(`inet ${address}/`)) return;
     adds.push(parseIpTimestamp(line) ?? Date.now());
     for (const l of listeners) l();
   });
-  // ip monitor prints nothing when it starts listening; a short settle replaces a handshake.
-  const ready = new Promise<void>((resolve, reject) => {
-    mon.once('error', reject);
-    mon.once('spawn', () => setTimeout(resolve, 100));
-  });
+  // ip monitor prints nothing when it starts listening: a marker address on the namespace's lo,
+  // added and removed until the monitor reports it, is the handshake.
+  const ready = (async (): Promise<void> => {
+    await new Promise((resolve, reject) => {
+      mon.once('error', reject);
+      mon.once('spawn', resolve);
+    });
+    await waitFor(`ip monitor in ${host.ns} to report a marker address`, async () => {
+      if (heardMarker) return true;
+      await host.exec('ip', ['addr', 'add', `${MARKER}/32`, 'dev', 'lo']);
+      await host.exec('ip', ['addr', 'del', `${MARKER}/32`, 'dev', 'lo']);
+      return false;
+    }, 5_000);
+  })();
   return {
     ready,
     adds,

@@ -4,14 +4,20 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
+import { sleep } from '../../src/io/sleep.js';
+import { freePort } from '../io/proxy/tcpFixtures.js';
+
+export { freePort };
 
 const run = promisify(execFile);
-const READY_TIMEOUT_MS = 10_000;
+/** A hang detector, not a performance claim: a loaded machine may take several seconds. */
+const READY_TIMEOUT_MS = 30_000;
+/** mariadb-install-db writes a fresh system schema: seconds, far less on an idle machine. */
+const INSTALL_TIMEOUT_MS = 60_000;
 
 export interface PrivateMariadb {
   host: '127.0.0.1';
@@ -31,19 +37,6 @@ export interface PrivateMariadb {
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function startMariadb(): Promise<PrivateMariadb> {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -61,7 +54,7 @@ export async function startMariadb(): Promise<PrivateMariadb> {
     `--datadir=${datadir}`,
     '--user=root',
     '--skip-test-db',
-  ]);
+  ], { timeout: INSTALL_TIMEOUT_MS });
   const port = await freePort();
   let child: ChildProcess | undefined;
 

@@ -4,9 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from '../../src/cli/nodeProcess.js';
+import { freePort } from '../io/proxy/tcpFixtures.js';
+import { waitFor } from './netns.js';
 
 export interface NatsServer {
   port: number;
@@ -22,18 +25,8 @@ export interface NatsServer {
 }
 
 export const NATS_SERVER_BIN = '/usr/sbin/nats-server';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A JetStream server flushes its store on SIGTERM: seconds on a busy disk, never more. */
+const STOP_MS = 10_000;
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -47,18 +40,10 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 async function waitForPort(port: number, proc: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  await waitFor(`nats-server listening on 127.0.0.1:${port}`, async () => {
     if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}`);
-    if (await portOpen(port)) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`nats-server not listening on ${port} after ${timeoutMs} ms`);
-}
-
-function exited(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => proc.once('exit', () => resolve()));
+    return portOpen(port);
+  }, timeoutMs, 25);
 }
 
 export async function startNatsServer(opts: { port?: number } = {}): Promise<NatsServer> {
@@ -76,8 +61,7 @@ export async function startNatsServer(opts: { port?: number } = {}): Promise<Nat
     const p = proc;
     proc = null;
     if (!p || p.pid === undefined) return;
-    p.kill(sig);
-    await exited(p);
+    await stopChild(p, sig, STOP_MS, 'nats-server');
   };
 
   await launch();

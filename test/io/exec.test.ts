@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { runCommand } from '../../src/io/exec.js';
+import { sleep } from '../../src/io/sleep.js';
 import { alive } from '../helpers/processAlive.js';
 
 test('exit codes and output are reported, a failing script does not reject', async () => {
@@ -30,7 +31,7 @@ test('timeout kills the whole process group within timeout + 50 ms', async (t) =
   assert.ok(r.durationMs >= timeoutMs && r.durationMs < timeoutMs + 50, `took ${r.durationMs.toFixed(1)} ms`);
   assert.ok(bgPid > 0);
   // The group was signalled; the background sleep dies when the kernel next schedules it.
-  for (let i = 0; i < 20 && alive(bgPid); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 20 && alive(bgPid); i++) await sleep(10);
   assert.equal(alive(bgPid), false, 'the background sleep in the same group is gone too');
 });
 

@@ -44,12 +44,12 @@ export function applyGlobalStatement(g: LbGlobal, words: readonly string[], pos:
   }
   if (keyword === 'nbproc') {
     // haproxy >= 2.5 refuses nbproc ("not supported any more"); the seed's `nbproc 1` must still load.
-    diag.warn(pos, "'nbproc' is ignored: halo runs a single process");
+    diag.warn(pos, "'nbproc' is ignored: halo runs a single process", 'HALO_W_CONFIG_UNSUPPORTED');
     g.ignored.push({ keyword, args, reason: 'multi-process mode was removed in haproxy 2.5', pos });
     return;
   }
   const two = `${keyword} ${args[0] ?? ''}`;
   const reason = PROCESS_KEYWORDS[keyword] ?? PROCESS_KEYWORDS[two];
   if (reason !== undefined) g.ignored.push({ keyword, args, reason, pos });
-  else diag.warn(pos, `unknown keyword '${keyword}' in 'global' section; ignored`);
+  else diag.warn(pos, `unknown keyword '${keyword}' in 'global' section; ignored`, 'HALO_W_CONFIG_UNKNOWN_KEYWORD');
 }

@@ -68,7 +68,12 @@ function splitWords(line: string, pos: SourcePos, diag: Diagnostics): string[] |
     if (quote === '"') {
       if (c === '"') quote = null;
       else {
-        if (c === '$') diag.warn(pos, 'environment variables are not expanded by halo; "$" kept literally');
+        if (c === '$')
+          diag.warn(
+            pos,
+            'environment variables are not expanded by halo; "$" kept literally',
+            'HALO_W_CONFIG_UNSUPPORTED',
+          );
         word += c;
       }
       i++;

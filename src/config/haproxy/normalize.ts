@@ -21,7 +21,12 @@ export function normalize(global: LbGlobal, proxies: readonly ProxyDraft[], diag
       config.stats.push(statsListener(p, diag));
       continue;
     }
-    if (ownStats) diag.warn(stats.pos, `${p.kind} '${p.name}': halo serves stats only on a 'mode http' listen or frontend; ignored`);
+    if (ownStats)
+      diag.warn(
+        stats.pos,
+        `${p.kind} '${p.name}': halo serves stats only on a 'mode http' listen or frontend; ignored`,
+        'HALO_W_CONFIG_INEFFECTIVE',
+      );
     if (p.kind !== 'backend') {
       const f = frontend(p, diag);
       config.frontends.push(f);
@@ -44,9 +49,18 @@ function timeouts(p: ProxyDraft): LbTimeouts {
 
 function statsListener(p: ProxyDraft, diag: Diagnostics): LbStatsListener {
   if (p.servers.length > 0 || p.useBackends.length > 0 || p.settings.defaultBackend !== null) {
-    diag.warn(p.pos, `${p.kind} '${p.name}' serves the stats page; its servers and backend rules are ignored by halo`);
+    diag.warn(
+      p.pos,
+      `${p.kind} '${p.name}' serves the stats page; its servers and backend rules are ignored by halo`,
+      'HALO_W_CONFIG_IGNORED',
+    );
   }
-  if (p.binds.length === 0) diag.warn(p.pos, `${p.kind} '${p.name}' has no 'bind': the stats page is not reachable`);
+  if (p.binds.length === 0)
+    diag.warn(
+      p.pos,
+      `${p.kind} '${p.name}' has no 'bind': the stats page is not reachable`,
+      'HALO_W_CONFIG_INEFFECTIVE',
+    );
   return { name: p.name, section: p.kind === 'listen' ? 'listen' : 'frontend', binds: p.binds, stats: p.settings.stats!, timeouts: timeouts(p), logs: p.settings.logs, pos: p.pos };
 }
 
@@ -79,10 +93,25 @@ function healthCheckOf(p: ProxyDraft, diag: Diagnostics): LbHealthCheck {
   const s = p.settings;
   const hc: LbHealthCheck = s.healthCheck ?? { kind: 'tcp', pos: p.pos };
   const where = `${p.kind} '${p.name}'`;
-  if (hc.kind !== 'http' && s.httpExpect !== null) diag.warn(s.httpExpect.pos, `${where}: 'http-check expect' has no effect without 'option httpchk'`);
+  if (hc.kind !== 'http' && s.httpExpect !== null)
+    diag.warn(
+      s.httpExpect.pos,
+      `${where}: 'http-check expect' has no effect without 'option httpchk'`,
+      'HALO_W_CONFIG_INEFFECTIVE',
+    );
   if (hc.kind !== 'external') {
-    if (s.externalCommand !== null) diag.warn(s.externalCommand.pos, `${where}: 'external-check command' has no effect without 'option external-check'`);
-    if (s.dynamicWeight !== null) diag.warn(s.dynamicWeight, `${where}: 'halo-check dynamic-weight' has no effect without 'option external-check'`);
+    if (s.externalCommand !== null)
+      diag.warn(
+        s.externalCommand.pos,
+        `${where}: 'external-check command' has no effect without 'option external-check'`,
+        'HALO_W_CONFIG_INEFFECTIVE',
+      );
+    if (s.dynamicWeight !== null)
+      diag.warn(
+        s.dynamicWeight,
+        `${where}: 'halo-check dynamic-weight' has no effect without 'option external-check'`,
+        'HALO_W_CONFIG_INEFFECTIVE',
+      );
   }
   // A role rule that silently did nothing would send writes to a replica: refuse to start.
   if (s.mysqlRules !== null && (hc.kind !== 'mysql' || hc.user === null)) {
@@ -105,7 +134,12 @@ function healthCheckOf(p: ProxyDraft, diag: Diagnostics): LbHealthCheck {
 function backend(p: ProxyDraft, diag: Diagnostics): LbBackend {
   const s = p.settings;
   const healthCheck = healthCheckOf(p, diag);
-  if (p.servers.length === 0) diag.warn(p.pos, `${p.kind} '${p.name}' has no server: its connections will be refused`);
+  if (p.servers.length === 0)
+    diag.warn(
+      p.pos,
+      `${p.kind} '${p.name}' has no server: its connections will be refused`,
+      'HALO_W_CONFIG_INEFFECTIVE',
+    );
   return {
     name: p.name,
     section: p.kind === 'listen' ? 'listen' : 'backend',
@@ -167,9 +201,18 @@ function checkReferences(config: LbConfig, refs: readonly BackendRef[], diag: Di
       if (f.useBackends.length === 0) {
         diag.error(f.pos, `frontend '${f.name}' has no backend: add 'default_backend' or an unconditional 'use_backend'`, 'HALO_E_CONFIG_REF');
       } else {
-        diag.warn(f.pos, `frontend '${f.name}' has no 'default_backend': a connection no 'use_backend' rule matches is closed`);
+        diag.warn(
+          f.pos,
+          `frontend '${f.name}' has no 'default_backend': a connection no 'use_backend' rule matches is closed`,
+          'HALO_W_CONFIG_INEFFECTIVE',
+        );
       }
     }
-    if (f.binds.length === 0) diag.warn(f.pos, `${f.section} '${f.name}' has no 'bind' directive: it accepts no connection`);
+    if (f.binds.length === 0)
+      diag.warn(
+        f.pos,
+        `${f.section} '${f.name}' has no 'bind' directive: it accepts no connection`,
+        'HALO_W_CONFIG_INEFFECTIVE',
+      );
   }
 }

@@ -63,7 +63,12 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
         if (!a.ok) c.diag.error(c.pos, `bind: ${a.error}`);
         else c.draft.binds.push({ host: a.host, port: a.port!, pos: c.pos });
       }
-      if (params.length > 0) c.diag.warn(c.pos, `bind parameters '${params.join(' ')}' are not supported by halo; ignored`);
+      if (params.length > 0)
+        c.diag.warn(
+          c.pos,
+          `bind parameters '${params.join(' ')}' are not supported by halo; ignored`,
+          'HALO_W_CONFIG_UNSUPPORTED',
+        );
     },
     { inDefaults: false },
   ),
@@ -80,11 +85,21 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
     }
     // `random(<draws>)` (4.2 "balance") picks the best of N random draws; halo draws once.
     const draws = /^random\([0-9]+\)$/.test(c.args[0]!);
-    if (draws) c.diag.warn(c.pos, `balance ${c.args[0]}: the number of draws is not supported by halo; plain random is used`);
+    if (draws)
+      c.diag.warn(
+        c.pos,
+        `balance ${c.args[0]}: the number of draws is not supported by halo; plain random is used`,
+        'HALO_W_CONFIG_UNSUPPORTED',
+      );
     const algo = draws ? 'random' : BALANCE.find((b) => b === c.args[0]);
     if (algo === undefined) c.diag.error(c.pos, `unknown balance algorithm '${c.args[0]}' (halo supports ${BALANCE.join(', ')})`);
     else c.draft.settings.balance = algo;
-    if (c.args.length > 1) c.diag.warn(c.pos, `balance arguments '${c.args.slice(1).join(' ')}' are not supported by halo; ignored`);
+    if (c.args.length > 1)
+      c.diag.warn(
+        c.pos,
+        `balance arguments '${c.args.slice(1).join(' ')}' are not supported by halo; ignored`,
+        'HALO_W_CONFIG_UNSUPPORTED',
+      );
   }),
   server: kw(
     'be',
@@ -170,7 +185,12 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
         c.diag.error(c.pos, `'option mysql-check': '${variant}' is not post-41 or pre-41`);
         return;
       }
-      if (variant === 'pre-41') c.diag.warn(c.pos, "'pre-41' MySQL checks are not supported by halo; the post-4.1 handshake is used");
+      if (variant === 'pre-41')
+        c.diag.warn(
+          c.pos,
+          "'pre-41' MySQL checks are not supported by halo; the post-4.1 handshake is used",
+          'HALO_W_CONFIG_UNSUPPORTED',
+        );
       c.draft.settings.healthCheck = { kind: 'mysql', user: c.args[1] ?? null, rules: null, pos: c.pos };
     },
     { negatable: true },
@@ -194,7 +214,11 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
     }
     const match = HTTP_EXPECT_MATCHES.find((m) => m === words[0]);
     if (match === undefined || words.length !== 2) {
-      c.diag.warn(c.pos, `'http-check expect ${c.args.join(' ')}' is not supported by halo (only [!] status|rstatus|string|rstring <pattern>); ignored`);
+      c.diag.warn(
+        c.pos,
+        `'http-check expect ${c.args.join(' ')}' is not supported by halo (only [!] status|rstatus|string|rstring <pattern>); ignored`,
+        'HALO_W_CONFIG_UNSUPPORTED',
+      );
       return;
     }
     c.draft.settings.httpExpect = { negate, match, pattern: words[1]!, pos: c.pos };
@@ -211,7 +235,12 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
   'stats realm': statsKeyword((c, st) => {
     if (!expectArgs(c, 'stats realm', 1, Number.POSITIVE_INFINITY)) return;
     st.realm = c.args.join(' ');
-    if (c.args.length > 1) c.diag.warn(c.pos, `stats realm: haproxy reads only '${c.args[0]}'; halo uses '${st.realm}' (escape spaces with '\\ ' to silence this)`);
+    if (c.args.length > 1)
+      c.diag.warn(
+        c.pos,
+        `stats realm: haproxy reads only '${c.args[0]}'; halo uses '${st.realm}' (escape spaces with '\\ ' to silence this)`,
+        'HALO_W_CONFIG_ADJUSTED',
+      );
   }),
   'stats auth': statsKeyword((c, st) => {
     if (!expectArgs(c, 'stats auth', 1, 1)) return;
@@ -319,20 +348,28 @@ export function applyProxyStatement(draft: ProxyDraft, words: readonly string[],
   const name = rest.slice(0, width).join(' ');
   const k = KEYWORDS[name];
   if (k === undefined) {
-    diag.warn(pos, `unknown keyword '${words.join(' ')}' in '${draft.kind}' section; ignored`);
+    diag.warn(
+      pos,
+      `unknown keyword '${words.join(' ')}' in '${draft.kind}' section; ignored`,
+      'HALO_W_CONFIG_UNKNOWN_KEYWORD',
+    );
     return;
   }
   if (negate && !k.negatable) {
-    diag.warn(pos, `'no ${name}' is not supported by halo; ignored`);
+    diag.warn(pos, `'no ${name}' is not supported by halo; ignored`, 'HALO_W_CONFIG_UNSUPPORTED');
     return;
   }
   if (draft.kind === 'defaults' && !k.inDefaults) {
-    diag.warn(pos, `'${name}' is not allowed in a defaults section; ignored`);
+    diag.warn(pos, `'${name}' is not allowed in a defaults section; ignored`, 'HALO_W_CONFIG_IGNORED');
     return;
   }
   if (!hasCapability(draft.kind, k.cap)) {
     const missing = k.cap === 'fe' ? 'frontend' : 'backend';
-    diag.warn(pos, `'${name}' ignored because ${draft.kind} '${draft.name}' has no ${missing} capability`);
+    diag.warn(
+      pos,
+      `'${name}' ignored because ${draft.kind} '${draft.name}' has no ${missing} capability`,
+      'HALO_W_CONFIG_IGNORED',
+    );
     return;
   }
   k.handle({ draft, args: rest.slice(width), pos, diag, negate });

@@ -37,7 +37,8 @@ export function readSections(statements: readonly Statement[], file: string, dia
     const keyword = words[0]!;
     if (keyword === 'global') {
       if (global.pos.line === 0) global.pos = pos;
-      if (words.length > 1) diag.warn(pos, `'global' takes no arguments; '${words.slice(1).join(' ')}' ignored`);
+      if (words.length > 1)
+        diag.warn(pos, `'global' takes no arguments; '${words.slice(1).join(' ')}' ignored`, 'HALO_W_CONFIG_IGNORED');
       current = { kind: 'global' };
     } else if (keyword === 'defaults' || keyword === 'listen' || keyword === 'frontend' || keyword === 'backend') {
       const header = readHeader(keyword, words, pos, diag);
@@ -57,14 +58,18 @@ export function readSections(statements: readonly Statement[], file: string, dia
       }
       current = { kind: 'proxy', draft };
     } else if (FOREIGN_SECTIONS.has(keyword)) {
-      diag.warn(pos, `'${keyword}' sections are not supported by halo; the section is ignored`);
+      diag.warn(
+        pos,
+        `'${keyword}' sections are not supported by halo; the section is ignored`,
+        'HALO_W_CONFIG_UNSUPPORTED',
+      );
       current = { kind: 'skip' };
     } else if (current.kind === 'global') {
       applyGlobalStatement(global, words, pos, diag);
     } else if (current.kind === 'proxy') {
       applyProxyStatement(current.draft, words, pos, diag);
     } else if (current.kind === 'none') {
-      diag.warn(pos, `keyword '${keyword}' outside of any section; ignored`);
+      diag.warn(pos, `keyword '${keyword}' outside of any section; ignored`, 'HALO_W_CONFIG_IGNORED');
     }
   }
   return { global, proxies };
@@ -81,7 +86,8 @@ function readHeader(kind: ProxyKind, words: readonly string[], pos: SourcePos, d
     if (from === null) diag.error(pos, `'${kind}': 'from' expects a defaults section name`, 'HALO_E_CONFIG_SYNTAX');
     args.splice(0, 2);
   }
-  if (args.length > 0) diag.warn(pos, `'${kind} ${name}': extra words '${args.join(' ')}' ignored`);
+  if (args.length > 0)
+    diag.warn(pos, `'${kind} ${name}': extra words '${args.join(' ')}' ignored`, 'HALO_W_CONFIG_IGNORED');
   if (name === '' && kind !== 'defaults') diag.error(pos, `'${kind}' expects a name`, 'HALO_E_CONFIG_SYNTAX');
   else if (name !== '' && !PROXY_NAME.test(name)) diag.error(pos, `${kind} name '${name}' may only contain letters, digits, '-', '_', '.' and ':'`);
   return { name, from };

@@ -1,4 +1,5 @@
 import type { SourcePos } from '../../errors.js';
+import { MAX_WEIGHT } from '../../machines/lb/weight.js';
 import type { Diagnostics } from '../diagnostics.js';
 import type { LbOnError, LbServer } from '../lb.model.js';
 import { parseAddress, parsePort } from './address.js';
@@ -21,7 +22,7 @@ export const SERVER_DEFAULTS: Readonly<ServerSettings> = {
   downinter: null,
   rise: 2, // 5.2 "rise": "defaults to 2"
   fall: 3, // 5.2 "fall": "defaults to 3"
-  weight: 1, // 5.2 "weight": "The default weight is 1, and the maximal value is 256"
+  weight: 1, // 5.2 "weight": "The default weight is 1"
   backup: false,
   maxconn: 0, // 5.2 "maxconn": "The default value is 0 which means unlimited"
   maxqueue: 0, // 5.2 "maxqueue": "0 which means the queue is unlimited"
@@ -156,7 +157,7 @@ const OPTIONS: Readonly<Record<string, ServerOption>> = {
   fall: integer(1, MAX_INT, (s, n) => {
     s.fall = n;
   }),
-  weight: integer(0, 256, (s, n) => {
+  weight: integer(0, MAX_WEIGHT, (s, n) => {
     s.weight = n;
   }),
   maxconn: integer(0, MAX_INT, (s, n) => {
@@ -233,7 +234,9 @@ export function applyServerOptions(s: ServerSettings, words: readonly string[], 
     const opt = OPTIONS[key];
     if (opt === undefined) {
       const skip = NOT_IMPLEMENTED[key];
-      diag.warn(pos, skip === undefined ? `unknown server setting '${key}' ignored` : `server setting '${key}' is not supported by halo; ignored`);
+      if (skip === undefined)
+        diag.warn(pos, `unknown server setting '${key}' ignored`, 'HALO_W_CONFIG_UNKNOWN_KEYWORD');
+      else diag.warn(pos, `server setting '${key}' is not supported by halo; ignored`, 'HALO_W_CONFIG_UNSUPPORTED');
       i += 1 + (skip ?? 0);
       continue;
     }

@@ -58,7 +58,7 @@ export function dispatch<S>(stmts: Stmt[], table: KeywordTable<S>, state: S, sec
     const word = stmt.words[0]!;
     const keyword = Object.hasOwn(table, word) ? table[word] : undefined;
     if (!keyword) {
-      diags.warn(stmt.pos, `unknown keyword '${word}' in ${section}; ignored`);
+      diags.warn(stmt.pos, `unknown keyword '${word}' in ${section}; ignored`, 'HALO_W_CONFIG_UNKNOWN_KEYWORD');
       continue;
     }
     if (keyword.block && !stmt.block) {
@@ -66,7 +66,7 @@ export function dispatch<S>(stmts: Stmt[], table: KeywordTable<S>, state: S, sec
       continue;
     }
     if (!keyword.block && stmt.block) {
-      diags.warn(stmt.pos, `'${word}' takes no { } block; block ignored`);
+      diags.warn(stmt.pos, `'${word}' takes no { } block; block ignored`, 'HALO_W_CONFIG_IGNORED');
     }
     keyword.handle(stmt, state);
   }
@@ -76,7 +76,8 @@ export function dispatch<S>(stmts: Stmt[], table: KeywordTable<S>, state: S, sec
 export function valueLines(stmt: Stmt, diags: Diagnostics): Stmt[] {
   const lines = stmt.block ?? [];
   for (const line of lines) {
-    if (line.block) diags.warn(line.pos, `unexpected { } block inside '${stmt.words[0]}'; ignored`);
+    if (line.block)
+      diags.warn(line.pos, `unexpected { } block inside '${stmt.words[0]}'; ignored`, 'HALO_W_CONFIG_IGNORED');
   }
   return lines;
 }

@@ -34,37 +34,67 @@ export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: 
   const authPos = d.authPos ?? d.pos;
   if (auth.type !== 'none') {
     if (version === 3) {
-      diags.warn(authPos, `${tag} VRRP version 3 does not support authentication; ignored`);
+      diags.warn(authPos, `${tag} VRRP version 3 does not support authentication; ignored`, 'HALO_W_CONFIG_ADJUSTED');
       auth.type = 'none';
     } else if (auth.pass === '') {
-      diags.warn(authPos, `${tag} authentication specified but no password given; ignored`);
+      diags.warn(
+        authPos,
+        `${tag} authentication specified but no password given; ignored`,
+        'HALO_W_CONFIG_INEFFECTIVE',
+      );
       auth.type = 'none';
     } else if (auth.type === 'ah' && state === 'MASTER' && priority !== KEEPALIVED_DEFAULTS.ownerPriority) {
       // An AH master needs a received advert's sequence number before it may take over.
-      diags.warn(authPos, `${tag} initial state MASTER is incompatible with AH authentication; starting as BACKUP`);
+      diags.warn(
+        authPos,
+        `${tag} initial state MASTER is incompatible with AH authentication; starting as BACKUP`,
+        'HALO_W_CONFIG_ADJUSTED',
+      );
       state = 'BACKUP';
     }
   }
   if (auth.type === 'none') auth.pass = '';
 
   if (d.unicastPos && d.unicastPeers.length === 0) {
-    diags.warn(d.unicastPos, `${tag} a unicast keyword was given without any unicast peers; using multicast (deprecated in keepalived)`);
+    diags.warn(
+      d.unicastPos,
+      `${tag} a unicast keyword was given without any unicast peers; using multicast (deprecated in keepalived)`,
+      'HALO_W_CONFIG_DEPRECATED',
+    );
   }
 
   let preempt = d.nopreemptPos === undefined;
   if (!preempt && priority === KEEPALIVED_DEFAULTS.ownerPriority) {
-    diags.warn(d.nopreemptPos!, `${tag} nopreempt is incompatible with priority 255; resetting nopreempt`);
+    diags.warn(
+      d.nopreemptPos!,
+      `${tag} nopreempt is incompatible with priority 255; resetting nopreempt`,
+      'HALO_W_CONFIG_ADJUSTED',
+    );
     preempt = true;
   }
   let preemptDelayCs = d.preemptDelayCs;
   if (state === 'MASTER') {
     // The RFC's Initialize state sends an advert at once as master, so there is nothing to not preempt.
-    if (!preempt) diags.warn(d.nopreemptPos!, `${tag} nopreempt will not work with initial state MASTER; clearing nopreempt`);
+    if (!preempt)
+      diags.warn(
+        d.nopreemptPos!,
+        `${tag} nopreempt will not work with initial state MASTER; clearing nopreempt`,
+        'HALO_W_CONFIG_ADJUSTED',
+      );
     preempt = true;
-    if (preemptDelayCs > 0) diags.warn(d.preemptDelayPos!, `${tag} preempt_delay will not work with initial state MASTER; clearing`);
+    if (preemptDelayCs > 0)
+      diags.warn(
+        d.preemptDelayPos!,
+        `${tag} preempt_delay will not work with initial state MASTER; clearing`,
+        'HALO_W_CONFIG_ADJUSTED',
+      );
     preemptDelayCs = 0;
   } else if (!preempt && preemptDelayCs > 0) {
-    diags.warn(d.preemptDelayPos!, `${tag} preempt_delay is incompatible with nopreempt; resetting`);
+    diags.warn(
+      d.preemptDelayPos!,
+      `${tag} preempt_delay is incompatible with nopreempt; resetting`,
+      'HALO_W_CONFIG_ADJUSTED',
+    );
     preemptDelayCs = 0;
   }
 
@@ -81,7 +111,7 @@ export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: 
   }
   if (d.vips.length === 0) {
     if (version === 3) diags.error(d.pos, `${tag} no virtual_ipaddress; VRRPv3 needs at least one (RFC 5798 §5.2.5)`);
-    else diags.warn(d.pos, `${tag} no virtual_ipaddress; at least one is sensible`);
+    else diags.warn(d.pos, `${tag} no virtual_ipaddress; at least one is sensible`, 'HALO_W_CONFIG_INEFFECTIVE');
   }
   if (!ok) return undefined;
 
@@ -135,15 +165,27 @@ function advertCs(d: InstanceDraft, version: 2 | 3, tag: string, diags: Diagnost
   if (version === 2) {
     if (us % 1_000_000 === 0) return us / 10_000;
     const seconds = Math.max(1, Math.round(us / 1_000_000));
-    diags.warn(pos, `${tag} VRRPv2 advert_int ${us / 1e6}s must be an integer; rounding to ${seconds}s`);
+    diags.warn(
+      pos,
+      `${tag} VRRPv2 advert_int ${us / 1e6}s must be an integer; rounding to ${seconds}s`,
+      'HALO_W_CONFIG_ADJUSTED',
+    );
     return seconds * 100;
   }
   if (us >= (V3_MAX_ADVERT_CS + 1) * 10_000) {
-    diags.warn(pos, `${tag} VRRPv3 advert_int ${us / 1e6}s is out of range; must be less than 40.96s, using 40.95s`);
+    diags.warn(
+      pos,
+      `${tag} VRRPv3 advert_int ${us / 1e6}s is out of range; must be less than 40.96s, using 40.95s`,
+      'HALO_W_CONFIG_ADJUSTED',
+    );
     return V3_MAX_ADVERT_CS;
   }
   if (us % 10_000 === 0) return us / 10_000;
   const cs = Math.min(V3_MAX_ADVERT_CS, Math.max(1, Math.round(us / 10_000)));
-  diags.warn(pos, `${tag} VRRPv3 advert_int ${us / 1e6}s must be in units of 10ms; rounding to ${cs / 100}s`);
+  diags.warn(
+    pos,
+    `${tag} VRRPv3 advert_int ${us / 1e6}s must be in units of 10ms; rounding to ${cs / 100}s`,
+    'HALO_W_CONFIG_ADJUSTED',
+  );
   return cs;
 }

@@ -33,7 +33,8 @@ export function garpKeywords<S>(prefix: string, garpOf: (s: S) => GarpSettings, 
     handle(stmt: Stmt, state: S) {
       const n = intIn(oneArg(stmt, diags), 0, 2 ** 31 - 1, stmt.words[0]!, stmt, diags);
       if (n === undefined) return;
-      if (n === 0) diags.warn(stmt.pos, `${stmt.words[0]} must be greater than 0, setting to 1`);
+      if (n === 0)
+        diags.warn(stmt.pos, `${stmt.words[0]} must be greater than 0, setting to 1`, 'HALO_W_CONFIG_ADJUSTED');
       garpOf(state)[key] = Math.max(n, 1);
     },
   });

@@ -65,7 +65,7 @@ function expandInclude(words: string[], pos: SourcePos, source: IncludeSource, d
   const files = source.expand(absolute);
   if (files.length === 0) {
     if (STRICT_INCLUDES.has(keyword!)) diags.error(pos, `${keyword} ${pattern}: no such file`, 'HALO_E_CONFIG_IO');
-    else diags.warn(pos, `include ${pattern}: no file matches; nothing included`);
+    else diags.warn(pos, `include ${pattern}: no file matches; nothing included`, 'HALO_W_CONFIG_INEFFECTIVE');
     return [];
   }
   const out: ConfItem[] = [];

@@ -40,19 +40,36 @@ export function resolveTracking(draft: TrackingDraft, owner: string, scripts: Ma
  */
 function dropFloatingWeights(inst: VrrpInstanceConfig, cause: string, diags: Diagnostics): void {
   for (const t of inst.trackInterfaces.filter((t) => t.weight !== 0)) {
-    diags.warn(t.pos, `(${inst.name}) ignoring weight of tracked interface ${t.name} due to ${cause}`);
+    diags.warn(
+      t.pos,
+      `(${inst.name}) ignoring weight of tracked interface ${t.name} due to ${cause}`,
+      'HALO_W_CONFIG_ADJUSTED',
+    );
     t.weight = 0;
   }
   inst.trackScripts = inst.trackScripts.filter((t) => {
-    if (t.weight !== 0) diags.warn(t.pos, `(${inst.name}) ignoring tracked script ${t.name} with weights due to ${cause}`);
+    if (t.weight !== 0)
+      diags.warn(
+        t.pos,
+        `(${inst.name}) ignoring tracked script ${t.name} with weights due to ${cause}`,
+        'HALO_W_CONFIG_ADJUSTED',
+      );
     return t.weight === 0;
   });
   inst.trackFiles = inst.trackFiles.filter((t) => {
     if (t.weight === 1) {
-      diags.warn(t.pos, `(${inst.name}) ignoring weight from tracked file ${t.name} due to ${cause}; specify weight 0`);
+      diags.warn(
+        t.pos,
+        `(${inst.name}) ignoring weight from tracked file ${t.name} due to ${cause}; specify weight 0`,
+        'HALO_W_CONFIG_ADJUSTED',
+      );
       t.weight = 0;
     } else if (t.weight !== 0) {
-      diags.warn(t.pos, `(${inst.name}) ignoring tracked file ${t.name} with weight ${t.weight} due to ${cause}`);
+      diags.warn(
+        t.pos,
+        `(${inst.name}) ignoring tracked file ${t.name} with weight ${t.weight} due to ${cause}`,
+        'HALO_W_CONFIG_ADJUSTED',
+      );
       return false;
     }
     return true;
@@ -82,8 +99,9 @@ export function resolveReferences(
       const inst = byName.get(m.name);
       if (!inst) diags.error(m.pos, `vrrp_sync_group ${g.name}: unknown vrrp_instance '${m.name}'`, 'HALO_E_CONFIG_REF');
       else if (inst.syncGroup !== undefined) diags.error(m.pos, `vrrp_instance ${m.name} is already in vrrp_sync_group ${inst.syncGroup}`, 'HALO_E_CONFIG_REF');
-      else if (members.includes(m.name)) diags.warn(m.pos, `vrrp_sync_group ${g.name}: duplicate member ${m.name}; ignored`);
-      else {
+      else if (members.includes(m.name)) {
+        diags.warn(m.pos, `vrrp_sync_group ${g.name}: duplicate member ${m.name}; ignored`, 'HALO_W_CONFIG_IGNORED');
+      } else {
         inst.syncGroup = g.name;
         members.push(m.name);
         if (!g.trackingWeight) dropFloatingWeights(inst, 'SYNC group', diags);

@@ -18,7 +18,12 @@ function scriptTimer(key: 'intervalMs' | 'timeoutMs', diags: Diagnostics): Keywo
     handle(stmt, draft) {
       const ms = secondsIn(oneArg(stmt, diags), 3, 0, SCRIPT_TIMER_MAX_MS, `vrrp_script ${draft.name} ${stmt.words[0]}`, stmt, diags);
       if (ms === undefined) return;
-      if (ms === 0) diags.warn(stmt.pos, `vrrp_script ${draft.name} ${stmt.words[0]} must be greater than 0, setting to 1 s`);
+      if (ms === 0)
+        diags.warn(
+          stmt.pos,
+          `vrrp_script ${draft.name} ${stmt.words[0]} must be greater than 0, setting to 1 s`,
+          'HALO_W_CONFIG_ADJUSTED',
+        );
       draft[key] = ms === 0 ? 1000 : ms;
     },
   };
@@ -145,7 +150,12 @@ function trackFileKeywords(diags: Diagnostics): KeywordTable<TrackFileDraft> {
             const value = intIn(word, -(2 ** 31), 2 ** 31 - 1, `track_file ${draft.name} init_file value`, stmt, diags);
             if (value === undefined) return;
             // track_file.c accepts any int but reports values a weight cannot use.
-            if (Math.abs(value) > 254) diags.warn(stmt.pos, `track_file ${draft.name} init value ${value} is outside the sensible range -254..254`);
+            if (Math.abs(value) > 254)
+              diags.warn(
+                stmt.pos,
+                `track_file ${draft.name} init value ${value} is outside the sensible range -254..254`,
+                'HALO_W_CONFIG_ADJUSTED',
+              );
             init.value = value;
           }
         }
@@ -159,7 +169,8 @@ function trackFileKeywords(diags: Diagnostics): KeywordTable<TrackFileDraft> {
 export function parseTrackFile(stmt: Stmt, diags: Diagnostics): VrrpTrackFile | undefined {
   const name = sectionName(stmt, diags);
   if (name === undefined) return undefined;
-  if (stmt.words[0] === 'vrrp_track_file') diags.warn(stmt.pos, '"vrrp_track_file" is deprecated, please use "track_file"');
+  if (stmt.words[0] === 'vrrp_track_file')
+    diags.warn(stmt.pos, '"vrrp_track_file" is deprecated, please use "track_file"', 'HALO_W_CONFIG_DEPRECATED');
   const draft: TrackFileDraft = { name, weight: KEEPALIVED_DEFAULTS.trackFileWeight, reverse: false, pos: stmt.pos };
   dispatch(stmt.block ?? [], trackFileKeywords(diags), draft, `track_file ${name}`, diags);
   if (draft.path === undefined) {

@@ -30,7 +30,11 @@ function syncGroupKeywords(diags: Diagnostics): KeywordTable<SyncGroupDraft> {
     },
     global_tracking: {
       handle(stmt, g) {
-        diags.warn(stmt.pos, 'global_tracking is deprecated; treated as sync_group_tracking_weight (keepalived does the same)');
+        diags.warn(
+          stmt.pos,
+          'global_tracking is deprecated; treated as sync_group_tracking_weight (keepalived does the same)',
+          'HALO_W_CONFIG_DEPRECATED',
+        );
         g.trackingWeight = true;
       },
     },

@@ -39,7 +39,11 @@ function trackLine(line: Stmt, kind: 'script' | 'interface' | 'file', diags: Dia
   let weight = intIn(value, -254, 254, `track_${kind} ${name} weight`, line, diags);
   if (weight === undefined) return undefined;
   if (kind !== 'file' && Math.abs(weight) === 254) {
-    diags.warn(line.pos, `track_${kind} ${name}: weight cannot be ±254; using ${weight > 0 ? 253 : -253}`);
+    diags.warn(
+      line.pos,
+      `track_${kind} ${name}: weight cannot be ±254; using ${weight > 0 ? 253 : -253}`,
+      'HALO_W_CONFIG_ADJUSTED',
+    );
     weight = weight > 0 ? 253 : -253;
   }
   ref.weight = weight;
@@ -62,7 +66,8 @@ function trackBlock(kind: 'script' | 'interface' | 'file', pick: (d: TrackingDra
         const ref = trackLine(line, kind, diags);
         if (!ref) continue;
         // keepalived: "duplicate track_* NAME - ignoring"; the first one wins.
-        if (list.some((r) => r.name === ref.name)) diags.warn(line.pos, `duplicate track_${kind} ${ref.name}; ignored`);
+        if (list.some((r) => r.name === ref.name))
+          diags.warn(line.pos, `duplicate track_${kind} ${ref.name}; ignored`, 'HALO_W_CONFIG_IGNORED');
         else list.push(ref);
       }
     },
@@ -82,10 +87,19 @@ function notifyKeyword(key: keyof NotifyScripts, diags: Diagnostics): KeywordTab
         return;
       }
       if (draft.notify[key] !== undefined) {
-        diags.warn(stmt.pos, `${keyword} already specified; ignored (keepalived keeps the first)`);
+        diags.warn(
+          stmt.pos,
+          `${keyword} already specified; ignored (keepalived keeps the first)`,
+          'HALO_W_CONFIG_IGNORED',
+        );
         return;
       }
-      if (user.length > 0) diags.warn(stmt.pos, `${keyword}: per-script user '${user.join(' ')}' is not supported; runs as the script user`);
+      if (user.length > 0)
+        diags.warn(
+          stmt.pos,
+          `${keyword}: per-script user '${user.join(' ')}' is not supported; runs as the script user`,
+          'HALO_W_CONFIG_UNSUPPORTED',
+        );
       draft.notify[key] = command;
     },
   };
@@ -103,9 +117,21 @@ export function trackingKeywords(diags: Diagnostics): KeywordTable<TrackingDraft
     notify_stop: notifyKeyword('stop', diags),
     notify: notifyKeyword('generic', diags),
     notify_master_rx_lower_pri: {
-      handle: (stmt) => diags.warn(stmt.pos, 'notify_master_rx_lower_pri is not supported by halo; ignored'),
+      handle: (stmt) =>
+        diags.warn(
+          stmt.pos,
+          'notify_master_rx_lower_pri is not supported by halo; ignored',
+          'HALO_W_CONFIG_UNSUPPORTED',
+        ),
     },
-    smtp_alert: { handle: (stmt) => diags.warn(stmt.pos, 'smtp_alert is not supported by halo (use the event journal); ignored') },
+    smtp_alert: {
+      handle: (stmt) =>
+        diags.warn(
+          stmt.pos,
+          'smtp_alert is not supported by halo (use the event journal); ignored',
+          'HALO_W_CONFIG_UNSUPPORTED',
+        ),
+    },
   };
 }
 

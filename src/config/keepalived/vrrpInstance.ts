@@ -82,7 +82,11 @@ export function parseVip(line: Stmt, diags: Diagnostics): VirtualAddress | undef
       vip[option] = value;
     } else if (IGNORED_VIP_OPTIONS.has(option)) {
       if (IGNORED_VIP_OPTIONS.get(option)) i++;
-      diags.warn(line.pos, `virtual address ${address}: option '${option}' is not supported by halo; ignored`);
+      diags.warn(
+        line.pos,
+        `virtual address ${address}: option '${option}' is not supported by halo; ignored`,
+        'HALO_W_CONFIG_UNSUPPORTED',
+      );
     } else {
       diags.error(line.pos, `virtual address ${address}: unknown option '${option}'`, 'HALO_E_CONFIG_SYNTAX');
       return undefined;
@@ -192,8 +196,14 @@ function instanceKeywords(diags: Diagnostics): KeywordTable<InstanceDraft> {
         for (const line of valueLines(stmt, diags)) {
           const [ip, ...options] = line.words;
           if (ipAddress(ip, `(${d.name}) unicast peer`, line, diags) === undefined) continue;
-          if (options.length > 0) diags.warn(line.pos, `(${d.name}) unicast peer options '${options.join(' ')}' are not supported by halo; ignored`);
-          if (d.unicastPeers.includes(ip!)) diags.warn(line.pos, `(${d.name}) duplicate unicast peer ${ip}; ignored`);
+          if (options.length > 0)
+            diags.warn(
+              line.pos,
+              `(${d.name}) unicast peer options '${options.join(' ')}' are not supported by halo; ignored`,
+              'HALO_W_CONFIG_UNSUPPORTED',
+            );
+          if (d.unicastPeers.includes(ip!))
+            diags.warn(line.pos, `(${d.name}) duplicate unicast peer ${ip}; ignored`, 'HALO_W_CONFIG_IGNORED');
           else d.unicastPeers.push(ip!);
         }
       },
@@ -228,7 +238,8 @@ function authKeywords(diags: Diagnostics): KeywordTable<InstanceDraft> {
         if (pass === undefined) return;
         // vrrp_auth_pass_handler: the field is 8 octets; longer passwords are cut with a warning.
         const bytes = Buffer.from(pass, 'utf8');
-        if (bytes.length > 8) diags.warn(stmt.pos, `(${d.name}) truncating auth_pass to 8 characters`);
+        if (bytes.length > 8)
+          diags.warn(stmt.pos, `(${d.name}) truncating auth_pass to 8 characters`, 'HALO_W_CONFIG_ADJUSTED');
         d.auth.pass = bytes.subarray(0, 8).toString('utf8');
       },
     },

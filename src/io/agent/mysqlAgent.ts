@@ -10,6 +10,7 @@ import { createServer, type Socket } from 'node:net';
 import { mysqlProbe } from '../checks/mysqlProbe.js';
 import type { MysqlCheckOptions, MysqlTarget, ProbeResult } from '../checks/probe.types.js';
 import type { Logger } from '../log.js';
+import { throttledLog } from '../throttledLog.js';
 import { downResponse, requestHeadComplete, upResponse } from './agentResponse.js';
 
 export interface MysqlAgentOptions {
@@ -90,12 +91,19 @@ export async function startMysqlAgent(opts: MysqlAgentOptions): Promise<MysqlAge
     return mysqlProbe(target, checkOpts, AbortSignal.any([signal, timer]));
   };
 
+  // A client flooding the agent must not flood the log: each kind once, then summaries.
+  const refused = throttledLog(log, {
+    level: 'warn',
+    msg: 'mysql agent: per-source connection limit reached, dropping',
+  });
+  const clientErrors = throttledLog(log, { level: 'debug', msg: 'mysql agent: client socket error' });
+
   const serve = (socket: Socket) => {
     const source = socket.remoteAddress ?? 'unknown';
     const open = perSource.get(source) ?? 0;
     if (open >= maxPerSource) {
       stats.rejected++;
-      log.warn({ source, open, maxPerSource }, 'mysql agent: per-source connection limit reached, dropping');
+      refused.note('per_source', { source, open, maxPerSource }, source);
       socket.on('error', () => undefined);
       socket.destroy();
       return;
@@ -113,7 +121,9 @@ export async function startMysqlAgent(opts: MysqlAgentOptions): Promise<MysqlAge
       aborter.abort();
       if (!answered) stats.clientErrors++;
     });
-    socket.on('error', (err) => log.debug({ source, err: err.message }, 'mysql agent: client socket error'));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      clientErrors.note(err.code ?? 'error', { source, err: err.message }, source),
+    );
     socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
 
     // Read (and ignore) the request before answering: closing with unread bytes would make the
@@ -169,6 +179,8 @@ export async function startMysqlAgent(opts: MysqlAgentOptions): Promise<MysqlAge
     address: () => address,
     close: () =>
       new Promise<void>((resolve) => {
+        refused.close();
+        clientErrors.close();
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
       }),

@@ -28,6 +28,8 @@ export interface MonitorLine {
 const DEFAULT_RESTART_DELAY_MS = 1000;
 /** After the monitor starts, re-read /sys once it has surely subscribed, to catch a change made meanwhile. */
 const RESYNC_AFTER_START_MS = 100;
+/** The monitor's last stderr bytes kept for the log line when it dies: its last words explain why. */
+const STDERR_TAIL = 512;
 
 export function watchLink(dev: string, onChange: (up: boolean) => void, log: Logger, opts: LinkWatchOptions = {}): LinkWatch {
   let up = readLinkUp(dev);
@@ -47,7 +49,7 @@ export function watchLink(dev: string, onChange: (up: boolean) => void, log: Log
     monitor = child;
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-512);
+      stderr = (stderr + d.toString()).slice(-STDERR_TAIL);
     });
     createInterface({ input: child.stdout }).on('line', (line) => {
       const parsed = parseMonitorLine(line);

@@ -6,6 +6,8 @@
  */
 import { execFile, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { promisify } from 'node:util';
+import { HaloError } from '../../errors.js';
+import { sleep } from '../sleep.js';
 
 const run = promisify(execFile);
 
@@ -36,7 +38,8 @@ export interface LabOptions {
   subnet?: string;
 }
 
-const live = new Set<Lab>();
+/** Each live lab, with a synchronous kill of the processes it started (for the exit hook). */
+const live = new Map<Lab, () => void>();
 let exitHookInstalled = false;
 
 export async function ip(args: string[]): Promise<string> {
@@ -57,11 +60,14 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
   const nodes: LabNode[] = [];
   const made: string[] = [];
 
-  const destroy = async (): Promise<void> => {
-    live.delete(lab);
+  const killChildren = (): void => {
     for (const child of children) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
+  };
+  const destroy = async (): Promise<void> => {
+    live.delete(lab);
+    killChildren();
     await Promise.all(
       [...children].map(
         (c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()))),
@@ -79,7 +85,7 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
       await nsExec(switchNs, 'ip', ['link', 'set', peer, up ? 'up' : 'down']);
     },
   };
-  live.add(lab);
+  live.set(lab, killChildren);
   installExitHook();
 
   try {
@@ -125,7 +131,9 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   const cleanupSync = (): void => {
-    for (const lab of live) {
+    for (const [lab, killChildren] of live) {
+      // A namespace goes only when its last process does: its daemons first.
+      killChildren();
       for (const node of lab.nodes) {
         try {
           spawn('ip', ['netns', 'del', node.ns], { stdio: 'ignore' });
@@ -149,15 +157,47 @@ function installExitHook(): void {
   }
 }
 
-/** Poll until `check` returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, stepMs = 20): Promise<T> {
+/**
+ * Poll until `check` returns a truthy value; after `timeoutMs` reject with `what` (called then,
+ * so it can name the state the wait last saw), the one thing a reader of the failure needs.
+ */
+export async function waitFor<T>(
+  what: string | (() => string | Promise<string>),
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  stepMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`waitFor: condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
+    if (Date.now() > deadline) {
+      const text = typeof what === 'string' ? what : await what();
+      throw new HaloError('HALO_E_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${text}`, { timeoutMs });
+    }
+    await sleep(stepMs);
   }
+}
+
+/** `promise`, or a rejection naming `what` once `timeoutMs` passes without it settling. */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HaloError('HALO_E_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, { timeoutMs })), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The MAC address of a node's interface. */
+export async function macOf(node: LabNode, dev = node.dev): Promise<string> {
+  const out = JSON.parse(await node.exec('ip', ['-j', 'link', 'show', 'dev', dev])) as Array<{ address: string }>;
+  return out[0]!.address;
+}
+
+/** The MAC a node's neighbour (ARP) table holds for `address`, if it holds one. */
+export async function neighbourMac(node: LabNode, address: string, dev = node.dev): Promise<string | undefined> {
+  const out = JSON.parse(await node.exec('ip', ['-j', 'neigh', 'show', address, 'dev', dev])) as Array<{ lladdr?: string }>;
+  return out[0]?.lladdr;
 }
 
 /** The IPv4 addresses on a node's interface. */

@@ -68,10 +68,13 @@ export async function listAddresses(dev: string): Promise<InterfaceAddress[]> {
   );
 }
 
+/** An `ip addr` call that hangs this long is killed and counts as failed. */
+const IP_TIMEOUT_MS = 10_000;
+
 /** Runs `ip`; never rejects, so callers decide which failures mean "already so". */
 function ip(args: string[]): Promise<IpOutcome> {
   return new Promise((resolve) => {
-    execFile('ip', args, { timeout: 10_000 }, (err, stdout, stderr) => {
+    execFile('ip', args, { timeout: IP_TIMEOUT_MS }, (err, stdout, stderr) => {
       resolve(err ? { ok: false, stderr: stderr || err.message, cause: err } : { ok: true, stdout });
     });
   });

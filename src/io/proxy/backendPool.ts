@@ -15,6 +15,7 @@ import {
   type PickRequest,
   pickServer,
 } from '../../machines/lb/balancer.js';
+import { clampWeight } from '../../machines/lb/serverHealthContext.js';
 import type { CounterLabels, ServerUpdate } from './dataPath.types.js';
 
 /** A session as the pool sees it: something it can cut (shutdown-sessions). */
@@ -198,7 +199,7 @@ export class BackendPool {
       if (u.up) s.state.upSinceMs = this.now();
     }
     if (u.admin !== undefined) s.state.admin = u.admin;
-    if (u.weight !== undefined) s.state.weight = Math.max(0, Math.min(256, u.weight));
+    if (u.weight !== undefined) s.state.weight = clampWeight(u.weight);
     if (u.up === false && s.cfg.onMarkedDown === 'shutdown-sessions') this.kill(s, 'server marked down');
     if (u.admin === 'maint' && s.cfg.onMarkedDown === 'shutdown-sessions') this.kill(s, 'server in maintenance');
     if (!wasUsable && isUsable(s.state) && !s.cfg.backup && s.cfg.onMarkedUp === 'shutdown-backup-sessions') {

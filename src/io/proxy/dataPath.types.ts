@@ -4,6 +4,7 @@
  * tests). Everything here is structured-clone safe: it crosses a worker boundary as is.
  */
 import type { AdminState } from '../../machines/lb/serverHealth.types.js';
+import type { LogLevel } from '../throttledLog.js';
 
 export type CounterLabels = Record<string, string | number>;
 
@@ -21,8 +22,6 @@ export interface VipView {
   managed: string[];
   present: string[];
 }
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 /** What the data path reports back. */
 export interface DataPathEvents {

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { LbBind, LbConfig } from '../../config/lb.model.js';
 import { HaloError } from '../../errors.js';
+import { type LineSink, throttledLog } from '../throttledLog.js';
 import { backendChoice, type ConnectionFacts } from './aclMatch.js';
 import { BackendPool } from './backendPool.js';
 import type { DataPath, DataPathEvents, ServerUpdate, VipView } from './dataPath.types.js';
@@ -30,6 +31,16 @@ function shortestTimeout(cfg: LbConfig): number {
     ...cfg.backends.flatMap((b) => [b.timeouts.connect, b.timeouts.server, b.timeouts.serverFin, b.timeouts.tunnel]),
   ].filter((t): t is number => t !== null);
   return all.length > 0 ? Math.min(...all) : Number.POSITIVE_INFINITY;
+}
+
+/** The data path's log relay as a sink for throttled lines. */
+function sinkOf(events: DataPathEvents): LineSink {
+  return {
+    debug: (obj, msg) => events.log('debug', obj, msg),
+    info: (obj, msg) => events.log('info', obj, msg),
+    warn: (obj, msg) => events.log('warn', obj, msg),
+    error: (obj, msg) => events.log('error', obj, msg),
+  };
 }
 
 /** A connection's addresses, read from the socket only when a condition asks (a first read is a syscall). */
@@ -60,6 +71,7 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
   const sessions = new Set<Session>();
   /** Servers with live errors since their last good connect: only then is a PASSIVE_OK worth sending. */
   const erring = new Set<string>();
+  const aborts = throttledLog(sinkOf(events), { level: 'debug', msg: 'session aborted' });
 
   const frontends: FrontendRuntime[] = [];
   const admitAll = (): void => {
@@ -88,7 +100,10 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
     const contexts = new Map<string, SessionContext>();
     for (const name of [...fe.useBackends.map((u) => u.backend), fe.defaultBackend]) {
       const pool = name === null ? undefined : pools.get(name);
-      if (pool && !contexts.has(pool.cfg.name)) contexts.set(pool.cfg.name, { pool, events, idle, frontendLabels, clientTimeouts, observe: observerOf(pool) });
+      if (pool && !contexts.has(pool.cfg.name)) {
+        const observe = observerOf(pool);
+        contexts.set(pool.cfg.name, { pool, events, aborts, idle, frontendLabels, clientTimeouts, observe });
+      }
     }
     const contextOf = (backend: string | null): SessionContext | null => (backend === null ? null : (contexts.get(backend) ?? null));
     // Without a rule that depends on the connection, every client goes to one place, decided now.
@@ -152,6 +167,7 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
     async stop(): Promise<void> {
       for (const f of frontends) f.close();
       for (const s of [...sessions]) s.kill('stopping');
+      aborts.close();
     },
   };
 }

@@ -12,6 +12,7 @@
  *    that half-closes is still served unless `abortonclose`; one that goes away is dropped.
  */
 import { connect, type Socket } from 'node:net';
+import type { ThrottledLog } from '../throttledLog.js';
 import type { BackendPool, PoolSession, QueueWaiter } from './backendPool.js';
 import type { CounterLabels, DataPathEvents } from './dataPath.types.js';
 import { encodeProxyHeader } from './proxyHeader.js';
@@ -26,6 +27,8 @@ const MAX_TURNAROUND_MS = 1_000;
 export interface SessionContext {
   pool: BackendPool;
   events: DataPathEvents;
+  /** Aborted sessions, logged per kind rather than per session (a dead backend aborts them all). */
+  aborts: ThrottledLog;
   /** The engine's one clock and sweep for connect and inactivity timeouts. */
   idle: IdleSweep;
   /** `{ frontend }`, built once per frontend (counters are summed per labels object). */
@@ -309,7 +312,8 @@ export class Session implements PoolSession, QueueWaiter, Watched {
 
   private abort(reason: string): void {
     if (this.over) return;
-    this.ctx.events.log('debug', { frontend: this.ctx.frontendLabels.frontend, backend: this.ctx.pool.cfg.name, reason }, 'session aborted');
+    const backend = this.ctx.pool.cfg.name;
+    this.ctx.aborts.note(`${backend}: ${reason}`, { frontend: this.ctx.frontendLabels.frontend, backend, reason });
     this.server?.destroy();
     this.client.destroy();
     this.finish();

@@ -8,11 +8,14 @@ import { getPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LbConfig } from '../../config/lb.model.js';
 import { HaloError } from '../../errors.js';
+import { sleep } from '../sleep.js';
 import type { DataPath, DataPathEvents, FromWorker, ServerUpdate, ToWorker, VipView } from './dataPath.types.js';
 import type { ProxyWorkerData } from './proxyWorker.js';
 
 const RESTART_DELAY_MS = 500;
 const STOP_TIMEOUT_MS = 2_000;
+/** Binding every listener takes milliseconds; a worker silent this long is hung, and start-up must say so. */
+const READY_TIMEOUT_MS = 15_000;
 
 export function startProxyWorker(cfg: LbConfig, vips: VipView, events: DataPathEvents): DataPath {
   const present = new Set(vips.present);
@@ -21,13 +24,20 @@ export function startProxyWorker(cfg: LbConfig, vips: VipView, events: DataPathE
   // would inherit the raised one, so it returns to this on start.
   const baseNice = getPriority();
   let worker: Worker;
-  let stopping = false;
+  /** Aborted by stop(): ends a restart delay at once. */
+  const halt = new AbortController();
   let onStopped: (() => void) | null = null;
   let settleReady: { resolve: () => void; reject: (e: Error) => void } | null = null;
   const ready = new Promise<void>((resolve, reject) => {
     settleReady = { resolve, reject };
   });
   ready.catch(() => undefined);
+  const readyBound = setTimeout(() => {
+    settleReady?.reject(new HaloError('HALO_E_LISTEN', `the proxy worker did not report its listeners within ${READY_TIMEOUT_MS} ms`));
+    settleReady = null;
+  }, READY_TIMEOUT_MS);
+  readyBound.unref();
+  void ready.finally(() => clearTimeout(readyBound)).catch(() => undefined);
 
   const onMessage = (m: FromWorker): void => {
     switch (m.type) {
@@ -65,16 +75,16 @@ export function startProxyWorker(cfg: LbConfig, vips: VipView, events: DataPathE
       for (const u of servers.values()) worker.postMessage({ type: 'server', update: u } satisfies ToWorker);
     });
     worker.once('exit', (code) => {
-      if (stopping) return;
+      if (halt.signal.aborted) return;
       if (settleReady) {
         settleReady.reject(new HaloError('HALO_E_LISTEN', `the proxy worker exited (code ${code}) before listening`));
         settleReady = null;
         return;
       }
       events.log('error', { code }, 'proxy worker exited; restarting it');
-      setTimeout(() => {
-        if (!stopping) spawn();
-      }, RESTART_DELAY_MS);
+      void sleep(RESTART_DELAY_MS, halt.signal).then(() => {
+        if (!halt.signal.aborted) spawn();
+      });
     });
   };
   spawn();
@@ -93,14 +103,15 @@ export function startProxyWorker(cfg: LbConfig, vips: VipView, events: DataPathE
       send({ type: 'vip', address, present: on });
     },
     async stop() {
-      if (stopping) return;
-      stopping = true;
+      if (halt.signal.aborted) return;
+      halt.abort();
       const stopped = new Promise<void>((resolve) => {
         onStopped = resolve;
-        setTimeout(resolve, STOP_TIMEOUT_MS).unref();
       });
       send({ type: 'stop' });
-      await stopped;
+      const timeout = new AbortController();
+      await Promise.race([stopped, sleep(STOP_TIMEOUT_MS, timeout.signal)]);
+      timeout.abort();
       await worker.terminate();
     },
   };

@@ -1,7 +1,7 @@
 /**
  * Types for the untyped `raw-socket` 1.8.1 package (CommonJS; `module.exports` is the object
- * below, so ESM code imports it as a default import). Only what its index.js and native
- * binding actually provide is declared.
+ * below, so ESM code imports it as a default import). Only its public API is declared; the
+ * internals halo relies on are typed and checked in rawSocketFastPath.ts alone.
  */
 declare module 'raw-socket' {
   import type { EventEmitter } from 'node:events';
@@ -43,21 +43,6 @@ declare module 'raw-socket' {
       resumeRecv(): this;
       pauseSend(): this;
       resumeSend(): this;
-      /** Internal (index.js): sends waiting for the fd to poll writable, oldest first. */
-      readonly requests: readonly unknown[];
-      /**
-       * Internal (index.js): the native binding. Its `send` is a synchronous sendto() on the
-       * non-blocking fd that calls back with the byte count before returning, and throws
-       * Error(strerror(errno)) on failure (EAGAIN when the socket buffer is full).
-       */
-      readonly wrap: {
-        send(buffer: Buffer, offset: number, length: number, address: string, callback: (bytes: number) => void): void;
-        /**
-         * It emits 'recvReady' when its poll reports the fd readable; the Socket's own listener
-         * then does one recvfrom() and emits 'message'.
-         */
-        prependListener(event: 'recvReady', listener: () => void): void;
-      };
     }
 
     interface ChecksumRange {

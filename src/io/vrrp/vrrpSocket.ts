@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import raw from 'raw-socket';
 import { HaloError } from '../../errors.js';
+import { rawSocketFastPath } from './rawSocketFastPath.js';
 import {
   deviceNameOption,
   IP_ADD_MEMBERSHIP,
@@ -55,9 +56,6 @@ export interface VrrpSocket {
   stats: { sent: number; sendErrors: number; received: number };
 }
 
-/** strerror(EAGAIN) as raw-socket reports it (its errors carry no code). */
-const EAGAIN_TEXT = 'Resource temporarily unavailable';
-
 /** How long close() waits for queued sends (a priority-0 advert) to reach the kernel. */
 const CLOSE_DRAIN_MS = 200;
 
@@ -81,17 +79,19 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
     opts.onError(new HaloError('HALO_E_VRRP_SOCKET', `${dev}: ${what}: ${errorText(err)}`, { dev, ...context }, { cause: err }));
   };
 
+  let fast: ReturnType<typeof rawSocketFastPath>;
   try {
+    fast = rawSocketFastPath(socket, dev);
     configure(socket, dev, ifindex, opts.unicast ? undefined : (opts.multicastGroup ?? VRRP_MCAST_GROUP));
   } catch (err) {
     socket.close();
     throw err;
   }
 
-  // Stamped before raw-socket's own listener reads the packet: its read, copy and emits took
-  // 0.16 ms (median, cold after a second's idling) that a timer counted from receipt would lose.
+  // Stamped before raw-socket's own listener reads the packet, which a timer counted from
+  // receipt would otherwise lose.
   let readyAt = 0;
-  socket.wrap.prependListener('recvReady', () => {
+  fast.onReadable(() => {
     readyAt = performance.now();
   });
   socket.on('message', (buffer, from) => {
@@ -126,31 +126,24 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   };
 
   /**
-   * raw-socket's send() queues every datagram until its poll reports the fd writable, a loop
-   * turn or more later: the priority-0 advert of a stopping daemon waited 2–7 ms behind the rest
-   * of the stop, and every advert's timing moved with the loop's load. keepalived calls sendto()
-   * when the timer fires; so does this, through the binding's synchronous send, whenever nothing
-   * is queued (order is kept). A full socket buffer (EAGAIN) falls back to the queue; any other
-   * error is a failed send. Returns false when the datagram still has to be queued.
+   * Handed to the kernel when the timer fires, as keepalived does (see rawSocketFastPath);
+   * false when the datagram still has to be queued (a full socket buffer, or sends queued).
    */
   const sendNow = (ipPacket: Buffer, dst: string): boolean => {
-    // The binding parses the address without checking it (raw-socket's send() checks it first).
+    // The native send parses the address without checking it (raw-socket's send() checks it first).
     if (!isIPv4(dst)) {
       stats.sendErrors++;
       fail('send failed', new Error(`Invalid IP address '${dst}'`), { dst });
       return true;
     }
     try {
-      socket.wrap.send(ipPacket, 0, ipPacket.length, dst, () => {
-        stats.sent++;
-      });
-      return true;
+      if (!fast.send(ipPacket, dst)) return false;
+      stats.sent++;
     } catch (err) {
-      if (errorText(err) === EAGAIN_TEXT) return false;
       stats.sendErrors++;
       fail('send failed', err, { dst });
-      return true;
     }
+    return true;
   };
 
   return {
@@ -163,7 +156,7 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
         fail('send failed', new Error('socket is closed'), { dst });
         return;
       }
-      if (socket.requests.length === 0 && sendNow(ipPacket, dst)) return;
+      if (sendNow(ipPacket, dst)) return;
       inflight++;
       socket.send(ipPacket, 0, ipPacket.length, dst, afterSend(dst));
     },

@@ -27,7 +27,7 @@ import type { AdminState } from './serverHealth.types.js';
 export type BalanceAlgorithm = 'roundrobin' | 'static-rr' | 'leastconn' | 'source' | 'first' | 'random';
 
 export interface BalancedServer {
-  /** Configured weight, 0..256 (0: no new traffic). */
+  /** Configured weight, 0..MAX_WEIGHT of weight.ts (0: no new traffic). */
   weight: number;
   backup: boolean;
   /** 0 = unlimited. */

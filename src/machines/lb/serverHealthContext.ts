@@ -13,6 +13,7 @@ import {
   spreadOffsetMs,
 } from './healthCounter.js';
 import type { ProbeResult, ServerHealthContext, ServerHealthInput } from './serverHealth.types.js';
+import { MAX_WEIGHT } from './weight.js';
 
 /** haproxy `error-limit` default. */
 const DEFAULT_ERROR_LIMIT = 10;
@@ -48,9 +49,6 @@ export function initialContext(input: ServerHealthInput): ServerHealthContext {
     weight: null,
   };
 }
-
-/** haproxy's server weight range (configuration.txt 5.2 "weight"). */
-const MAX_WEIGHT = 256;
 
 export function clampWeight(weight: number): number {
   return Math.max(0, Math.min(MAX_WEIGHT, Math.round(weight)));

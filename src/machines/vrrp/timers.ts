@@ -4,9 +4,10 @@
  * integer microseconds and only then convert. Master_Down_Interval for v2, priority 100, 1 s
  * adverts is therefore 3609.375 ms (360.9375 cs), not a value rounded to cs or ms.
  *
- * The statecharts use these in ms with the fraction kept. `SimulatedClock` honours the
- * fraction; Node's real `setTimeout` truncates it to whole ms, which moves a takeover by
- * under 1 ms (far below the RFC's own granularity of 1/256 s of skew).
+ * The statecharts use these in ms with the fraction kept, and both clocks honour it:
+ * `SimulatedClock` in tests, and in the daemon the node's precise clock, which finishes each
+ * VRRP timer against performance.now() (sub-millisecond) and fires it once that reading has
+ * reached origin + delay, never before.
  */
 
 const US_PER_CS = 10_000;

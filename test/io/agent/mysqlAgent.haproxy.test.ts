@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type MysqlAgent, startMysqlAgent } from '../../../src/io/agent/mysqlAgent.js';
 import { createLogger } from '../../../src/io/log.js';
+import { sleep } from '../../../src/io/sleep.js';
 import { freePort, type PrivateMariadb, startMariadb } from '../../helpers/mariadb.js';
 
 interface ServerStat {
@@ -47,7 +48,7 @@ async function waitForStat(sock: string, want: (s: ServerStat) => boolean, ms: n
   for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
     last = await showStat(sock);
     if (last && want(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   return last;
 }

@@ -9,7 +9,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { EventEnvelope } from '../../../src/io/journal/envelope.js';
 import { openJournal } from '../../../src/io/journal/fileJournal.js';
-import { createNatsPublisher } from '../../../src/io/journal/natsPublisher.js';
+import { createNatsPublisher } from '../../../src/actors/natsPublisher.js';
 import { startNatsServer } from '../../helpers/natsServer.js';
 import { quietLog, tempDir } from '../journal/journalFixtures.js';
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createIcmpPinger } from '../../../src/io/checks/icmpPinger.js';
 import type { ProbeResult } from '../../../src/io/checks/probe.types.js';
+import { sleep } from '../../../src/io/sleep.js';
 import { createLab, type Lab, type LabNode } from '../../helpers/netns.js';
 import { fixturePath, type JsonChild, spawnJsonChild } from '../jsonChild.js';
 
@@ -198,7 +199,7 @@ describe('icmpPinger in a 3-node lab (pinger in n1)', () => {
     const own = await startPinger(n1);
     try {
       const waiting = ping(own, '198.51.100.6', 5000);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
       own.write({ close: true });
       const r = await waiting;
       assert.deepEqual(brief(r), { ok: false, reason: 'error', detail: 'the pinger was closed before an answer came' });

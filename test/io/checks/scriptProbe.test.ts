@@ -6,13 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import type { ScriptCheck } from '../../../src/io/checks/probe.types.js';
 import { DETAIL_MAX_CHARS } from '../../../src/io/checks/scriptCheck.js';
 import { scriptProbe } from '../../../src/io/checks/scriptProbe.js';
+import { sleep } from '../../../src/io/sleep.js';
 import { alive } from '../../helpers/processAlive.js';
 
 const never = () => new AbortController().signal;
 
 const gone = async (pid: number): Promise<boolean> => {
   // The group was signalled; each process dies when the kernel next schedules it.
-  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 50 && alive(pid); i++) await sleep(10);
   return !alive(pid);
 };
 

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { connect, createServer, type Socket } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { tcpProbe } from '../../../src/io/checks/tcpProbe.js';
+import { sleep } from '../../../src/io/sleep.js';
 import { freePort } from '../../helpers/mariadb.js';
 
 const never = () => new AbortController().signal;
@@ -58,7 +59,7 @@ describe('tcpProbe', () => {
         fillers.push(s);
         const ok = await Promise.race([
           once(s, 'connect').then(() => true),
-          new Promise<boolean>((r) => setTimeout(() => r(false), 200)),
+          sleep(200).then(() => false),
         ]);
         if (!ok) break;
       }

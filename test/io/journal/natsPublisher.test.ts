@@ -5,10 +5,13 @@ import { describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { subjectFor } from '../../../src/io/journal/envelope.js';
-import { type FileJournal, openJournal } from '../../../src/io/journal/fileJournal.js';
-import { ACKED_FILE, createNatsPublisher, type NatsPublisher } from '../../../src/io/journal/natsPublisher.js';
+import { verifyTransitions } from '../../../src/actors/replayVerify.js';
+import { createTransitionMapper } from '../../../src/actors/transitionMapper.js';
+import { type FileJournal, openJournal, readJournal } from '../../../src/io/journal/fileJournal.js';
+import { createNatsPublisher, type NatsPublisher } from '../../../src/actors/natsPublisher.js';
+import { ACKED_FILE } from '../../../src/io/journal/ackCursor.js';
 import { type NatsServer, startNatsServer } from '../../helpers/natsServer.js';
-import { envelope, quietLog, tempDir } from './journalFixtures.js';
+import { collect, envelope, quietLog, tempDir } from './journalFixtures.js';
 
 interface Stored {
   subject: string;
@@ -159,5 +162,49 @@ describe('natsPublisher', () => {
     await waitFor('20 acks', () => p.stats.acked === 20, 10_000);
     await p.stop();
     assert.deepEqual((await streamContents(server.url)).map((s) => s.id), ids(1, 20));
+  });
+
+  it('its link is journaled as journal:nats: streaming adds none, an outage adds down and up, stop publishes all', async (t) => {
+    const { server, journalDir, journal } = await setup(t);
+    // Boot 2 for the link's envelopes, apart from the fixtures' boot 1.
+    const mapper = createTransitionMapper({ node: 'n1', boot: 2, sink: (env) => journal.append(env) });
+    const config = { servers: [server.url] };
+    const stateDir = join(journalDir, '..');
+    const p = createNatsPublisher({ config, journalDir, stateDir, log: quietLog, inspect: mapper.onInspect });
+    t.after(() => p.stop());
+    const linkPath = async (): Promise<string[]> => {
+      await journal.flush();
+      const link = (await collect(readJournal(journalDir))).filter((e) => e.actor === 'journal:nats');
+      return link.map((e) => `${e.from ?? '∅'}>${e.to}`);
+    };
+    await p.start();
+    for (let i = 1; i <= 500; i += 1) journal.append(envelope(i));
+    await waitFor('500 envelopes and the link\'s 3 acked', () => p.stats.acked === 503, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const started = ['∅>connecting', 'connecting>connected.provisioning', 'connected.provisioning>connected.streaming'];
+    assert.deepEqual(await linkPath(), started);
+    assert.equal(p.stats.acked, 503, 'publishing the link\'s own events made no more');
+
+    await server.kill9();
+    await server.restart();
+    const backUp = (): boolean => p.stats.reconnects >= 1 && p.stats.pending === 0 && p.stats.acked >= 506;
+    await waitFor('the link back to streaming, its 3 new events acked', backUp, 15_000);
+    const path = await linkPath();
+    assert.deepEqual(path.slice(3), [
+      'connected.streaming>connected.disconnected',
+      'connected.disconnected>connected.provisioning',
+      'connected.provisioning>connected.streaming',
+    ]);
+    const down = (await collect(readJournal(journalDir))).find((e) => e.to === 'connected.disconnected')!;
+    assert.equal(down.context.server, new URL(server.url).host, 'the context names the server');
+
+    await p.stop({ closeJournal: () => journal.close() });
+    const envs = await collect(readJournal(journalDir));
+    const local = envs.map((e) => e.id);
+    assert.ok(local.includes('n1:2:7'), 'the move to stopping is journaled');
+    const replay = verifyTransitions(envs.filter((e) => e.actor === 'journal:nats'));
+    assert.deepEqual([replay.verified, replay.divergences, replay.unverifiable], [6, 0, {}], 'the link replays through its machine');
+    const stored = (await streamContents(server.url)).map((s) => s.id);
+    assert.deepEqual(stored, local, 'the stream holds exactly the journal, the stop included');
   });
 });

@@ -69,7 +69,7 @@ describe('watchLink in a lab', () => {
     const monitorPid = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim());
     assert.ok(monitorPid > 0);
     process.kill(monitorPid, 'SIGKILL');
-    await waitFor(async () => watcher.stderr().includes('link monitor ended; restarting'), 3000);
+    await waitFor('"link monitor ended; restarting" on stderr', () => watcher.stderr().includes('link monitor ended; restarting'), 3000);
     await new Promise((r) => setTimeout(r, 500)); // restartDelayMs 200 in the fixture, then subscribe
     await lab.setCable(n1, false);
     await nthChange(4, false);

@@ -56,6 +56,19 @@ describe('proxy engine: retries and redispatch', () => {
     assert.equal(rec.counters.get('halo_lb_connect_errors_total'), 3);
   });
 
+  it('sessions a dead server aborts are each counted but logged once', async () => {
+    const [dead] = await backends('dead');
+    await dead!.kill();
+    const { port, rec } = await engine(`  retries 0\n  server dead 127.0.0.1:${dead!.port}`);
+    for (let i = 0; i < 5; i++) await assert.rejects(request(port, 'x'));
+    assert.equal(rec.counters.get('halo_lb_connect_errors_total'), 5);
+    const reason = 'connect to dead failed: ECONNREFUSED';
+    assert.deepEqual(
+      rec.logs.filter((l) => l.msg.startsWith('session aborted')),
+      [{ level: 'debug', obj: { frontend: 'p', backend: 'p', reason }, msg: 'session aborted' }],
+    );
+  });
+
   it('option redispatch <interval> picks which retry leaves the only active server (for the backup)', async () => {
     const [a, dead] = await backends('a', 'dead');
     await dead!.kill();

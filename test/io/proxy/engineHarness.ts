@@ -12,16 +12,17 @@ export interface Recorded {
   passive: Array<{ server: string; ok: boolean; reason: string }>;
   /** Counter totals by name, every label summed. */
   counters: Map<string, number>;
+  logs: Array<{ level: string; obj: Record<string, unknown>; msg: string }>;
 }
 
 export function recorder(): { events: DataPathEvents; rec: Recorded } {
-  const rec: Recorded = { passive: [], counters: new Map() };
+  const rec: Recorded = { passive: [], counters: new Map(), logs: [] };
   return {
     rec,
     events: {
       passive: (_b, server, ok, reason) => rec.passive.push({ server, ok, reason }),
       count: (name, _labels, by) => rec.counters.set(name, (rec.counters.get(name) ?? 0) + by),
-      log: () => undefined,
+      log: (level, obj, msg) => rec.logs.push({ level, obj, msg }),
       listening: () => undefined,
     },
   };

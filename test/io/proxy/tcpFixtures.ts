@@ -116,4 +116,4 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../../../src/io/sleep.js';
