@@ -145,19 +145,16 @@ const notifyAs = (state: NotifyState) => ({
  */
 const announce = (state: VrrpStateName) => ({ type: 'announce' as const, params: { state } });
 
+/** An advert of ours: the effective priority, the configured interval. */
+const ourAdvert = (context: VrrpInstanceContext) => ({
+  priority: context.effectivePriority,
+  advertIntervalCs: context.advertIntervalCs,
+});
+
 const advertise = {
   type: 'sendAdvert' as const,
-  params: ({ context }: { context: VrrpInstanceContext }) => ({
-    priority: context.effectivePriority,
-    advertIntervalCs: context.advertIntervalCs,
-  }),
+  params: ({ context }: { context: VrrpInstanceContext }) => ourAdvert(context),
 };
-
-/** An advert with our priority, sent out of turn: Adver_Timer keeps running. */
-const advertiseNow = (context: VrrpInstanceContext) => ({
-  type: 'sendAdvert' as const,
-  params: { priority: context.effectivePriority, advertIntervalCs: context.advertIntervalCs },
-});
 
 /** RFC 3768 6.4.3 / RFC 5798 6.4.3: a master that stops sends an advert with priority 0. */
 const advertiseResign = {
@@ -428,7 +425,7 @@ export const vrrpInstanceMachine = setup({
               { type: 'recordSplitBrain', params: { outcome: 'yielded' } },
               // higher_prio_send_advert: ours first, so the winner hears it and re-announces.
               enqueueActions(({ context, enqueue }) => {
-                if (context.heal.higherPrioSendAdvert) enqueue(advertiseNow(context));
+                if (context.heal.higherPrioSendAdvert) enqueue({ type: 'sendAdvert', params: ourAdvert(context) });
               }),
               'learnMaster',
               'armMasterDown',
@@ -445,7 +442,8 @@ export const vrrpInstanceMachine = setup({
             actions: [
               { type: 'recordSplitBrain', params: { outcome: 'kept' } },
               enqueueActions(({ context, enqueue }) => {
-                if (context.heal.lowerPrioAdvert) enqueue(advertiseNow(context));
+                // Out of turn: Adver_Timer keeps its rhythm.
+                if (context.heal.lowerPrioAdvert) enqueue({ type: 'sendAdvert', params: ourAdvert(context) });
                 const repeat = context.heal.lowerPrioGarpRepeat;
                 if (repeat <= 0) return;
                 enqueue({ type: 'garpBurst', params: { repeat } });
