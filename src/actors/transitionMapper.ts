@@ -22,6 +22,9 @@
  * - a top-level parallel region whose state node says `meta: { journal: false }` (a server's
  *   probe/wait cycle) does not count as a change on its own; when another region changes,
  *   `from` and `to` still carry the whole value, so a replay restores the exact state.
+ *
+ * The envelope keeps xstate's own event types as they are (replay sends them back to the
+ * machine); eventLabel is the one reader of their string format.
  */
 import type { InspectionEvent } from 'xstate';
 import type { EventEnvelope } from '../io/journal/envelope.js';
@@ -70,6 +73,20 @@ function isMachineSnapshot(s: unknown): s is MachineSnapshotLike {
   if (s === null || typeof s !== 'object') return false;
   const m = (s as { machine?: unknown }).machine;
   return 'value' in s && m !== null && typeof m === 'object' && typeof (m as { id?: unknown }).id === 'string';
+}
+
+/** xstate's internal event types: `xstate.after.<delay>.<state id>`, `xstate.done.actor.<id>`, ... */
+const XSTATE_EVENT = /^xstate\.(after|done\.actor|error\.actor)\.([^.]+)/;
+
+/**
+ * A short label for an envelope's event type: `xstate.after.masterDown.vrrpInstance.backup` →
+ * `after masterDown`, `xstate.done.actor.probe` → `done probe`, `xstate.error.actor.probe` →
+ * `error probe`, `xstate.init` → `init`; any other type is its own label.
+ */
+export function eventLabel(type: string): string {
+  const m = XSTATE_EVENT.exec(type);
+  if (m) return `${m[1]!.replace('.actor', '')} ${m[2]}`;
+  return type === 'xstate.init' ? 'init' : type;
 }
 
 export function createTransitionMapper(opts: TransitionMapperOptions): TransitionMapper {

@@ -13,6 +13,7 @@ import { prepareLbPart } from '../actors/lbPart.js';
 import { prepareVrrpPart } from '../actors/vrrpPart.js';
 import { loadConfig } from '../config/load.js';
 import { HaloError } from '../errors.js';
+import { takeChargeOfChildren } from '../io/leftoverHelpers.js';
 import { createLogger, type Logger } from '../io/log.js';
 import { parseCommandArgs } from './args.js';
 import { STOP_BOUND_MS, untilStopSignal } from './signals.js';
@@ -35,6 +36,8 @@ export async function runCommandMain(argv: string[]): Promise<number> {
   if (vrrp && process.getuid?.() !== 0) throw new HaloError('HALO_E_NOT_ROOT', 'VRRP needs root: raw sockets and `ip addr` on the interface require CAP_NET_RAW and CAP_NET_ADMIN');
 
   mkdirSync(stateDir, { recursive: true });
+  // Before any child starts: what a crashed run on this state dir left is ended, ours are tagged.
+  takeChargeOfChildren(stateDir, log);
   const journal = await startJournaling({ node, stateDir: stateDir, journalDir: join(stateDir, 'journal'), log });
   const ctx = createNodeContext(node, log);
   const parts: NodePart[] = [];

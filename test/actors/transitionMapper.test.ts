@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import { assign, createActor, fromPromise, sendTo, setup, spawnChild } from 'xstate';
-import { createTransitionMapper } from '../../src/actors/transitionMapper.js';
+import { createTransitionMapper, eventLabel } from '../../src/actors/transitionMapper.js';
 import type { EventEnvelope } from '../../src/io/journal/envelope.js';
 
 type ChildEvent = { type: 'ADVERT'; from: string } | { type: 'TIMEOUT'; authPass?: string; cause?: Error } | { type: 'PROBE' };
@@ -176,4 +176,12 @@ test('a parallel region marked journal: false changes no journal event on its ow
   assert.equal(envs[1]?.from, 'health.up,check.probing');
   assert.equal(envs[1]?.to, 'health.down,check.probing');
   actor.stop();
+});
+
+test('eventLabel shortens xstate event types and leaves every other type as it is', () => {
+  assert.equal(eventLabel('xstate.after.masterDown.vrrpInstance.backup'), 'after masterDown');
+  assert.equal(eventLabel('xstate.done.actor.probe'), 'done probe');
+  assert.equal(eventLabel('xstate.error.actor.probe'), 'error probe');
+  assert.equal(eventLabel('xstate.init'), 'init');
+  assert.equal(eventLabel('MASTER_DOWN_TIMEOUT'), 'MASTER_DOWN_TIMEOUT');
 });

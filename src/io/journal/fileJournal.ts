@@ -9,6 +9,7 @@ import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HaloError } from '../../errors.js';
 import type { Logger } from '../log.js';
+import { sleep } from '../sleep.js';
 import { fsyncDir } from './atomicFile.js';
 import { type EventEnvelope, type JournalPosition, parseEnvelopeId } from './envelope.js';
 import { JournalTail } from './journalTail.js';
@@ -344,22 +345,47 @@ export interface ReadJournalOptions {
   /** Start after this envelope id (exclusive): where a consumer that has seen it resumes. */
   afterId?: string;
   onCorrupt?: CorruptHandler;
+  /** Once caught up, keep reading what the writer appends (polling) until `signal` aborts. */
+  follow?: boolean;
+  signal?: AbortSignal;
 }
 
+/** How often a following reader looks for new lines once it has caught up. */
+const FOLLOW_POLL_MS = 200;
+
 /**
- * Every envelope in the journal, in order. Corrupt or truncated lines are skipped and reported
- * to onCorrupt; they never end the iteration.
+ * Every envelope in the journal, in order, then (with `follow`) each one appended later.
+ * Corrupt or truncated lines are skipped and reported to onCorrupt; they never end the
+ * iteration. A journal that cannot be read is a HALO_E_JOURNAL_IO error.
  */
 export async function* readJournal(dir: string, opts: ReadJournalOptions = {}): AsyncIterable<EventEnvelope> {
   const tail = new JournalTail(dir, { after: startAfter(opts), onCorrupt: opts.onCorrupt ?? (() => undefined) });
+  const io = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (err) {
+      const message = `cannot read journal ${dir}: ${(err as Error).message}`;
+      throw new HaloError('HALO_E_JOURNAL_IO', message, { dir }, { cause: err });
+    }
+  };
   try {
-    for (let batch = await tail.next(); batch.length > 0; batch = await tail.next()) yield* batch;
-    await tail.finish();
+    for (;;) {
+      if (opts.signal?.aborted) return;
+      const batch = await io(() => tail.next());
+      if (batch.length > 0) {
+        yield* batch;
+        continue;
+      }
+      if (!opts.follow) break;
+      await sleep(FOLLOW_POLL_MS, opts.signal);
+    }
+    // Only a one-pass read may call the last segment's unterminated line corrupt: a followed
+    // journal's writer may still be finishing it.
+    await io(() => tail.finish());
   } finally {
     await tail.close();
   }
 }
-
 function startAfter(opts: ReadJournalOptions): JournalPosition | null {
   const id = opts.afterId ?? opts.fromId;
   if (id === undefined) return null;

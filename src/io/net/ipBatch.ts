@@ -8,9 +8,10 @@
  * fails (`link show dev <absent>`): its "Command failed -:N" line on stderr, which is written
  * in order with the real command's error, tells that the command before it is done.
  */
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFile } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
+import { spawnDying } from '../childLifetime.js';
 
 export type IpOutcome = { ok: true; stdout: string } | { ok: false; stderr: string; cause: unknown };
 
@@ -106,7 +107,8 @@ export function openIpBatch(opts: IpBatchOptions = {}): IpBatch {
     if (proc && proc.exitCode === null && proc.signalCode === null) return proc;
     line = 0;
     stderrLines = [];
-    const child = spawn('ip', ['-force', '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // setpriv execs ip in place: the pid raised below is ip's, and FIFO/nice survive the exec.
+    const child = spawnDying(['ip', '-force', '-batch', '-'], { stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
     child.stdin.on('error', () => undefined);
     if (child.pid !== undefined) raise(child.pid);
     child.stdout.resume();
