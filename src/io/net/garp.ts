@@ -6,8 +6,9 @@
  * the VRRP state change must not wait for it. A run can be cancelled (garpAnnouncer.ts does it
  * when the node leaves master). Failures are logged and counted, never thrown.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { spawnDying } from '../childLifetime.js';
 import type { Logger } from '../log.js';
 
 /** arping runs: started, finished with exit 0, failed (could not start, or exit ≠ 0), and cancelled. */
@@ -73,8 +74,10 @@ function runArping(
     log.warn({ dev, address, ...detail }, msg);
   };
 
-  // Its own process group, so a signal aimed at the daemon's group does not cut a send short.
-  const child = spawn('arping', ['-U', '-c', String(count), '-I', dev, address], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group, so a signal aimed at the daemon's group does not cut a send short;
+  // but it dies with the daemon, whose VIPs go with it (childLifetime.ts).
+  const argv = ['arping', '-U', '-c', String(count), '-I', dev, address] as const;
+  const child = spawnDying(argv, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < STDERR_KEEP) stderr += d.toString().slice(0, STDERR_KEEP - stderr.length);
   });
