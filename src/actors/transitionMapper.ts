@@ -16,7 +16,9 @@
  *   that invoked them, whose own envelope records the outcome;
  * - only when the state value string changes, or for an actor's first snapshot (`from: null`).
  *   A self-transition (e.g. a Backup re-arming Master_Down_Timer with `reenter: true` on each
- *   advert, RFC 3768 §6.4.2) keeps the value and is not an event.
+ *   advert, RFC 3768 §6.4.2) keeps the value and is not an event, unless one of the
+ *   transitions taken in that macrostep says `meta: { journal: true }` (a VRRP master answering
+ *   another master after a partition heals): a fact worth an event though the state stays.
  * - a top-level parallel region whose state node says `meta: { journal: false }` (a server's
  *   probe/wait cycle) does not count as a change on its own; when another region changes,
  *   `from` and `to` still carry the whole value, so a replay restores the exact state.
@@ -93,9 +95,16 @@ export function createTransitionMapper(opts: TransitionMapperOptions): Transitio
   let seq = opts.firstSeq ?? 1;
   /** Last state per live actor, keyed by sessionId (unique per actor instance): whole and journaled part. */
   const last = new Map<string, { full: string; journaled: string }>();
+  /** Actors (sessionId) whose current macrostep took a transition marked `meta.journal`. */
+  const marked = new Set<string>();
 
   const onInspect = (ev: InspectionEvent): void => {
+    if (ev.type === '@xstate.microstep') {
+      if (ev._transitions.some((t) => t.meta?.journal === true)) marked.add(ev.actorRef.sessionId);
+      return;
+    }
     if (ev.type !== '@xstate.snapshot') return;
+    const forced = marked.delete(ev.actorRef.sessionId);
     const systemId = (ev.actorRef as { systemId?: unknown }).systemId;
     if (typeof systemId !== 'string' || !isMachineSnapshot(ev.snapshot)) return;
     const snap = ev.snapshot;
@@ -107,7 +116,7 @@ export function createTransitionMapper(opts: TransitionMapperOptions): Transitio
     // same systemId starts from null and the map does not grow with config reloads.
     if (snap.status === 'active') last.set(key, { full: to, journaled });
     else last.delete(key);
-    if (prev && prev.journaled === journaled) return;
+    if (prev && prev.journaled === journaled && !forced) return;
     const from = prev?.full ?? null;
     const event = toJsonSafeObject(ev.event, redact);
     opts.sink({

@@ -72,6 +72,27 @@ describe('transitionMapper', () => {
     actor.stop();
   });
 
+  it('journals a self-transition marked meta.journal, once per event, and nothing else it did not change', () => {
+    const marked = setup({ types: { events: {} as { type: 'TICK' } | { type: 'SPLIT' } } }).createMachine({
+      id: 'marked',
+      initial: 'master',
+      states: { master: { on: { TICK: {}, SPLIT: { meta: { journal: true } } } } },
+    });
+    const out: EventEnvelope[] = [];
+    const mapper = createTransitionMapper({ node: 'n1', boot: 1, sink: (e) => out.push(e) });
+    const actor = createActor(marked, { inspect: mapper.onInspect, systemId: 'vrrp:VI_1' }).start();
+    for (const type of ['TICK', 'SPLIT', 'TICK', 'SPLIT'] as const) actor.send({ type });
+    assert.deepEqual(
+      out.map((e) => [e.from, e.to, e.event.type]),
+      [
+        [null, 'master', 'xstate.init'],
+        ['master', 'master', 'SPLIT'],
+        ['master', 'master', 'SPLIT'],
+      ],
+    );
+    actor.stop();
+  });
+
   it('journals a value change with the causing event, nested values as a.b, seq gapless per boot', () => {
     const { out, actor } = harness();
     actor.start();
