@@ -30,7 +30,7 @@ export function bindNotifyQueue(
       runNotify: fromPromise(async ({ input, signal }: { input: NotifyRequest; signal: AbortSignal }) => {
         for (const argv of notifyCommands(owner.scripts, owner.kind, owner.name, input.state, input.priority)) {
           const result = await runCommand(argv, { timeoutMs: deps.timeoutMs * 2, signal, outlivesDaemon: true });
-          deps.counters.inc('notify_runs_total', { owner: owner.name, state: input.state });
+          deps.counters.inc('halo_notify_runs_total', { owner: owner.name, state: input.state });
           const level = result.exitCode === 0 ? 'info' : 'warn';
           deps.log[level](
             { command: argv[0], state: input.state, exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, durationMs: result.durationMs, stdout: result.stdout.slice(0, 2000), stderr: result.stderr.slice(0, 2000) },

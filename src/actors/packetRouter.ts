@@ -41,7 +41,7 @@ export interface PacketHandler {
 /**
  * Decode, route by VRID, check and deliver; everything dropped is counted by reason and logged
  * on a budget. A peer or an attacker can send at line rate: each kind of drop is logged in full
- * once, then summarized per interval; vrrp_rx_dropped_total keeps the exact count.
+ * once, then summarized per interval; halo_vrrp_rx_dropped_total keeps the exact count.
  */
 export function createPacketHandler(
   dev: string,
@@ -55,14 +55,14 @@ export function createPacketHandler(
   const refused = throttledLog(log, { level: 'warn', msg: 'vrrp advert dropped', fields: { dev } });
   const mismatched = throttledLog(log, { level: 'warn', msg: 'advert lists other virtual addresses', fields: { dev } });
   const refuse = (inst: RoutedInstance, from: string, reason: string, detail: string): void => {
-    counters.inc('vrrp_rx_dropped_total', { dev, instance: inst.name, reason });
+    counters.inc('halo_vrrp_rx_dropped_total', { dev, instance: inst.name, reason });
     refused.note(`${inst.name} ${reason}`, { instance: inst.name, from, reason, detail }, from);
   };
 
   const onPacket = (buf: Buffer, from: string, receivedAt: number): void => {
     const decoded = decodeIpv4Packet(buf);
     if (!decoded.ok) {
-      counters.inc('vrrp_rx_dropped_total', { dev, reason: decoded.reason });
+      counters.inc('halo_vrrp_rx_dropped_total', { dev, reason: decoded.reason });
       undecodable.note(decoded.reason, { from, reason: decoded.reason, detail: decoded.detail }, from);
       return;
     }
@@ -70,7 +70,7 @@ export function createPacketHandler(
     const inst = byVrid.get(packet.vrrp.vrid);
     if (!inst) {
       // Another router's VRID on a shared segment is normal traffic, not an error.
-      counters.inc('vrrp_rx_other_vrid_total', { dev });
+      counters.inc('halo_vrrp_rx_other_vrid_total', { dev });
       return;
     }
     if (inst.unicastPeers.length > 0 && !inst.unicastPeers.includes(packet.ip.src)) {
@@ -83,14 +83,14 @@ export function createPacketHandler(
       return;
     }
     if (checked.addressMismatch) {
-      counters.inc('vrrp_rx_addr_mismatch_total', { instance: inst.name });
+      counters.inc('halo_vrrp_rx_addr_mismatch_total', { instance: inst.name });
       mismatched.note(
         inst.name,
         { instance: inst.name, from: packet.ip.src, theirs: packet.vrrp.addresses, ours: inst.local.addresses },
         packet.ip.src,
       );
     }
-    counters.inc('vrrp_rx_adverts_total', { instance: inst.name });
+    counters.inc('halo_vrrp_rx_adverts_total', { instance: inst.name });
     inst.deliver({ type: 'ADVERT', priority: packet.vrrp.priority, srcIp: packet.ip.src, advertIntervalCs: packet.vrrp.advertIntervalCs }, receivedAt);
   };
   return {
@@ -122,7 +122,7 @@ export function openInterfaceRouter(
       ...(deps.multicastGroup ? { multicastGroup: deps.multicastGroup } : {}),
       onPacket,
       onError: (err) => {
-        counters.inc('vrrp_socket_errors_total', { dev });
+        counters.inc('halo_vrrp_socket_errors_total', { dev });
         socketErrors.note(err.message, { err });
       },
       onUnexpectedClose: () => {
@@ -136,7 +136,7 @@ export function openInterfaceRouter(
       if (halt.signal.aborted) return;
       try {
         socket = open();
-        counters.inc('vrrp_socket_reopens_total', { dev });
+        counters.inc('halo_vrrp_socket_reopens_total', { dev });
         return;
       } catch (err) {
         log.error({ dev, err }, 'vrrp socket reopen failed; retrying');

@@ -93,7 +93,7 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
   const { log, counters, bus } = deps;
   const vips = vipSpecs(cfg);
   const vipOps = createSerialQueue((err) => {
-    counters.inc('vip_errors_total', { instance: cfg.name });
+    counters.inc('halo_vip_errors_total', { instance: cfg.name });
     log.error({ err }, 'virtual address change failed');
   });
   const destinations = cfg.unicastPeers.length > 0 ? cfg.unicastPeers : [deps.globals.mcastGroup4];
@@ -133,7 +133,7 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
         const socket = deps.socket();
         const packets = advertPackets(params.priority, params.advertIntervalCs);
         for (const [i, dst] of destinations.entries()) socket.send(packets[i]!, dst);
-        counters.inc('vrrp_tx_adverts_total', { instance: cfg.name });
+        counters.inc('halo_vrrp_tx_adverts_total', { instance: cfg.name });
       },
       addVips: () => {
         for (const vip of vips) vipOps.push(() => addVip(vip, deps.ipBatch).then(() => deps.vips.set(vip.address, true)));

@@ -44,10 +44,10 @@ describe('packetRouter: drops counted exactly, logged on a budget', () => {
     handler.close();
 
     assert.deepEqual(delivered, [], 'nothing reached an instance');
-    const counted = Object.entries(counters.snapshot('vrrp_rx_'));
+    const counted = Object.entries(counters.snapshot('halo_vrrp_rx_'));
     const sum = counted.reduce((s, [, v]) => s + v, 0);
     assert.equal(sum, total, `every packet counted once: ${JSON.stringify(counted)}`);
-    assert.equal(counters.get('vrrp_rx_dropped_total', { dev: 'eth0', instance: 'VI_2', reason: 'unknown_peer' }), Math.floor(total / mix.length));
+    assert.equal(counters.get('halo_vrrp_rx_dropped_total', { dev: 'eth0', instance: 'VI_2', reason: 'unknown_peer' }), Math.floor(total / mix.length));
 
     assert.ok(duringFlood <= 10, `${duringFlood} lines while 10 000 packets came in`);
     assert.ok(lines.length - duringFlood <= 2, 'one summary per log at close');

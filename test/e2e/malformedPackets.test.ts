@@ -64,9 +64,9 @@ describe('malformed VRRP packets at a running master (VRRPv2, PASS auth, advert 
     const expected = new Map<string, number>();
     for (const b of bad) expected.set(b.counter, (expected.get(b.counter) ?? 0) + REPEAT);
     for (const [key, count] of expected) assert.equal(counters[key], count, `${key} in ${JSON.stringify(counters)}`);
-    const drops = Object.entries(counters).filter(([k]) => k.startsWith('vrrp_rx_dropped_total'));
+    const drops = Object.entries(counters).filter(([k]) => k.startsWith('halo_vrrp_rx_dropped_total'));
     assert.equal(drops.length, expected.size, `only the expected drop reasons: ${JSON.stringify(drops)}`);
-    assert.equal(counters['vrrp_rx_adverts_total{instance=VI_1}'], 1, 'the one valid advert, and nothing else, was accepted');
+    assert.equal(counters['halo_vrrp_rx_adverts_total{instance=VI_1}'], 1, 'the one valid advert, and nothing else, was accepted');
     await n2.kill('SIGTERM');
   });
 });

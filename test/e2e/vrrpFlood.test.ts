@@ -105,7 +105,7 @@ describe('a VRRP flood at the master (VRRPv2, PASS auth, advert 1 s)', () => {
     await n1.kill('SIGTERM');
     const counters = stoppedCounters(log1);
     const refused = Object.entries(counters)
-      .filter(([k]) => k.startsWith('vrrp_rx_dropped_total') || k.startsWith('vrrp_rx_other_vrid_total'))
+      .filter(([k]) => k.startsWith('halo_vrrp_rx_dropped_total') || k.startsWith('halo_vrrp_rx_other_vrid_total'))
       .reduce((sum, [, v]) => sum + v, 0);
     const floodLines = log1.filter((r) => (r.time ?? 0) >= started && (r.time ?? 0) <= ended);
     const figures = {
