@@ -44,9 +44,9 @@ export interface IpBatchOptions {
   nice?: number;
   /**
    * SCHED_FIFO priority for the `ip` process (`chrt -f -p`). A pipe write wakes the reader on the
-   * writer's CPU, where the daemon goes on with its takeover for 2–4 ms: at an equal nice, `ip`
-   * waited that long to add the VIP (3 of 7 graceful failovers on 2 vCPUs); at FIFO it runs at
-   * once (0.17–0.32 ms). It only ever blocks on its stdin, so it cannot hog a CPU.
+   * writer's CPU, where the daemon goes on with its takeover: at an equal nice, `ip` waits for the
+   * daemon's turn to end before it adds the VIP; at FIFO it runs at once. It only ever blocks on
+   * its stdin, so it cannot hog a CPU.
    */
   fifo?: number;
   /** Told when a priority cannot be set (no CAP_SYS_NICE, no chrt): ip then runs at the daemon's. */
