@@ -25,8 +25,8 @@ export interface BusDeps {
 
 /**
  * An event for an id the system does not hold is counted on every send and logged once per id:
- * `bus_unknown_actor_total` for an id never seen (a wiring mistake, or a send before the system
- * runs), `bus_stopped_actor_total` for an actor that has reached its final state (a VRRP instance
+ * `halo_bus_unknown_actor_total` for an id never seen (a wiring mistake, or a send before the system
+ * runs), `halo_bus_stopped_actor_total` for an actor that has reached its final state (a VRRP instance
  * after SHUTDOWN still hears its trackers until they close).
  */
 export function createBus(deps: BusDeps): ActorBus & { connect(get: (id: string) => AnyActorRef | undefined): void } {
@@ -41,7 +41,7 @@ export function createBus(deps: BusDeps): ActorBus & { connect(get: (id: string)
   };
   const undelivered = (id: string, event: EventObject): void => {
     const stopped = reached.has(id);
-    deps.counters.inc(stopped ? 'bus_stopped_actor_total' : 'bus_unknown_actor_total', { actor: id });
+    deps.counters.inc(stopped ? 'halo_bus_stopped_actor_total' : 'halo_bus_unknown_actor_total', { actor: id });
     if (logged.has(id)) return;
     logged.add(id);
     if (stopped) deps.log.debug({ actor: id, event: event.type }, 'event for a stopped actor dropped');

@@ -2,17 +2,19 @@
  * Named monotonic counters, kept where the stats page and Prometheus metrics will read them.
  * Keys are `name{label=value,...}` so one registry serves every actor without a schema.
  */
+import type { MetricName } from '../io/metricName.js';
+
 export type Labels = Record<string, string | number>;
 
 export class Counters {
   private readonly values = new Map<string, number>();
 
-  inc(name: string, labels: Labels = {}, by = 1): void {
+  inc(name: MetricName, labels: Labels = {}, by = 1): void {
     const key = counterKey(name, labels);
     this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
 
-  get(name: string, labels: Labels = {}): number {
+  get(name: MetricName, labels: Labels = {}): number {
     return this.values.get(counterKey(name, labels)) ?? 0;
   }
 

@@ -1,7 +1,8 @@
 /**
  * The notify queue of one VRRP instance (or sync group): keepalived's notify_master/backup/
  * fault/stop and the generic `notify` script, run strictly in order, one at a time. The
- * queue statechart owns ordering and the timeout; this binding only runs the scripts.
+ * queue statechart owns ordering and the timeout; this binding only runs the scripts. A script
+ * still running when the daemon is killed may finish, as keepalived's do (exec.ts).
  */
 import { fromPromise } from 'xstate';
 import type { NotifyScripts } from '../config/vrrp.model.js';
@@ -28,8 +29,8 @@ export function bindNotifyQueue(
     actors: {
       runNotify: fromPromise(async ({ input, signal }: { input: NotifyRequest; signal: AbortSignal }) => {
         for (const argv of notifyCommands(owner.scripts, owner.kind, owner.name, input.state, input.priority)) {
-          const result = await runCommand(argv, { timeoutMs: deps.timeoutMs * 2, signal });
-          deps.counters.inc('notify_runs_total', { owner: owner.name, state: input.state });
+          const result = await runCommand(argv, { timeoutMs: deps.timeoutMs * 2, signal, outlivesDaemon: true });
+          deps.counters.inc('halo_notify_runs_total', { owner: owner.name, state: input.state });
           const level = result.exitCode === 0 ? 'info' : 'warn';
           deps.log[level](
             { command: argv[0], state: input.state, exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, durationMs: result.durationMs, stdout: result.stdout.slice(0, 2000), stderr: result.stderr.slice(0, 2000) },

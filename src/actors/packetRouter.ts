@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../io/log.js';
 import { sleep } from '../io/sleep.js';
-import { throttledLog } from '../io/throttledLog.js';
+import { type LineSink, throttledLog } from '../io/throttledLog.js';
 import { decodeIpv4Packet } from '../io/vrrp/codec.js';
 import type { LocalInstance } from '../io/vrrp/packet.types.js';
 import { checkAdvert } from '../io/vrrp/receiveChecks.js';
@@ -32,28 +32,37 @@ export interface InterfaceRouter {
 /** How long to wait before reopening a socket that died (an interface that went away and back). */
 const REOPEN_DELAY_MS = 1_000;
 
-export function openInterfaceRouter(
+/** What the interface's socket hands each inbound packet to; close() writes the pending summaries. */
+export interface PacketHandler {
+  onPacket(buf: Buffer, from: string, receivedAt: number): void;
+  close(): void;
+}
+
+/**
+ * Decode, route by VRID, check and deliver; everything dropped is counted by reason and logged
+ * on a budget. A peer or an attacker can send at line rate: each kind of drop is logged in full
+ * once, then summarized per interval; halo_vrrp_rx_dropped_total keeps the exact count.
+ */
+export function createPacketHandler(
   dev: string,
   instances: RoutedInstance[],
-  deps: { counters: Counters; log: Logger; multicastGroup?: string },
-): InterfaceRouter {
+  deps: { counters: Counters; log: LineSink },
+): PacketHandler {
   const { counters, log } = deps;
   const byVrid = new Map<number, RoutedInstance>();
   for (const inst of instances) byVrid.set(inst.local.vrid, inst);
-  const multicast = instances.some((i) => i.unicastPeers.length === 0);
-  // A peer or an attacker can send at line rate: each kind of drop is logged in full once, then
-  // summarized per interval; vrrp_rx_dropped_total keeps the exact count.
   const undecodable = throttledLog(log, { level: 'debug', msg: 'vrrp packet dropped', fields: { dev } });
   const refused = throttledLog(log, { level: 'warn', msg: 'vrrp advert dropped', fields: { dev } });
   const mismatched = throttledLog(log, { level: 'warn', msg: 'advert lists other virtual addresses', fields: { dev } });
-  // A send that fails fails on every advert until the interface comes back.
-  const socketErrors = throttledLog(log, { level: 'error', msg: 'vrrp socket error', fields: { dev } });
-  const throttled = [undecodable, refused, mismatched, socketErrors];
+  const refuse = (inst: RoutedInstance, from: string, reason: string, detail: string): void => {
+    counters.inc('halo_vrrp_rx_dropped_total', { dev, instance: inst.name, reason });
+    refused.note(`${inst.name} ${reason}`, { instance: inst.name, from, reason, detail }, from);
+  };
 
   const onPacket = (buf: Buffer, from: string, receivedAt: number): void => {
     const decoded = decodeIpv4Packet(buf);
     if (!decoded.ok) {
-      counters.inc('vrrp_rx_dropped_total', { dev, reason: decoded.reason });
+      counters.inc('halo_vrrp_rx_dropped_total', { dev, reason: decoded.reason });
       undecodable.note(decoded.reason, { from, reason: decoded.reason, detail: decoded.detail }, from);
       return;
     }
@@ -61,31 +70,48 @@ export function openInterfaceRouter(
     const inst = byVrid.get(packet.vrrp.vrid);
     if (!inst) {
       // Another router's VRID on a shared segment is normal traffic, not an error.
-      counters.inc('vrrp_rx_other_vrid_total', { dev });
+      counters.inc('halo_vrrp_rx_other_vrid_total', { dev });
       return;
     }
     if (inst.unicastPeers.length > 0 && !inst.unicastPeers.includes(packet.ip.src)) {
-      counters.inc('vrrp_rx_dropped_total', { dev, instance: inst.name, reason: 'unknown_peer' });
+      refuse(inst, packet.ip.src, 'unknown_peer', `${packet.ip.src} is not a unicast_peer`);
       return;
     }
     const checked = checkAdvert(packet, inst.local);
     if (!checked.ok) {
-      counters.inc('vrrp_rx_dropped_total', { dev, instance: inst.name, reason: checked.reason });
-      const fields = { instance: inst.name, from: packet.ip.src, reason: checked.reason, detail: checked.detail };
-      refused.note(`${inst.name} ${checked.reason}`, fields, packet.ip.src);
+      refuse(inst, packet.ip.src, checked.reason, checked.detail);
       return;
     }
     if (checked.addressMismatch) {
-      counters.inc('vrrp_rx_addr_mismatch_total', { instance: inst.name });
+      counters.inc('halo_vrrp_rx_addr_mismatch_total', { instance: inst.name });
       mismatched.note(
         inst.name,
         { instance: inst.name, from: packet.ip.src, theirs: packet.vrrp.addresses, ours: inst.local.addresses },
         packet.ip.src,
       );
     }
-    counters.inc('vrrp_rx_adverts_total', { instance: inst.name });
+    counters.inc('halo_vrrp_rx_adverts_total', { instance: inst.name });
     inst.deliver({ type: 'ADVERT', priority: packet.vrrp.priority, srcIp: packet.ip.src, advertIntervalCs: packet.vrrp.advertIntervalCs }, receivedAt);
   };
+  return {
+    onPacket,
+    close() {
+      for (const t of [undecodable, refused, mismatched]) t.close();
+    },
+  };
+}
+
+export function openInterfaceRouter(
+  dev: string,
+  instances: RoutedInstance[],
+  deps: { counters: Counters; log: Logger; multicastGroup?: string },
+): InterfaceRouter {
+  const { counters, log } = deps;
+  const multicast = instances.some((i) => i.unicastPeers.length === 0);
+  const handler = createPacketHandler(dev, instances, deps);
+  const { onPacket } = handler;
+  // A send that fails fails on every advert until the interface comes back.
+  const socketErrors = throttledLog(log, { level: 'error', msg: 'vrrp socket error', fields: { dev } });
 
   /** Aborted by close(): ends a reopen wait at once. */
   const halt = new AbortController();
@@ -96,7 +122,7 @@ export function openInterfaceRouter(
       ...(deps.multicastGroup ? { multicastGroup: deps.multicastGroup } : {}),
       onPacket,
       onError: (err) => {
-        counters.inc('vrrp_socket_errors_total', { dev });
+        counters.inc('halo_vrrp_socket_errors_total', { dev });
         socketErrors.note(err.message, { err });
       },
       onUnexpectedClose: () => {
@@ -110,7 +136,7 @@ export function openInterfaceRouter(
       if (halt.signal.aborted) return;
       try {
         socket = open();
-        counters.inc('vrrp_socket_reopens_total', { dev });
+        counters.inc('halo_vrrp_socket_reopens_total', { dev });
         return;
       } catch (err) {
         log.error({ dev, err }, 'vrrp socket reopen failed; retrying');
@@ -124,7 +150,8 @@ export function openInterfaceRouter(
     },
     close: () => {
       halt.abort();
-      for (const t of throttled) t.close();
+      handler.close();
+      socketErrors.close();
       return socket.close();
     },
   };

@@ -40,7 +40,7 @@ export function bindScriptTracker(
     actors: {
       runCheck: fromPromise(async ({ signal }) => {
         const result = await runCommand(argv, { timeoutMs: script.timeoutMs, signal });
-        deps.counters.inc('script_runs_total', { script: script.name });
+        deps.counters.inc('halo_script_runs_total', { script: script.name });
         if (result.exitCode !== 0) {
           deps.log.debug({ exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, stderr: result.stderr.slice(0, 500) }, 'check script failed');
         }

@@ -16,10 +16,15 @@
  *   that invoked them, whose own envelope records the outcome;
  * - only when the state value string changes, or for an actor's first snapshot (`from: null`).
  *   A self-transition (e.g. a Backup re-arming Master_Down_Timer with `reenter: true` on each
- *   advert, RFC 3768 §6.4.2) keeps the value and is not an event.
+ *   advert, RFC 3768 §6.4.2) keeps the value and is not an event, unless one of the
+ *   transitions taken in that macrostep says `meta: { journal: true }` (a VRRP master answering
+ *   another master after a partition heals): a fact worth an event though the state stays.
  * - a top-level parallel region whose state node says `meta: { journal: false }` (a server's
  *   probe/wait cycle) does not count as a change on its own; when another region changes,
  *   `from` and `to` still carry the whole value, so a replay restores the exact state.
+ *
+ * The envelope keeps xstate's own event types as they are (replay sends them back to the
+ * machine); eventLabel is the one reader of their string format.
  */
 import type { InspectionEvent } from 'xstate';
 import type { EventEnvelope } from '../io/journal/envelope.js';
@@ -70,15 +75,36 @@ function isMachineSnapshot(s: unknown): s is MachineSnapshotLike {
   return 'value' in s && m !== null && typeof m === 'object' && typeof (m as { id?: unknown }).id === 'string';
 }
 
+/** xstate's internal event types: `xstate.after.<delay>.<state id>`, `xstate.done.actor.<id>`, ... */
+const XSTATE_EVENT = /^xstate\.(after|done\.actor|error\.actor)\.([^.]+)/;
+
+/**
+ * A short label for an envelope's event type: `xstate.after.masterDown.vrrpInstance.backup` →
+ * `after masterDown`, `xstate.done.actor.probe` → `done probe`, `xstate.error.actor.probe` →
+ * `error probe`, `xstate.init` → `init`; any other type is its own label.
+ */
+export function eventLabel(type: string): string {
+  const m = XSTATE_EVENT.exec(type);
+  if (m) return `${m[1]!.replace('.actor', '')} ${m[2]}`;
+  return type === 'xstate.init' ? 'init' : type;
+}
+
 export function createTransitionMapper(opts: TransitionMapperOptions): TransitionMapper {
   const now = opts.now ?? Date.now;
   const redact = { redactKeys: opts.redactKeys ?? [] };
   let seq = opts.firstSeq ?? 1;
   /** Last state per live actor, keyed by sessionId (unique per actor instance): whole and journaled part. */
   const last = new Map<string, { full: string; journaled: string }>();
+  /** Actors (sessionId) whose current macrostep took a transition marked `meta.journal`. */
+  const marked = new Set<string>();
 
   const onInspect = (ev: InspectionEvent): void => {
+    if (ev.type === '@xstate.microstep') {
+      if (ev._transitions.some((t) => t.meta?.journal === true)) marked.add(ev.actorRef.sessionId);
+      return;
+    }
     if (ev.type !== '@xstate.snapshot') return;
+    const forced = marked.delete(ev.actorRef.sessionId);
     const systemId = (ev.actorRef as { systemId?: unknown }).systemId;
     if (typeof systemId !== 'string' || !isMachineSnapshot(ev.snapshot)) return;
     const snap = ev.snapshot;
@@ -90,7 +116,7 @@ export function createTransitionMapper(opts: TransitionMapperOptions): Transitio
     // same systemId starts from null and the map does not grow with config reloads.
     if (snap.status === 'active') last.set(key, { full: to, journaled });
     else last.delete(key);
-    if (prev && prev.journaled === journaled) return;
+    if (prev && prev.journaled === journaled && !forced) return;
     const from = prev?.full ?? null;
     const event = toJsonSafeObject(ev.event, redact);
     opts.sink({

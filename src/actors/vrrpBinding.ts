@@ -1,18 +1,24 @@
 /**
  * Binds one VRRP instance statechart to the world: adverts out through the interface's raw
- * socket, VIPs through `ip addr` (serialised), gratuitous ARP through arping (never awaited),
- * and notify requests to the instance's notify queue actor.
+ * socket, VIPs through `ip addr` (serialised), gratuitous ARP through arping (never awaited,
+ * killed when the instance leaves master), and notify requests to the instance's notify queue actor.
  */
+import { fromCallback } from 'xstate';
 import type { VrrpGlobals, VrrpInstanceConfig } from '../config/vrrp.model.js';
 import type { Logger } from '../io/log.js';
-import { sendGarp } from '../io/net/garp.js';
+import { createGarpAnnouncer } from '../io/net/garpAnnouncer.js';
 import type { IpBatch } from '../io/net/ipBatch.js';
 import { addVip, delVip, type VipSpec } from '../io/net/vip.js';
 import { encodeIpv4Packet } from '../io/vrrp/codec.js';
 import type { LocalInstance } from '../io/vrrp/packet.types.js';
 import type { VrrpSocket } from '../io/vrrp/vrrpSocket.js';
 import { vrrpInstanceMachine } from '../machines/vrrp/vrrpInstance.machine.js';
-import type { TrackedInput, VrrpInstanceInput } from '../machines/vrrp/vrrpInstance.types.js';
+import type {
+  AnnouncerEvent,
+  AnnouncerInput,
+  TrackedInput,
+  VrrpInstanceInput,
+} from '../machines/vrrp/vrrpInstance.types.js';
 import type { ActorBus } from './bus.js';
 import type { Counters } from './counters.js';
 import { createSerialQueue } from './serialQueue.js';
@@ -78,6 +84,7 @@ export function instanceInput(cfg: VrrpInstanceConfig, primaryIp: string, linkUp
     primaryIp,
     trackers,
     garp: cfg.garp,
+    heal: cfg.heal,
     linkUp,
   };
 }
@@ -86,7 +93,7 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
   const { log, counters, bus } = deps;
   const vips = vipSpecs(cfg);
   const vipOps = createSerialQueue((err) => {
-    counters.inc('vip_errors_total', { instance: cfg.name });
+    counters.inc('halo_vip_errors_total', { instance: cfg.name });
     log.error({ err }, 'virtual address change failed');
   });
   const destinations = cfg.unicastPeers.length > 0 ? cfg.unicastPeers : [deps.globals.mcastGroup4];
@@ -126,7 +133,7 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
         const socket = deps.socket();
         const packets = advertPackets(params.priority, params.advertIntervalCs);
         for (const [i, dst] of destinations.entries()) socket.send(packets[i]!, dst);
-        counters.inc('vrrp_tx_adverts_total', { instance: cfg.name });
+        counters.inc('halo_vrrp_tx_adverts_total', { instance: cfg.name });
       },
       addVips: () => {
         for (const vip of vips) vipOps.push(() => addVip(vip, deps.ipBatch).then(() => deps.vips.set(vip.address, true)));
@@ -140,16 +147,22 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
         }
         log.info({ vips: addresses }, 'removing virtual addresses');
       },
-      // After the VIP is on the interface: arping sends from the VIP, and its fork must not
-      // sit in front of the advert or the address change.
-      sendGarp: (_, params) => {
-        vipOps.push(async () => {
-          for (const vip of vips) sendGarp(vip.dev, vip.address, params.repeat, log);
-        });
-      },
       notify: (_, params) => {
         bus.send(actorIds.notify(cfg.name), { type: 'NOTIFY', state: params.state, priority: params.priority });
       },
+    },
+    actors: {
+      // Each burst after the VIP changes queued before it: arping sends from the VIP, and its fork
+      // must not sit in front of the advert or the address change. Leaving master kills the rest.
+      announcer: fromCallback<AnnouncerEvent, AnnouncerInput>(({ input, receive }) => {
+        const announcer = createGarpAnnouncer(vips, log);
+        const burst = (repeat: number): void => vipOps.push(async () => announcer.burst(repeat));
+        // On an actor's first macrostep (the address owner is master at start) xstate starts
+        // invoked actors before the entry actions run: a microtask puts this burst behind addVips.
+        queueMicrotask(() => burst(input.repeat));
+        receive((e) => burst(e.repeat));
+        return () => announcer.stop();
+      }),
     },
   });
   const input = instanceInput(cfg, deps.primaryIp, deps.linkUp);

@@ -6,13 +6,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { natsConfigFromEnv } from '../io/journal/natsConfig.js';
 import { HaloError } from '../errors.js';
 import { startAlertConsumer } from '../io/alerts/alertConsumer.js';
 import { openAlertStore } from '../io/alerts/alertStore.js';
 import { parseAlertsYaml } from '../io/alerts/rules.js';
 import { createLogger } from '../io/log.js';
 import { parseCommandArgs } from './args.js';
+import { natsFromArgs } from './eventArgs.js';
 import { untilStopSignal } from './signals.js';
 
 const HELP = `usage: halo alerts -c alerts.yaml [--nats URL] [--state-dir DIR] [--check]
@@ -49,8 +49,7 @@ export async function alertsCommand(argv: string[]): Promise<number> {
     for (const r of cfg.rules) process.stdout.write(`${r.name}: match ${JSON.stringify(r.match)}${r.all ? ` all ${JSON.stringify(r.all)}` : ''} → ${r.actions.map((a) => a.kind).join(', ')}\n`);
     return 0;
   }
-  const servers = values.nats ? values.nats.split(',').map((s) => s.trim()) : cfg.nats;
-  const nats = servers ? { servers } : natsConfigFromEnv();
+  const nats = natsFromArgs(values.nats, cfg.nats);
   if (!nats) throw new HaloError('HALO_E_USAGE', 'halo alerts reads JetStream: give --nats URL, nats: in the file, or HALO_NATS_URL');
   const log = createLogger({ ...(values['log-level'] ? { level: values['log-level'] } : {}) }).child({ actor: `alerts:${cfg.consumer}` });
   const store = await openAlertStore(join(values['state-dir'] ?? cfg.stateDir ?? '/var/lib/halo', `alerts-${cfg.consumer}.json`));

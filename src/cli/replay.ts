@@ -7,20 +7,10 @@
 import { type ActorState, actorTimeline, project, type Projection } from '../actors/projection.js';
 import { verifyTransitions, type VerifyReport } from '../actors/replayVerify.js';
 import type { EventEnvelope } from '../io/journal/envelope.js';
+import type { EventQuery } from '../io/journal/eventQuery.js';
 import { parseCommandArgs } from './args.js';
-import {
-  contextSummary,
-  corruptCounter,
-  type EventQuery,
-  formatEnvelope,
-  joinTimeArgs,
-  parseTimeArg,
-  readEvents,
-  SOURCE_HELP,
-  SOURCE_OPTIONS,
-  sourceFromArgs,
-  TIME_HELP,
-} from './events.js';
+import { commandEvents, joinTimeArgs, parseTimeArg, SOURCE_HELP, SOURCE_OPTIONS, TIME_HELP } from './eventArgs.js';
+import { contextSummary, formatEnvelope } from './eventFormat.js';
 
 const HELP = `usage: halo replay [--at T] [--node N] [--json]
        halo replay --timeline ACTOR [--node N] [--json]
@@ -91,13 +81,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
     ...(values.timeline === undefined ? {} : { actor: values.timeline }),
     ...(values.verify || values.timeline !== undefined ? {} : { until: at }),
   };
-  const corrupt = corruptCounter();
   const envelopes: EventEnvelope[] = [];
-  try {
-    for await (const env of readEvents({ source: sourceFromArgs(values), query, onCorrupt: corrupt.onCorrupt })) envelopes.push(env);
-  } finally {
-    corrupt.report();
-  }
+  for await (const env of commandEvents(values, { query })) envelopes.push(env);
 
   if (values.verify) {
     const report = verifyTransitions(envelopes);

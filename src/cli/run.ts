@@ -12,6 +12,7 @@ import type { NodePart } from '../actors/nodePart.js';
 import { prepareVrrpPart } from '../actors/vrrpPart.js';
 import { loadConfig } from '../config/load.js';
 import { HaloError } from '../errors.js';
+import { takeChargeOfChildren } from '../io/leftoverHelpers.js';
 import { createLogger, type Logger } from '../io/log.js';
 import { parseCommandArgs } from './args.js';
 import { STOP_BOUND_MS, untilStopSignal } from './signals.js';
@@ -34,6 +35,8 @@ export async function runCommandMain(argv: string[]): Promise<number> {
   if (vrrp && process.getuid?.() !== 0) throw new HaloError('HALO_E_NOT_ROOT', 'VRRP needs root: raw sockets and `ip addr` on the interface require CAP_NET_RAW and CAP_NET_ADMIN');
 
   mkdirSync(stateDir, { recursive: true });
+  // Before any child starts: what a crashed run on this state dir left is ended, ours are tagged.
+  takeChargeOfChildren(stateDir, log);
   const ctx = createNodeContext(node, log);
   // The journal waits on fsyncs, the VRRP part on its `ip` helper: side by side, not one after the other.
   const [journal, vrrpPart] = await bothOrReleased(

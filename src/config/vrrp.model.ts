@@ -31,6 +31,21 @@ export interface GarpSettings {
   refreshRepeat: number;
 }
 
+/**
+ * What a master does on hearing another master, as when a partition heals (keepalived's
+ * lower_prio_no_advert, garp_lower_prio_*, higher_prio_send_advert).
+ */
+export interface HealSettings {
+  /** Answer a lower-priority advert with ours at once (keepalived: not lower_prio_no_advert). */
+  lowerPrioAdvert: boolean;
+  /** GARPs per VIP sent at once on a lower-priority advert; 0 = none. */
+  lowerPrioGarpRepeat: number;
+  /** Delay of a second burst after it; 0 = none. */
+  lowerPrioGarpDelayCs: number;
+  /** Send one advert of ours before yielding to a higher priority. */
+  higherPrioSendAdvert: boolean;
+}
+
 export interface ScriptUser {
   user: string;
   /** Defaults to the user's primary group when absent. */
@@ -45,6 +60,11 @@ export interface VrrpGlobals {
   mcastGroup4: string;
   /** Defaults inherited by instances that do not set their own garp_master_*. */
   garp: GarpSettings;
+  /**
+   * The vrrp_* forms as given; each instance resolves what is unset, as keepalived's
+   * vrrp_complete_init does once global_defs is read (the GARP ones then follow garp above).
+   */
+  heal: Partial<HealSettings>;
   scriptUser?: ScriptUser;
   enableScriptSecurity: boolean;
   /** Where global_defs starts, or line 1 of the main file when there is none. */
@@ -144,6 +164,7 @@ export interface VrrpInstanceConfig {
   /** Unicast advert destinations; empty = multicast to globals.mcastGroup4. */
   unicastPeers: string[];
   garp: GarpSettings;
+  heal: HealSettings;
   notify: NotifyScripts;
   /** Name of the sync group this instance belongs to, if any. */
   syncGroup?: string;

@@ -3,9 +3,15 @@
  * process group (detached) so a timeout or abort can signal everything it started, as keepalived
  * does for scripts that overrun (keepalived.conf(5): SIGTERM, then SIGKILL). A failing script is
  * a result, not an exception: runCommand never rejects.
+ *
+ * A check script dies with the daemon (childLifetime.ts), even on kill -9. A notify script
+ * (`outlivesDaemon`) may finish, as keepalived's do: it is not tied to the daemon's life nor
+ * tagged as its helper, so neither the kernel nor the next start ends it. None starts after the
+ * daemon is gone, since only the daemon starts them.
  */
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { type Command, diesWithDaemon, findExecutable, OWNER_VAR } from './childLifetime.js';
 
 export interface ExecResult {
   /** null when the script never ran (spawn error) or was ended by a signal. */
@@ -33,6 +39,8 @@ export interface RunOptions {
   killGraceMs?: number;
   /** Written to the command's stdin, then closed (alert scripts read the event there). */
   stdin?: string;
+  /** A notify script: it may finish after the daemon is gone (see the head of this file). */
+  outlivesDaemon?: boolean;
 }
 
 const DEFAULT_MAX_OUTPUT = 64 * 1024;
@@ -50,7 +58,7 @@ export function runCommand(argv: string[], opts: RunOptions): Promise<ExecResult
     ...fields,
     durationMs: performance.now() - started,
   });
-  const [file, ...args] = argv;
+  const file = argv[0];
   if (file === undefined) return Promise.resolve(finish({ stderr: 'empty command' }));
   if (opts.signal?.aborted) return Promise.resolve(finish({ stderr: 'aborted before start', aborted: true }));
 
@@ -64,10 +72,12 @@ export function runCommand(argv: string[], opts: RunOptions): Promise<ExecResult
     let killTimer: NodeJS.Timeout | undefined;
     let settled = false;
 
-    const child = spawn(file, args, {
+    const env = childEnv(opts);
+    const [command, ...commandArgs] = tiedToDaemon([file, ...argv.slice(1)], env, opts.outlivesDaemon === true);
+    const child = spawn(command, commandArgs, {
       detached: true,
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      env: opts.cleanEnv ? (opts.env ?? {}) : { ...process.env, ...opts.env },
+      env,
     });
     if (child.stdin) {
       // A script that exits without reading its input must not turn into an EPIPE crash.
@@ -118,6 +128,24 @@ export function runCommand(argv: string[], opts: RunOptions): Promise<ExecResult
       if (child.pid === undefined) settle({ stderr: `${stderr.text()}${err.message}` });
     });
   });
+}
+
+/** The daemon's helper tag goes to every script but a notify script, even into a clean environment. */
+function childEnv(opts: RunOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = opts.cleanEnv ? { ...opts.env } : { ...process.env, ...opts.env };
+  const tag = process.env[OWNER_VAR];
+  if (opts.outlivesDaemon) delete env[OWNER_VAR];
+  else if (tag !== undefined) env[OWNER_VAR] = tag;
+  return env;
+}
+
+/**
+ * The argv to spawn. A program that cannot be found or run is spawned as it is, so the spawn
+ * fails with Node's own error (ENOENT, EACCES) and nothing is left to outlive the daemon.
+ */
+function tiedToDaemon(argv: Command, env: NodeJS.ProcessEnv, outlives: boolean): Command {
+  if (outlives || findExecutable(argv[0], env.PATH ?? '') === null) return argv;
+  return diesWithDaemon(argv);
 }
 
 /** Keeps the first `cap` bytes of a stream. */

@@ -40,6 +40,8 @@ const THROTTLE_INTERVAL_MS = 10_000;
 const FULL_LINES_PER_INTERVAL = 5;
 /** Sources named in a summary at most; the occurrences from others are summed. */
 const SOURCES_LISTED = 10;
+/** Keys named in a summary at most (a key built from a peer's input must not make one line huge). */
+const KEYS_LISTED = 32;
 
 const nodeTimers: ThrottleTimers = {
   // Unref'd: a pending summary never keeps the process alive.
@@ -57,17 +59,20 @@ export function throttledLog(sink: LineSink, opts: ThrottledLogOptions): Throttl
   let repeats = new Map<string, number>();
   let bySource = new Map<string, number>();
   let otherSources = 0;
+  let otherKeys = 0;
   let timer: unknown;
 
   const summarize = (): boolean => {
-    if (repeats.size === 0) return false;
+    if (repeats.size === 0 && otherKeys === 0) return false;
     const summary: Record<string, unknown> = { ...opts.fields, repeats: Object.fromEntries(repeats), intervalMs };
     if (bySource.size > 0) summary.sources = Object.fromEntries(bySource);
     if (otherSources > 0) summary.otherSources = otherSources;
+    if (otherKeys > 0) summary.otherKeys = otherKeys;
     write.call(sink, summary, `${opts.msg} (repeats)`);
     repeats = new Map();
     bySource = new Map();
     otherSources = 0;
+    otherKeys = 0;
     return true;
   };
 
@@ -92,7 +97,10 @@ export function throttledLog(sink: LineSink, opts: ThrottledLogOptions): Throttl
         write.call(sink, { ...opts.fields, ...fields }, opts.msg);
         return;
       }
-      repeats.set(key, (repeats.get(key) ?? 0) + 1);
+      const repeated = repeats.get(key);
+      if (repeated !== undefined) repeats.set(key, repeated + 1);
+      else if (repeats.size < KEYS_LISTED) repeats.set(key, 1);
+      else otherKeys++;
       if (source === undefined) return;
       const count = bySource.get(source);
       if (count !== undefined) bySource.set(source, count + 1);

@@ -51,8 +51,8 @@ describe('bus', () => {
     const n = node();
     for (let i = 0; i < 3; i++) n.bus.send(actorIds.vrrp('VI_9'), { type: 'LINK', up: true });
     n.bus.send(actorIds.sync('G9'), { type: 'MEMBER_STATE', member: 'VI_9', state: 'master' });
-    assert.equal(n.counters.get('bus_unknown_actor_total', { actor: 'vrrp:VI_9' }), 3);
-    assert.equal(n.counters.get('bus_unknown_actor_total', { actor: 'sync:G9' }), 1);
+    assert.equal(n.counters.get('halo_bus_unknown_actor_total', { actor: 'vrrp:VI_9' }), 3);
+    assert.equal(n.counters.get('halo_bus_unknown_actor_total', { actor: 'sync:G9' }), 1);
     const warned = n.lines.filter((l) => l.level === 40).map((l) => l.actor);
     assert.deepEqual(warned, ['vrrp:VI_9', 'sync:G9'], 'one warning per unknown id');
     n.root.stop();
@@ -64,8 +64,8 @@ describe('bus', () => {
     assert.equal(n.bus.get(actorIds.vrrp('VI_1')), undefined, 'xstate forgets a stopped actor');
     n.bus.send(actorIds.vrrp('VI_1'), { type: 'TRACK', name: 'chk', ok: false });
     n.bus.send(actorIds.vrrp('VI_1'), { type: 'TRACK', name: 'chk', ok: true });
-    assert.equal(n.counters.get('bus_stopped_actor_total', { actor: 'vrrp:VI_1' }), 2);
-    assert.equal(n.counters.get('bus_unknown_actor_total', { actor: 'vrrp:VI_1' }), 0);
+    assert.equal(n.counters.get('halo_bus_stopped_actor_total', { actor: 'vrrp:VI_1' }), 2);
+    assert.equal(n.counters.get('halo_bus_unknown_actor_total', { actor: 'vrrp:VI_1' }), 0);
     assert.deepEqual(
       n.lines.filter((l) => l.actor === 'vrrp:VI_1').map((l) => l.level),
       [20],

@@ -44,6 +44,7 @@ const instance = (priority: number, ip: string): VrrpInstanceInput => ({
   primaryIp: ip,
   trackers: [],
   garp: { delayCs: 0, repeat: 1, refreshCs: 0, refreshRepeat: 1 },
+  heal: { lowerPrioAdvert: true, lowerPrioGarpRepeat: 1, lowerPrioGarpDelayCs: 0, higherPrioSendAdvert: true },
 });
 
 const server = (name: string) => ({

@@ -68,7 +68,7 @@ describe('replayVerify', () => {
   });
 
   it('replays one step of the pure machine without running its effects', () => {
-    const ctx = { name: 'VI_1', vrid: 1, version: 2, primaryIp: '192.0.2.1', basePriority: 100, effectivePriority: 100, advertIntervalCs: 100, masterAdvertIntervalCs: 100, preempt: true, preemptDelayCs: 0, preemptDelay: 'idle', garp: { delayCs: 0, repeat: 1, refreshCs: 0, refreshRepeat: 1 }, trackers: [], linkUp: true, faultReasons: [], syncFault: false, masterIp: null, masterPriority: null, downTimerMs: 3609, becameMaster: 0, releasedMaster: 0 };
+    const ctx = { name: 'VI_1', vrid: 1, version: 2, primaryIp: '192.0.2.1', basePriority: 100, effectivePriority: 100, advertIntervalCs: 100, masterAdvertIntervalCs: 100, preempt: true, preemptDelayCs: 0, preemptDelay: 'idle', garp: { delayCs: 0, repeat: 1, refreshCs: 0, refreshRepeat: 1 }, heal: { lowerPrioAdvert: true, lowerPrioGarpRepeat: 1, lowerPrioGarpDelayCs: 0, higherPrioSendAdvert: true }, splitBrains: 0, lastSplitBrain: null, trackers: [], linkUp: true, faultReasons: [], syncFault: false, masterIp: null, masterPriority: null, downTimerMs: 3609, becameMaster: 0, releasedMaster: 0 };
     assert.equal(replayStep(vrrpInstanceMachine, 'backup', ctx, { type: 'xstate.after.masterDown.vrrpInstance.backup' }), 'master');
     assert.equal(replayStep(vrrpInstanceMachine, 'master', ctx, { type: 'ADVERT', priority: 200, srcIp: '192.0.2.9', advertIntervalCs: 100 }), 'backup');
     assert.equal(replayStep(vrrpInstanceMachine, 'master', ctx, { type: 'ADVERT', priority: 50, srcIp: '192.0.2.9', advertIntervalCs: 100 }), 'master');

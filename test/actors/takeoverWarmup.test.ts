@@ -8,6 +8,7 @@ import { masterDownIntervalMs } from '../../src/machines/vrrp/timers.js';
 import { vrrpInstanceMachine } from '../../src/machines/vrrp/vrrpInstance.machine.js';
 import type { VrrpInstanceInput } from '../../src/machines/vrrp/vrrpInstance.types.js';
 import { advanceTo, recorder, SimulatedClock } from '../machines/simClock.js';
+import { announcerSpy } from '../machines/vrrp/announcerSpy.js';
 import { BASE_INSTANCE } from '../machines/vrrp/instanceInput.js';
 
 type Record = (name: string) => (_args: unknown, params?: unknown) => void;
@@ -18,9 +19,9 @@ function recordedLogic(record: Record) {
       sendAdvert: record('sendAdvert'),
       addVips: record('addVips'),
       removeVips: record('removeVips'),
-      sendGarp: record('sendGarp'),
       notify: record('notify'),
     },
+    actors: { announcer: announcerSpy(record) },
   });
 }
 

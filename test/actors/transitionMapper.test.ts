@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import { assign, createActor, fromPromise, sendTo, setup, spawnChild } from 'xstate';
-import { createTransitionMapper } from '../../src/actors/transitionMapper.js';
+import { createTransitionMapper, eventLabel } from '../../src/actors/transitionMapper.js';
 import type { EventEnvelope } from '../../src/io/journal/envelope.js';
 
 type ChildEvent = { type: 'ADVERT'; from: string } | { type: 'TIMEOUT'; authPass?: string; cause?: Error } | { type: 'PROBE' };
@@ -69,6 +69,27 @@ describe('transitionMapper', () => {
     for (let i = 0; i < 5; i += 1) actor.send({ type: 'FORWARD', event: { type: 'ADVERT', from: '192.0.2.2' } });
     assert.equal(out.length, before);
     assert.equal((actor.system.get('vrrp:VI_1')!.getSnapshot().context as { priority: number }).priority, 105);
+    actor.stop();
+  });
+
+  it('journals a self-transition marked meta.journal, once per event, and nothing else it did not change', () => {
+    const marked = setup({ types: { events: {} as { type: 'TICK' } | { type: 'SPLIT' } } }).createMachine({
+      id: 'marked',
+      initial: 'master',
+      states: { master: { on: { TICK: {}, SPLIT: { meta: { journal: true } } } } },
+    });
+    const out: EventEnvelope[] = [];
+    const mapper = createTransitionMapper({ node: 'n1', boot: 1, sink: (e) => out.push(e) });
+    const actor = createActor(marked, { inspect: mapper.onInspect, systemId: 'vrrp:VI_1' }).start();
+    for (const type of ['TICK', 'SPLIT', 'TICK', 'SPLIT'] as const) actor.send({ type });
+    assert.deepEqual(
+      out.map((e) => [e.from, e.to, e.event.type]),
+      [
+        [null, 'master', 'xstate.init'],
+        ['master', 'master', 'SPLIT'],
+        ['master', 'master', 'SPLIT'],
+      ],
+    );
     actor.stop();
   });
 
@@ -155,4 +176,12 @@ test('a parallel region marked journal: false changes no journal event on its ow
   assert.equal(envs[1]?.from, 'health.up,check.probing');
   assert.equal(envs[1]?.to, 'health.down,check.probing');
   actor.stop();
+});
+
+test('eventLabel shortens xstate event types and leaves every other type as it is', () => {
+  assert.equal(eventLabel('xstate.after.masterDown.vrrpInstance.backup'), 'after masterDown');
+  assert.equal(eventLabel('xstate.done.actor.probe'), 'done probe');
+  assert.equal(eventLabel('xstate.error.actor.probe'), 'error probe');
+  assert.equal(eventLabel('xstate.init'), 'init');
+  assert.equal(eventLabel('MASTER_DOWN_TIMEOUT'), 'MASTER_DOWN_TIMEOUT');
 });

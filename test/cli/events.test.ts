@@ -6,13 +6,12 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { parseTimeArg } from '../../src/cli/events.js';
+import { parseTimeArg } from '../../src/cli/eventArgs.js';
 import type { EventEnvelope } from '../../src/io/journal/envelope.js';
 import { openJournal } from '../../src/io/journal/fileJournal.js';
-import { createNatsPublisher } from '../../src/actors/natsPublisher.js';
-import { subjectFilter } from '../../src/io/journal/natsReader.js';
-import { startNatsServer } from '../helpers/natsServer.js';
+import { subjectFilter } from '../../src/io/journal/eventQuery.js';
 import { quietLog, tempDir } from '../io/journal/journalFixtures.js';
+import { publishedJournal } from '../io/journal/natsFixtures.js';
 
 const exec = promisify(execFile);
 const MAIN = join(import.meta.dirname, '../../src/cli/main.js');
@@ -84,6 +83,22 @@ describe('time arguments', () => {
     assert.equal(parseTimeArg('now', now), now);
     assert.throws(() => parseTimeArg('yesterday', now), /not a time/);
     assert.throws(() => parseTimeArg('10m', now), /not a time/);
+    assert.throws(() => parseTimeArg('-99999999999d', now), { code: 'HALO_E_USAGE', message: /time out of range/ });
+  });
+
+  it('a bad --since, or --since after --until, is a usage error with its code, not a crash', async (t) => {
+    const stateDir = await tempDir(t, 'events');
+    const fails = async (args: string[]) => {
+      const err = await halo(['events', '--state-dir', stateDir, ...args]).then(
+        () => assert.fail(`halo events ${args.join(' ')} succeeded`),
+        (e: { code: number; stderr: string }) => e,
+      );
+      assert.equal(err.code, 1);
+      return err.stderr;
+    };
+    assert.match(await fails(['--since', 'yesterday']), /^halo: HALO_E_USAGE: not a time: 'yesterday'/);
+    assert.match(await fails(['--since', '-99999999999d']), /^halo: HALO_E_USAGE: time out of range/);
+    assert.match(await fails(['--since', '-1m', '--until', '-2m']), /^halo: HALO_E_USAGE: --since -1m is after --until -2m/);
   });
 
   it('subject filters narrow by node and actor where NATS wildcards can', () => {
@@ -95,7 +110,7 @@ describe('time arguments', () => {
   });
 });
 
-describe('halo events, local journal', () => {
+describe('halo events, local journal', { timeout: 60_000 }, () => {
   it('prints one human line per transition, oldest first', async (t) => {
     const stateDir = await tempDir(t, 'events');
     await writeJournal(stateDir, history());
@@ -155,18 +170,11 @@ describe('halo events, local journal', () => {
   });
 });
 
-describe('halo events, JetStream', () => {
+describe('halo events, JetStream', { timeout: 60_000 }, () => {
   it('reads the stream the publisher filled: filters, --json, a corrupt message skipped and counted, --follow', async (t) => {
-    const server = await startNatsServer();
-    t.after(() => server.stop());
-    const stateDir = await tempDir(t, 'events-nats');
+    const { server, publish } = await publishedJournal(t, 'events-nats');
     const envs = history();
-    const journalDir = await writeJournal(stateDir, envs.slice(0, 4));
-    const pub = createNatsPublisher({ config: { servers: [server.url] }, journalDir, stateDir, log: quietLog });
-    await pub.start();
-    t.after(() => pub.stop());
-    for (let i = 0; i < 200 && pub.stats.acked < 4; i += 1) await new Promise((r) => setTimeout(r, 25));
-    assert.equal(pub.stats.acked, 4);
+    await publish(envs.slice(0, 4));
     const nc = await connect({ servers: server.url });
     t.after(() => nc.close());
     await jetstream(nc).publish('halo.events.node-a.vrrp.VI_1', 'garbage{');
@@ -192,7 +200,7 @@ describe('halo events, JetStream', () => {
     t.after(() => child.kill('SIGKILL'));
     const lines = linesFrom(child, 2, 10_000);
     await new Promise((r) => setTimeout(r, 300));
-    await writeJournal(stateDir, envs.slice(4));
+    await publish(envs.slice(4));
     assert.match((await lines)[1]!, /node-a vrrp:VI_1 backup -> fault \(LINK\)/);
     const code = exited(child);
     child.kill('SIGTERM');

@@ -100,6 +100,49 @@ describe('keepalived.conf: defaults are keepalived’s', () => {
     assert.equal(vi.version, 3);
     assert.deepEqual(vi.garp, { delayCs: 100, repeat: 2, refreshCs: 0, refreshRepeat: 1 });
   });
+
+  it('heal settings: defaults, global vrrp_* forms, instance forms override (no keyword unknown)', () => {
+    const globalDefs = (...lines: string[]): string => `global_defs {\n${lines.join('\n')}\n}`;
+    const globalGarp = globalDefs(
+      'vrrp_garp_master_repeat 3',
+      'vrrp_garp_master_delay 7',
+      'vrrp_higher_prio_send_advert false',
+    );
+    const globalHeal = globalDefs(
+      'vrrp_garp_lower_prio_repeat 1',
+      'vrrp_garp_lower_prio_delay 10',
+      'vrrp_lower_prio_no_advert',
+    );
+    const own = [
+      'garp_lower_prio_repeat 0',
+      'garp_lower_prio_delay 2',
+      'lower_prio_no_advert off',
+      'higher_prio_send_advert no',
+    ].join('\n');
+    // [instance body, global_defs] → [lowerPrioAdvert, lowerPrioGarpRepeat, lowerPrioGarpDelayCs, higherPrioSendAdvert]
+    const cases: Array<[string, string, [boolean, number, number, boolean]]> = [
+      // keepalived's answer to a lower master, halo's advert before yielding; the lower-prio GARPs
+      // follow the global garp_master_* (vrrp_complete_init), not the instance's own.
+      ['garp_master_repeat 2\n garp_master_delay 3', '', [true, 5, 500, true]],
+      ['', globalGarp, [true, 3, 700, false]],
+      ['', globalHeal, [false, 1, 1000, true]],
+      [own, globalHeal, [true, 0, 200, false]],
+    ];
+    for (const [body, globals, want] of cases) {
+      const { config, warnings } = minimal(body, globals);
+      assert.deepEqual(warnings, [], body);
+      const h = config.instances[0]!.heal;
+      const got = [h.lowerPrioAdvert, h.lowerPrioGarpRepeat, h.lowerPrioGarpDelayCs, h.higherPrioSendAdvert];
+      assert.deepEqual(got, want, body || globals);
+    }
+  });
+
+  it('heal keywords: a bare flag means on; bad values are errors', () => {
+    assert.equal(minimal('higher_prio_send_advert').config.instances[0]!.heal.higherPrioSendAdvert, true);
+    assert.throws(() => minimal('higher_prio_send_advert maybe'), /higher_prio_send_advert/);
+    assert.throws(() => minimal('garp_lower_prio_delay 5000'), /garp_lower_prio_delay/);
+    assert.throws(() => minimal('garp_lower_prio_repeat -1'), /garp_lower_prio_repeat/);
+  });
 });
 
 describe('keepalived.conf: the other fixtures', () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { OWNER_VAR } from '../../src/io/childLifetime.js';
 import { runCommand } from '../../src/io/exec.js';
 import { sleep } from '../../src/io/sleep.js';
 import { alive } from '../helpers/processAlive.js';
+import { leftAfterKill9 } from '../helpers/processTree.js';
 
 test('exit codes and output are reported, a failing script does not reject', async () => {
   const ok = await runCommand(['sh', '-c', 'echo out; echo err >&2; exit 0'], { timeoutMs: 5000 });
@@ -82,4 +84,25 @@ test('stdin is written to the command and closed; a command that ignores it stil
   assert.equal(echoed.stdout, '{"id":"n1:1:7"}\n');
   const ignored = await runCommand(['true'], { timeoutMs: 2_000, stdin: 'x'.repeat(1 << 20) });
   assert.equal(ignored.exitCode, 0);
+});
+
+test('a check script dies with a daemon killed with SIGKILL; a notify script may finish', async () => {
+  assert.deepEqual(await leftAfterKill9('check', 'sleep'), [], 'no check script outlives the killed daemon');
+  const notify = await leftAfterKill9('notify', 'sleep', 500);
+  assert.equal(notify.length, 1, 'the running notify script is still running 500 ms after the kill');
+});
+
+test("the daemon's helper tag reaches check scripts, even in a clean environment, but not notify scripts", async () => {
+  const saved = process.env[OWNER_VAR];
+  process.env[OWNER_VAR] = '1:2:/var/lib/halo-test';
+  try {
+    const show = ['sh', '-c', `echo "[\${${OWNER_VAR}:-none}]"`];
+    const check = await runCommand(show, { timeoutMs: 5000, cleanEnv: true, env: { PATH: process.env.PATH ?? '' } });
+    assert.equal(check.stdout.trim(), '[1:2:/var/lib/halo-test]');
+    const notify = await runCommand(show, { timeoutMs: 5000, outlivesDaemon: true });
+    assert.equal(notify.stdout.trim(), '[none]');
+  } finally {
+    if (saved === undefined) delete process.env[OWNER_VAR];
+    else process.env[OWNER_VAR] = saved;
+  }
 });

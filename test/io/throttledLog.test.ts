@@ -97,12 +97,20 @@ describe('throttledLog', () => {
     const { sink, lines } = capture();
     const log = throttledLog(sink, { level: 'info', msg: 'refused', intervalMs: 1000, timers });
     for (let i = 0; i < 50; i++) log.note(`k${i}`, {}, `192.0.2.${i}`);
+    for (let i = 0; i < 50; i++) log.note(`k${i}`, {}, `192.0.2.${i}`);
     timers.advance(1000);
     assert.equal(lines.length, 6, 'five keys in full, then one summary');
     const summary = lines[5]![1];
-    assert.equal(Object.keys(summary.repeats as object).length, 45);
-    assert.equal(Object.keys(summary.sources as object).length, 10, 'ten sources named');
-    assert.equal(summary.otherSources, 35, 'the rest summed');
+    const repeats = summary.repeats as Record<string, number>;
+    assert.equal(Object.keys(repeats).length, 32, 'thirty-two keys named');
+    assert.equal(repeats.k49, undefined);
+    assert.equal(repeats.k5, 2);
+    const named = Object.values(repeats).reduce((a, b) => a + b, 0);
+    assert.equal(named + (summary.otherKeys as number), 95, 'every repeat counted, the unnamed keys summed');
+    const sources = summary.sources as Record<string, number>;
+    assert.equal(Object.keys(sources).length, 10, 'ten sources named');
+    const fromNamed = Object.values(sources).reduce((a, b) => a + b, 0);
+    assert.equal(fromNamed + (summary.otherSources as number), 95, 'the occurrences from other sources summed');
   });
 
   it('close writes what is pending and stops the timer', () => {

@@ -1,6 +1,6 @@
 import type { Diagnostics } from '../diagnostics.js';
-import type { VrrpGlobals, VrrpInstanceConfig } from '../vrrp.model.js';
-import { KEEPALIVED_DEFAULTS } from './defaults.js';
+import type { HealSettings, VrrpGlobals, VrrpInstanceConfig } from '../vrrp.model.js';
+import { HALO_DEFAULTS, KEEPALIVED_DEFAULTS } from './defaults.js';
 import type { InstanceDraft } from './vrrpInstance.js';
 
 /** A finished instance whose track refs still await the script / file defaults (resolve.ts). */
@@ -132,9 +132,25 @@ export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: 
     ...(d.unicastSrcIp === undefined ? {} : { unicastSrcIp: d.unicastSrcIp }),
     unicastPeers: d.unicastPeers,
     garp: d.garp,
+    heal: completeHeal(d, globals),
     notify: d.notify,
     pos: d.pos,
     draft: d,
+  };
+}
+
+/**
+ * keepalived vrrp_complete_instance: the instance's own setting, else the global one; the global
+ * GARP ones default to the global garp_master_repeat / garp_master_delay (vrrp_complete_init).
+ */
+function completeHeal(d: InstanceDraft, globals: VrrpGlobals): HealSettings {
+  const own = d.heal;
+  const g = globals.heal;
+  return {
+    lowerPrioAdvert: own.lowerPrioAdvert ?? g.lowerPrioAdvert ?? HALO_DEFAULTS.heal.lowerPrioAdvert,
+    lowerPrioGarpRepeat: own.lowerPrioGarpRepeat ?? g.lowerPrioGarpRepeat ?? globals.garp.repeat,
+    lowerPrioGarpDelayCs: own.lowerPrioGarpDelayCs ?? g.lowerPrioGarpDelayCs ?? globals.garp.delayCs,
+    higherPrioSendAdvert: own.higherPrioSendAdvert ?? g.higherPrioSendAdvert ?? HALO_DEFAULTS.heal.higherPrioSendAdvert,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { GarpSettings } from '../vrrp.model.js';
+import type { GarpSettings, HealSettings } from '../vrrp.model.js';
 
 /**
  * keepalived's defaults, each with where keepalived sets it (checked in current master and in
@@ -12,6 +12,12 @@ export const KEEPALIVED_DEFAULTS = {
   mcastGroup4: '224.0.0.18',
   /** vrrp.h VRRP_GARP_DELAY (5 s), VRRP_GARP_REP 5, VRRP_GARP_REFRESH 0, VRRP_GARP_REFRESH_REP 1. */
   garp: { delayCs: 500, repeat: 5, refreshCs: 0, refreshRepeat: 1 } satisfies GarpSettings,
+  /**
+   * global_data.c: vrrp_lower_prio_no_advert false (a master answers a lower advert),
+   * vrrp_higher_prio_send_advert false.
+   */
+  lowerPrioAdvert: true,
+  higherPrioSendAdvert: false,
   /** vrrp.h VRRP_PRIO_DFL 100; vrrp.c vrrp_complete_instance uses 255 when state MASTER sets no priority. */
   priority: 100,
   ownerPriority: 255,
@@ -29,4 +35,20 @@ export const KEEPALIVED_DEFAULTS = {
   trackFileWeight: 1,
   /** vrrp.h VRRP_AUTH_LEN: the password field is 8 octets (RFC 2338 §5.3.10). */
   authPassMax: 8,
+} as const;
+
+/**
+ * Where halo's defaults differ from keepalived's, and why. After a partition heals, the node
+ * whose GARPs clients heard last keeps them. keepalived's defaults recover only when the
+ * lower-priority master speaks first (the higher one answers a lower advert with GARPs); when
+ * the higher one speaks first, the lower one yields silently and clients stay on it for
+ * seconds. Sending one advert before yielding makes the higher master hear the split brain and
+ * re-announce in both orders, at the cost of one extra advert per takeover. Set
+ * `higher_prio_send_advert off` to match keepalived exactly.
+ */
+export const HALO_DEFAULTS = {
+  heal: {
+    lowerPrioAdvert: KEEPALIVED_DEFAULTS.lowerPrioAdvert,
+    higherPrioSendAdvert: true,
+  } satisfies Partial<HealSettings>,
 } as const;

@@ -1,15 +1,16 @@
 import type { SourcePos } from '../../errors.js';
 import type { Diagnostics } from '../diagnostics.js';
-import type { GarpSettings, VrrpGlobals } from '../vrrp.model.js';
+import type { GarpSettings, HealSettings, VrrpGlobals } from '../vrrp.model.js';
 import { dispatch, type KeywordTable, type Stmt } from './blocks.js';
 import { KEEPALIVED_DEFAULTS } from './defaults.js';
-import { intIn, ipAddress, noArgs, oneArg } from './values.js';
+import { boolArg, intIn, ipAddress, noArgs, oneArg } from './values.js';
 
 export function defaultGlobals(pos: SourcePos): VrrpGlobals {
   return {
     vrrpVersion: KEEPALIVED_DEFAULTS.vrrpVersion,
     mcastGroup4: KEEPALIVED_DEFAULTS.mcastGroup4,
     garp: { ...KEEPALIVED_DEFAULTS.garp },
+    heal: {},
     enableScriptSecurity: false,
     pos,
   };
@@ -42,6 +43,39 @@ export function garpKeywords<S>(prefix: string, garpOf: (s: S) => GarpSettings, 
     [`${prefix}garp_master_repeat`]: repeat('repeat'),
     [`${prefix}garp_master_refresh`]: seconds('refreshCs', 2 ** 32 - 1),
     [`${prefix}garp_master_refresh_repeat`]: repeat('refreshRepeat'),
+  };
+}
+
+/**
+ * What a master does on hearing another master, global (vrrp_*) and per instance
+ * (vrrp_parser.c, global_parser.c): whole seconds for the delay; a repeat of 0 means no GARPs.
+ */
+export function healKeywords<S>(
+  prefix: string,
+  healOf: (s: S) => Partial<HealSettings>,
+  diags: Diagnostics,
+): KeywordTable<S> {
+  const flag = (key: 'lowerPrioAdvert' | 'higherPrioSendAdvert', negated: boolean) => ({
+    handle(stmt: Stmt, state: S) {
+      const on = boolArg(stmt, diags);
+      if (on !== undefined) healOf(state)[key] = on !== negated;
+    },
+  });
+  return {
+    [`${prefix}garp_lower_prio_repeat`]: {
+      handle(stmt, state) {
+        const n = intIn(oneArg(stmt, diags), 0, 2 ** 31 - 1, stmt.words[0]!, stmt, diags);
+        if (n !== undefined) healOf(state).lowerPrioGarpRepeat = n;
+      },
+    },
+    [`${prefix}garp_lower_prio_delay`]: {
+      handle(stmt, state) {
+        const s = intIn(oneArg(stmt, diags), 0, 4294, stmt.words[0]!, stmt, diags);
+        if (s !== undefined) healOf(state).lowerPrioGarpDelayCs = s * 100;
+      },
+    },
+    [`${prefix}lower_prio_no_advert`]: flag('lowerPrioAdvert', true),
+    [`${prefix}higher_prio_send_advert`]: flag('higherPrioSendAdvert', false),
   };
 }
 
@@ -84,6 +118,7 @@ function globalKeywords(diags: Diagnostics): KeywordTable<VrrpGlobals> {
       },
     },
     ...garpKeywords<VrrpGlobals>('vrrp_', (g) => g.garp, diags),
+    ...healKeywords<VrrpGlobals>('vrrp_', (g) => g.heal, diags),
   };
 }
 

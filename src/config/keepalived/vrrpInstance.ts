@@ -1,8 +1,15 @@
 import type { SourcePos } from '../../errors.js';
 import type { Diagnostics } from '../diagnostics.js';
-import type { GarpSettings, VirtualAddress, VrrpAuth, VrrpGlobals, VrrpInitialState } from '../vrrp.model.js';
+import type {
+  GarpSettings,
+  HealSettings,
+  VirtualAddress,
+  VrrpAuth,
+  VrrpGlobals,
+  VrrpInitialState,
+} from '../vrrp.model.js';
 import { dispatch, type KeywordTable, type Stmt, valueLines } from './blocks.js';
-import { garpKeywords } from './globalDefs.js';
+import { garpKeywords, healKeywords } from './globalDefs.js';
 import { sectionName } from './scripts.js';
 import { emptyTracking, type TrackingDraft, trackingKeywords } from './tracking.js';
 import { intIn, ipAddress, noArgs, oneArg, secondsIn } from './values.js';
@@ -32,6 +39,8 @@ export interface InstanceDraft extends TrackingDraft {
   /** Any unicast keyword was given (keepalived VRRP_FLAG_UNICAST_CONFIGURED). */
   unicastPos?: SourcePos;
   garp: GarpSettings;
+  /** As written; completeInstance fills the rest from global_defs. */
+  heal: Partial<HealSettings>;
   dontTrackPrimary: boolean;
 }
 
@@ -102,6 +111,7 @@ function instanceKeywords(diags: Diagnostics): KeywordTable<InstanceDraft> {
   return {
     ...trackingKeywords(diags),
     ...garpKeywords<InstanceDraft>('', (d) => d.garp, diags),
+    ...healKeywords<InstanceDraft>('', (d) => d.heal, diags),
     state: {
       handle(stmt, d) {
         const state = oneArg(stmt, diags);
@@ -250,6 +260,7 @@ export function parseInstance(stmt: Stmt, globals: VrrpGlobals, diags: Diagnosti
     unicastPeers: [],
     // vrrp_data.c alloc_vrrp copies the global garp settings as they stand when the instance starts.
     garp: { ...globals.garp },
+    heal: {},
     dontTrackPrimary: false,
   };
   dispatch(stmt.block ?? [], instanceKeywords(diags), draft, `vrrp_instance ${name}`, diags);

@@ -10,21 +10,8 @@
  * leaves the envelope un-acked and asks for redelivery after `retryDelayMs`; only the failed
  * actions run again. After `maxDeliver` deliveries the envelope is given up (logged, terminated).
  */
-import {
-  AckPolicy,
-  type ConsumerMessages,
-  DeliverPolicy,
-  jetstream,
-  JetStreamApiCodes,
-  JetStreamApiError,
-  jetstreamManager,
-  type JsMsg,
-} from '@nats-io/jetstream';
-import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
-import { HaloError } from '../../errors.js';
-import { SUBJECT_PREFIX } from '../journal/envelope.js';
-import { connectionOptions, DEFAULT_STREAM, type NatsEventsConfig } from '../journal/natsConfig.js';
-import { parseLine } from '../journal/segments.js';
+import { type EventDelivery, openDurableEvents, streamName } from '../journal/natsReader.js';
+import type { NatsEventsConfig } from '../journal/natsConfig.js';
 import type { Logger } from '../log.js';
 import { runAction } from './actions.js';
 import { type AlertStore, firedKey } from './alertStore.js';
@@ -67,67 +54,41 @@ export interface AlertConsumer {
   stop(): Promise<void>;
 }
 
-const RETRY_MS = 1000;
-
 export async function startAlertConsumer(opts: AlertConsumerOptions): Promise<AlertConsumer> {
   const { log, store } = opts;
-  const stream = opts.stream ?? opts.nats.stream?.name ?? DEFAULT_STREAM;
   const ackWaitMs = opts.ackWaitMs ?? 60_000;
   const maxDeliver = opts.maxDeliver ?? 10;
   const retryDelayMs = opts.retryDelayMs ?? 30_000;
   const stats: AlertStats = { handled: 0, matched: 0, fired: 0, deduplicated: 0, failed: 0, corrupt: 0 };
   const stopping = new AbortController();
-  let messages: ConsumerMessages | null = null;
+  const stream = streamName(opts.nats, opts.stream);
+  const where = { stream, consumer: opts.consumer };
+  const events = await openDurableEvents({
+    config: opts.nats,
+    stream,
+    consumer: opts.consumer,
+    name: `halo-alerts:${opts.consumer}`,
+    start: opts.start,
+    ackWaitMs,
+    maxDeliver,
+    maxAckPending: 1,
+    signal: stopping.signal,
+    onRetry: (err) => log.warn({ err: err.message, ...where }, 'alerts: consumer not ready; retrying'),
+    onCreated: () => log.info({ ...where, start: opts.start }, 'alerts: durable consumer created'),
+  });
 
-  let nc: NatsConnection;
-  try {
-    nc = await connect(await connectionOptions(opts.nats, `halo-alerts:${opts.consumer}`));
-  } catch (err) {
-    throw new HaloError('HALO_E_NATS', `cannot connect to NATS ${opts.nats.servers.join(',')}: ${(err as Error).message}`, { servers: opts.nats.servers }, { cause: err });
-  }
-
-  const pause = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      stopping.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-
-  /** The durable consumer, created on first use; waits for the stream (no publisher yet). */
-  const ensureConsumer = async (): Promise<void> => {
-    const jsm = await jetstreamManager(nc);
-    try {
-      await jsm.consumers.info(stream, opts.consumer);
-      return;
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
-    }
-    await jsm.consumers.add(stream, {
-      durable_name: opts.consumer,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: opts.start === 'all' ? DeliverPolicy.All : DeliverPolicy.New,
-      filter_subject: `${SUBJECT_PREFIX}.>`,
-      ack_wait: nanos(ackWaitMs),
-      max_deliver: maxDeliver,
-      max_ack_pending: 1,
-    });
-    log.info({ stream, consumer: opts.consumer, start: opts.start }, 'alerts: durable consumer created');
-  };
-
-  const handle = async (m: JsMsg): Promise<void> => {
-    const env = parseLine(m.string());
+  const handle = async (d: EventDelivery): Promise<void> => {
+    const env = d.env;
     if (!env) {
       stats.corrupt += 1;
-      log.warn({ seq: m.seq, subject: m.subject }, 'alerts: message is not an event envelope; skipped');
-      m.term('not an envelope');
+      log.warn({ seq: d.streamSeq, subject: d.subject }, 'alerts: message is not an event envelope; skipped');
+      d.giveUp();
       stats.handled += 1;
       return;
     }
     recordState(store.book, env);
     let failed = false;
-    const keepAlive = setInterval(() => m.working(), Math.max(1000, ackWaitMs / 3));
+    const keepAlive = setInterval(() => d.working(), Math.max(1000, ackWaitMs / 3));
     try {
       for (const rule of firedRules(opts.rules, env, store.book)) {
         stats.matched += 1;
@@ -145,7 +106,8 @@ export async function startAlertConsumer(opts: AlertConsumerOptions): Promise<Al
           } else {
             failed = true;
             stats.failed += 1;
-            log.error({ rule: rule.name, id: env.id, action: action.kind, detail: out.detail, delivery: m.info.deliveryCount }, 'alerts: action failed');
+            const delivery = d.deliveryCount;
+            log.error({ rule: rule.name, id: env.id, action: action.kind, detail: out.detail, delivery }, 'alerts: action failed');
           }
         }
       }
@@ -154,41 +116,37 @@ export async function startAlertConsumer(opts: AlertConsumerOptions): Promise<Al
     }
     await store.save();
     if (!failed) {
-      await m.ackAck().catch((err: unknown) => log.warn({ err, id: env.id }, 'alerts: ack not confirmed; a redelivery will be deduplicated'));
-    } else if (m.info.deliveryCount >= maxDeliver) {
-      log.error({ id: env.id, deliveries: m.info.deliveryCount }, 'alerts: giving up on this event');
-      m.term('actions failed');
+      await d.ack().catch((err: unknown) => {
+        log.warn({ err, id: env.id }, 'alerts: ack not confirmed; a redelivery will be deduplicated');
+      });
+    } else if (d.deliveryCount >= maxDeliver) {
+      log.error({ id: env.id, deliveries: d.deliveryCount }, 'alerts: giving up on this event');
+      d.giveUp();
     } else if (!stopping.signal.aborted) {
-      m.nak(retryDelayMs);
+      d.retry(retryDelayMs);
       return;
     }
     stats.handled += 1;
   };
 
-  const run = async (): Promise<void> => {
-    while (!stopping.signal.aborted) {
+  const running = (async () => {
+    for await (const d of events.deliveries) {
       try {
-        await ensureConsumer();
-        const consumer = await jetstream(nc).consumers.get(stream, opts.consumer);
-        messages = await consumer.consume({ max_messages: 1 });
-        for await (const m of messages) await handle(m);
+        await handle(d);
       } catch (err) {
-        if (stopping.signal.aborted) break;
-        log.warn({ err: (err as Error).message, stream }, 'alerts: consumer not ready; retrying');
+        // The store could not be saved, say: the event comes again and its fired actions stay deduplicated.
+        log.error({ err, seq: d.streamSeq }, 'alerts: handling an event failed; asking for it again');
+        d.retry(retryDelayMs);
       }
-      messages = null;
-      await pause(RETRY_MS);
     }
-  };
-  const running = run();
+  })();
 
   return {
     stats,
     stop: async () => {
       stopping.abort();
-      await messages?.close().catch(() => undefined);
       await running;
-      await nc.drain().catch(() => undefined);
+      await events.close();
     },
   };
 }

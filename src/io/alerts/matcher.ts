@@ -8,7 +8,7 @@
  * `health.down.stable`, and `admin.maint` matches a server in maintenance whatever its health.
  */
 import { comparePositions, type EventEnvelope, type JournalPosition } from '../journal/envelope.js';
-import { globMatch } from './glob.js';
+import { globMatch } from '../journal/nameGlob.js';
 import type { AlertMatch, AlertRule, AllCondition } from './rules.js';
 
 export function stateMatches(pattern: string, state: string): boolean {

@@ -106,12 +106,16 @@ function leafPaths(value: unknown, prefix: string): string[] {
   return keys.flatMap((k) => leafPaths((value as Record<string, unknown>)[k], prefix ? `${prefix}.${k}` : k));
 }
 
+/** The widest time a JavaScript Date holds (ECMA-262 §21.4.1.1); beyond it `ts` prints as nothing. */
+export const MAX_TIME_MS = 8.64e15;
+
 /**
- * Shape check for one journal line: enough to trust position and routing fields. Anything
- * else (a truncated write, a stray edit) is a corrupt line.
+ * Shape check for one journal line: every field a reader uses has its type, so printing,
+ * projecting or replaying an envelope cannot trip over a missing one. Anything else (a
+ * truncated write, a stray edit) is a corrupt line.
  */
 export function isEnvelope(x: unknown): x is EventEnvelope {
-  if (x === null || typeof x !== 'object') return false;
+  if (!isObject(x)) return false;
   const e = x as Record<string, unknown>;
   return (
     e.v === 1 &&
@@ -119,9 +123,18 @@ export function isEnvelope(x: unknown): x is EventEnvelope {
     typeof e.node === 'string' &&
     Number.isSafeInteger(e.boot) &&
     Number.isSafeInteger(e.seq) &&
+    Number.isSafeInteger(e.ts) &&
+    Math.abs(e.ts as number) <= MAX_TIME_MS &&
     typeof e.actor === 'string' &&
+    typeof e.machine === 'string' &&
+    (e.from === null || typeof e.from === 'string') &&
     typeof e.to === 'string' &&
-    typeof e.event === 'object' &&
-    e.event !== null
+    isObject(e.event) &&
+    typeof e.event.type === 'string' &&
+    isObject(e.context)
   );
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object';
 }

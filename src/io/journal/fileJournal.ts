@@ -9,6 +9,8 @@ import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HaloError } from '../../errors.js';
 import type { Logger } from '../log.js';
+import { sleep } from '../sleep.js';
+import { throttledLog } from '../throttledLog.js';
 import { fsyncDir } from './atomicFile.js';
 import { type EventEnvelope, type JournalPosition, parseEnvelopeId } from './envelope.js';
 import { JournalTail } from './journalTail.js';
@@ -118,7 +120,8 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
   let retryTimer: NodeJS.Timeout | null = null;
   let loop: Promise<void> | null = null;
   let kickScheduled = false;
-  let lastDropLog = 0;
+  // A burst of appends against a full queue is one line, then a summary per interval; stats.dropped is exact.
+  const dropLog = throttledLog(log, { level: 'error', msg: 'journal: queue full, dropping events', fields: { dir } });
   const waiters: { target: number; resolve: () => void }[] = [];
 
   const openSegment = async (first: JournalPosition): Promise<Segment> => {
@@ -268,11 +271,7 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
     const bytes = Buffer.byteLength(line);
     if (queuedBytes + bytes > maxQueuedBytes) {
       stats.dropped += 1;
-      const now = Date.now();
-      if (now - lastDropLog > 1000) {
-        lastDropLog = now;
-        log.error({ dir, dropped: stats.dropped }, 'journal: queue full, dropping events');
-      }
+      dropLog.note('queue full', { dropped: stats.dropped });
       return;
     }
     queue.push({ line, bytes, pos: { boot: env.boot, seq: env.seq } });
@@ -309,6 +308,7 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
     ]);
     clearTimeout(timer);
     closed = true;
+    dropLog.close();
     abandoned = !flushed;
     if (syncTimer) clearTimeout(syncTimer);
     if (retryTimer) clearTimeout(retryTimer);
@@ -344,22 +344,47 @@ export interface ReadJournalOptions {
   /** Start after this envelope id (exclusive): where a consumer that has seen it resumes. */
   afterId?: string;
   onCorrupt?: CorruptHandler;
+  /** Once caught up, keep reading what the writer appends (polling) until `signal` aborts. */
+  follow?: boolean;
+  signal?: AbortSignal;
 }
 
+/** How often a following reader looks for new lines once it has caught up. */
+const FOLLOW_POLL_MS = 200;
+
 /**
- * Every envelope in the journal, in order. Corrupt or truncated lines are skipped and reported
- * to onCorrupt; they never end the iteration.
+ * Every envelope in the journal, in order, then (with `follow`) each one appended later.
+ * Corrupt or truncated lines are skipped and reported to onCorrupt; they never end the
+ * iteration. A journal that cannot be read is a HALO_E_JOURNAL_IO error.
  */
 export async function* readJournal(dir: string, opts: ReadJournalOptions = {}): AsyncIterable<EventEnvelope> {
   const tail = new JournalTail(dir, { after: startAfter(opts), onCorrupt: opts.onCorrupt ?? (() => undefined) });
+  const io = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (err) {
+      const message = `cannot read journal ${dir}: ${(err as Error).message}`;
+      throw new HaloError('HALO_E_JOURNAL_IO', message, { dir }, { cause: err });
+    }
+  };
   try {
-    for (let batch = await tail.next(); batch.length > 0; batch = await tail.next()) yield* batch;
-    await tail.finish();
+    for (;;) {
+      if (opts.signal?.aborted) return;
+      const batch = await io(() => tail.next());
+      if (batch.length > 0) {
+        yield* batch;
+        continue;
+      }
+      if (!opts.follow) break;
+      await sleep(FOLLOW_POLL_MS, opts.signal);
+    }
+    // Only a one-pass read may call the last segment's unterminated line corrupt: a followed
+    // journal's writer may still be finishing it.
+    await io(() => tail.finish());
   } finally {
     await tail.close();
   }
 }
-
 function startAfter(opts: ReadJournalOptions): JournalPosition | null {
   const id = opts.afterId ?? opts.fromId;
   if (id === undefined) return null;

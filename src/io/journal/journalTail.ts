@@ -1,7 +1,7 @@
 /**
  * Reads the journal in order from a position on, across segments, and keeps up with a journal
- * that is still being written: the one reader behind `readJournal` (one pass) and the NATS
- * publisher (live tail). A segment is finished once a later one exists (the writer closes a
+ * that is still being written: the one reader behind `readJournal` (one pass, or following)
+ * and the NATS publisher (live tail). A segment is finished once a later one exists (the writer closes a
  * segment before it creates the next), so only then is its unterminated last line corrupt.
  */
 import { comparePositions, type EventEnvelope, type JournalPosition } from './envelope.js';

@@ -8,9 +8,10 @@
  * fails (`link show dev <absent>`): its "Command failed -:N" line on stderr, which is written
  * in order with the real command's error, tells that the command before it is done.
  */
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFile } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
+import { spawnDying } from '../childLifetime.js';
 
 export type IpOutcome = { ok: true; stdout: string } | { ok: false; stderr: string; cause: unknown };
 
@@ -43,9 +44,9 @@ export interface IpBatchOptions {
   nice?: number;
   /**
    * SCHED_FIFO priority for the `ip` process (`chrt -f -p`). A pipe write wakes the reader on the
-   * writer's CPU, where the daemon goes on with its takeover for 2–4 ms: at an equal nice, `ip`
-   * waited that long to add the VIP (3 of 7 graceful failovers on 2 vCPUs); at FIFO it runs at
-   * once (0.17–0.32 ms). It only ever blocks on its stdin, so it cannot hog a CPU.
+   * writer's CPU, where the daemon goes on with its takeover: at an equal nice, `ip` waits for the
+   * daemon's turn to end before it adds the VIP; at FIFO it runs at once. It only ever blocks on
+   * its stdin, so it cannot hog a CPU.
    */
   fifo?: number;
   /** Told when a priority cannot be set (no CAP_SYS_NICE, no chrt): ip then runs at the daemon's. */
@@ -106,7 +107,8 @@ export function openIpBatch(opts: IpBatchOptions = {}): IpBatch {
     if (proc && proc.exitCode === null && proc.signalCode === null) return proc;
     line = 0;
     stderrLines = [];
-    const child = spawn('ip', ['-force', '-batch', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // setpriv execs ip in place: the pid raised below is ip's, and FIFO/nice survive the exec.
+    const child = spawnDying(['ip', '-force', '-batch', '-'], { stdio: 'pipe' }) as ChildProcessWithoutNullStreams;
     child.stdin.on('error', () => undefined);
     if (child.pid !== undefined) raise(child.pid);
     child.stdout.resume();

@@ -5,9 +5,10 @@
  * child whose lines are parsed here, restarted after a pause if it dies. Only changes are
  * reported: an MTU or address change on an up link says nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { spawnDying } from '../childLifetime.js';
 import type { Logger } from '../log.js';
 
 export interface LinkWatch {
@@ -45,13 +46,14 @@ export function watchLink(dev: string, onChange: (up: boolean) => void, log: Log
   };
 
   const start = (): void => {
-    const child = spawn('ip', ['-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // It writes only when a link changes, so it would outlive a killed daemon until then.
+    const child = spawnDying(['ip', '-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'pipe'] });
     monitor = child;
     let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
+    child.stderr!.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-STDERR_TAIL);
     });
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
       const parsed = parseMonitorLine(line);
       if (parsed?.name === dev) report(parsed.up, 'monitor');
     });

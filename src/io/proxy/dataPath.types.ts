@@ -3,6 +3,7 @@
  * main thread) and its data path (listeners and sessions, in a worker thread or in-process in
  * tests). Everything here is structured-clone safe: it crosses a worker boundary as is.
  */
+import type { MetricName } from '../metricName.js';
 import type { AdminState } from '../../machines/lb/serverHealth.types.js';
 import type { LogLevel } from '../throttledLog.js';
 
@@ -27,7 +28,7 @@ export interface VipView {
 export interface DataPathEvents {
   /** A live connection attempt to a server failed (`ok: false`) or succeeded after failures (observe layer4). */
   passive(backend: string, server: string, ok: boolean, reason: string): void;
-  count(name: string, labels: CounterLabels, by: number): void;
+  count(name: MetricName, labels: CounterLabels, by: number): void;
   log(level: LogLevel, obj: Record<string, unknown>, msg: string): void;
   /** A listener started or stopped accepting. */
   listening(frontend: string, host: string, port: number, on: boolean): void;
@@ -52,7 +53,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready'; error: { message: string; context: Record<string, unknown> } | null }
   | { type: 'passive'; backend: string; server: string; ok: boolean; reason: string }
-  | { type: 'counters'; entries: Array<[string, CounterLabels, number]> }
+  | { type: 'counters'; entries: Array<[MetricName, CounterLabels, number]> }
   | { type: 'log'; level: LogLevel; obj: Record<string, unknown>; msg: string }
   | { type: 'listening'; frontend: string; host: string; port: number; on: boolean }
   | { type: 'stopped' };

@@ -34,7 +34,7 @@ function shortestTimeout(cfg: LbConfig): number {
 }
 
 /** The data path's log relay as a sink for throttled lines. */
-function sinkOf(events: DataPathEvents): LineSink {
+export function sinkOf(events: DataPathEvents): LineSink {
   return {
     debug: (obj, msg) => events.log('debug', obj, msg),
     info: (obj, msg) => events.log('info', obj, msg),
@@ -72,6 +72,7 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
   /** Servers with live errors since their last good connect: only then is a PASSIVE_OK worth sending. */
   const erring = new Set<string>();
   const aborts = throttledLog(sinkOf(events), { level: 'debug', msg: 'session aborted' });
+  const listenerErrors = throttledLog(sinkOf(events), { level: 'error', msg: 'listener error' });
 
   const frontends: FrontendRuntime[] = [];
   const admitAll = (): void => {
@@ -126,7 +127,7 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
         });
         sessions.add(session);
         session.start();
-      }, (host) => managed.has(host)),
+      }, (host) => managed.has(host), listenerErrors),
     );
   }
 
@@ -168,6 +169,7 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
       for (const f of frontends) f.close();
       for (const s of [...sessions]) s.kill('stopping');
       aborts.close();
+      listenerErrors.close();
     },
   };
 }

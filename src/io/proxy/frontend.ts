@@ -10,6 +10,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { LbBind, LbFrontend } from '../../config/lb.model.js';
+import type { ThrottledLog } from '../throttledLog.js';
 import type { CounterLabels, DataPathEvents } from './dataPath.types.js';
 
 /** Accepted connections that may wait for a free slot: the size of a default listen backlog. */
@@ -48,6 +49,8 @@ export class FrontendRuntime {
     private readonly admit: (client: Socket, done: () => void) => void,
     /** Is this address a VIP (a bind on it may race the address and is retried)? */
     private readonly followsVip: (host: string) => boolean,
+    /** Errors of a listening socket: a failed accept (EMFILE) recurs with every new client. */
+    private readonly listenerErrors: ThrottledLog,
   ) {
     this.listeners = cfg.binds.map((bind) => ({ bind, server: null, wanted: false, retry: null }));
     this.max = cfg.maxconn > 0 ? cfg.maxconn : global.max;
@@ -115,14 +118,12 @@ export class FrontendRuntime {
       const server = createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true }, this.onConnection);
       l.server = server;
       const where = { frontend: this.cfg.name, host: l.bind.host, port: l.bind.port };
-      server.once('listening', () => {
-        server.on('error', (err) => this.events.log('error', { ...where, err: err.message }, 'listener error'));
-        this.events.listening(this.cfg.name, l.bind.host, l.bind.port, true);
-        resolve();
-      });
-      server.once('error', (err: NodeJS.ErrnoException) => {
+      const failedToListen = (err: NodeJS.ErrnoException): void => {
         l.server = null;
-        if (!l.wanted) return resolve();
+        if (!l.wanted) {
+          resolve();
+          return;
+        }
         // A VIP bind can race the address it follows; keep trying while it is wanted.
         if (err.code === 'EADDRNOTAVAIL' && this.followsVip(l.bind.host) && l.retry === null) {
           l.retry = setTimeout(() => {
@@ -133,6 +134,18 @@ export class FrontendRuntime {
           return;
         }
         reject(Object.assign(err, { where }));
+      };
+      server.once('error', failedToListen);
+      server.once('listening', () => {
+        // From here an error is the listening socket's (a failed accept), not a failed bind:
+        // the server stays, so unlisten can still close it.
+        server.off('error', failedToListen);
+        server.on('error', (err: NodeJS.ErrnoException) => {
+          const key = `${where.frontend} ${where.host}:${where.port} ${err.code ?? err.message}`;
+          this.listenerErrors.note(key, { ...where, err: err.message }, `${where.host}:${where.port}`);
+        });
+        this.events.listening(this.cfg.name, l.bind.host, l.bind.port, true);
+        resolve();
       });
       server.listen({ host: l.bind.host, port: l.bind.port, backlog: PENDING_CAP });
     });

@@ -7,6 +7,7 @@
  * Counters are summed here and posted in batches, not per chunk: the main thread sees them at
  * most COUNTER_FLUSH_MS late, and a busy tunnel costs no messages.
  */
+import type { MetricName } from '../metricName.js';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LbConfig } from '../../config/lb.model.js';
@@ -35,10 +36,10 @@ try {
 const post = (m: FromWorker): void => port.postMessage(m);
 
 /** Sums keyed by the labels object (built once per frontend, backend and server; see withLabel) and then by name. */
-let sums = new Map<CounterLabels, Map<string, number>>();
+let sums = new Map<CounterLabels, Map<MetricName, number>>();
 const flush = (): void => {
   if (sums.size === 0) return;
-  const entries: Array<[string, CounterLabels, number]> = [];
+  const entries: Array<[MetricName, CounterLabels, number]> = [];
   for (const [labels, byName] of sums) for (const [name, n] of byName) entries.push([name, labels, n]);
   sums = new Map();
   post({ type: 'counters', entries });

@@ -11,6 +11,7 @@
  *  - while waiting (queue or connect) the client's first bytes are buffered (bounded); a client
  *    that half-closes is still served unless `abortonclose`; one that goes away is dropped.
  */
+import type { MetricName } from '../metricName.js';
 import { connect, type Socket } from 'node:net';
 import type { ThrottledLog } from '../throttledLog.js';
 import type { BackendPool, PoolSession, QueueWaiter } from './backendPool.js';
@@ -144,7 +145,7 @@ export class Session implements PoolSession, QueueWaiter, Watched {
 
   private readonly onConnectError = (err: unknown): void => this.connectFailed(errorCode(err));
 
-  private count(name: string, labels: CounterLabels = this.ctx.pool.labels): void {
+  private count(name: MetricName, labels: CounterLabels = this.ctx.pool.labels): void {
     this.ctx.events.count(name, labels, 1);
   }
 

@@ -75,3 +75,12 @@ export function advertWins(advertPriority: number, srcIp: string, localPriority:
   if (advertPriority !== localPriority) return advertPriority > localPriority;
   return ipv4ToUint(srcIp) > ipv4ToUint(localIp);
 }
+
+/**
+ * The other side of advertWins: an advert a master outranks. An equal priority from our own
+ * address (a looped-back or misconfigured peer) neither wins nor loses.
+ */
+export function advertLoses(advertPriority: number, srcIp: string, localPriority: number, localIp: string): boolean {
+  if (advertPriority !== localPriority) return advertPriority < localPriority;
+  return ipv4ToUint(srcIp) < ipv4ToUint(localIp);
+}

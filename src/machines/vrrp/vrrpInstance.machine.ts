@@ -1,7 +1,9 @@
 /**
  * One VRRP instance as a statechart: RFC 3768 6.4 / RFC 5798 6.4 (Initialize, Backup, Master)
- * plus keepalived's FAULT and STOP. Pure: adverts, VIPs, GARP and notify scripts are named
- * actions the wiring provides with `.provide()`; every timer is an xstate delay.
+ * plus keepalived's FAULT and STOP. Pure: adverts, VIPs and notify scripts are named actions
+ * the wiring provides with `.provide()`, GARPs an actor it provides that lives exactly as long
+ * as the master state (so nothing announces the VIPs once we gave them up); every timer is an
+ * xstate delay.
  *
  * Top-level states are atomic so the state value is always one VrrpStateName string; timers
  * that must outlive a re-arm (Adver_Timer, GARP, preempt_delay) are delayed self-events with
@@ -17,16 +19,38 @@
  *   result); a script with init_fail reports failure at once (see scriptTracker.machine.ts).
  *   The own link is assumed up until a LINK event says otherwise.
  * - A master going to FAULT sends a priority-0 advert first (vrrp_state_leave_master).
- * - A master ignores lower-priority adverts as RFC 5798 6.4.3 says ("discard"); keepalived
- *   answers them with an advert unless `lower_prio_no_advert` (strict mode sets it).
+ * - Another master heard while master means both were master while they could not hear each
+ *   other (a partition that healed), and clients follow whichever sent the last GARP
+ *   (keepalived vrrp_state_master_rx). RFC 3768 / RFC 5798 6.4.3 discard a lower-priority
+ *   advert; like keepalived (unless `lower_prio_no_advert`) we answer it at once with ours, and
+ *   re-send GARPs (`garp_lower_prio_repeat`, again after `garp_lower_prio_delay`), so the
+ *   clients come back. Before yielding to a higher priority we send one advert of ours
+ *   (`higher_prio_send_advert`), so the winner hears the split brain and re-announces: with
+ *   both on, a heal ends with the winner's GARPs whichever advert crosses first. Each exchange
+ *   is journaled once: the yield by its state change, the kept mastership by a self-transition
+ *   marked `meta: { journal: true }` (see transitionMapper.ts).
  * - A priority change from a tracker takes effect on the next advert sent and on the next
  *   Master_Down_Timer armed; keepalived also shifts a running backup deadline by the change in
  *   Skew_Time (< 1 s), which a pure chart without a clock cannot do.
  */
-import { and, assertEvent, assign, cancel, emit, enqueueActions, not, raise, type SnapshotFrom, setup } from 'xstate';
-import { advertWins, effectivePriority, PRIORITY_OWNER } from './priority.js';
+import {
+  and,
+  assertEvent,
+  assign,
+  cancel,
+  emit,
+  enqueueActions,
+  fromCallback,
+  not,
+  raise,
+  type SnapshotFrom,
+  setup,
+} from 'xstate';
+import { advertLoses, advertWins, effectivePriority, PRIORITY_OWNER } from './priority.js';
 import { masterDownIntervalMs, skewTimeMs } from './timers.js';
 import type {
+  AnnouncerEvent,
+  AnnouncerInput,
   TrackerStatus,
   VrrpInstanceContext,
   VrrpInstanceEmitted,
@@ -43,6 +67,8 @@ const LINK_DOWN_REASON = 'interface down';
 const ADVER_TIMER_ID = 'adverTimer';
 const GARP_DELAY_ID = 'garpDelay';
 const GARP_REFRESH_ID = 'garpRefresh';
+const LOWER_PRIO_GARP_ID = 'lowerPrioGarp';
+const ANNOUNCER_ID = 'announcer';
 const PREEMPT_DELAY_ID = 'preemptDelay';
 
 /** Priority and own fault reasons follow from the trackers' last reports and the link. */
@@ -91,6 +117,9 @@ function initialContext(input: VrrpInstanceInput): VrrpInstanceContext {
     preemptDelayCs: startsMaster ? 0 : input.preemptDelayCs,
     preemptDelay: 'idle',
     garp: input.garp,
+    heal: input.heal,
+    splitBrains: 0,
+    lastSplitBrain: null,
     trackers: input.trackers.map((t) => ({ ...t, ok: null })),
     linkUp: input.linkUp ?? true,
     faultReasons: [],
@@ -116,12 +145,15 @@ const notifyAs = (state: NotifyState) => ({
  */
 const announce = (state: VrrpStateName) => ({ type: 'announce' as const, params: { state } });
 
+/** An advert of ours: the effective priority, the configured interval. */
+const ourAdvert = (context: VrrpInstanceContext) => ({
+  priority: context.effectivePriority,
+  advertIntervalCs: context.advertIntervalCs,
+});
+
 const advertise = {
   type: 'sendAdvert' as const,
-  params: ({ context }: { context: VrrpInstanceContext }) => ({
-    priority: context.effectivePriority,
-    advertIntervalCs: context.advertIntervalCs,
-  }),
+  params: ({ context }: { context: VrrpInstanceContext }) => ourAdvert(context),
 };
 
 /** RFC 3768 6.4.3 / RFC 5798 6.4.3: a master that stops sends an advert with priority 0. */
@@ -139,13 +171,17 @@ export const vrrpInstanceMachine = setup({
     context: {} as VrrpInstanceContext,
     events: {} as VrrpInstanceEvent | VrrpTimerEvent,
     emitted: {} as VrrpInstanceEmitted,
+    children: {} as { announcer: 'announcer' },
+  },
+  actors: {
+    // Provided by the wiring; the default sends nothing so the chart runs on its own in tests.
+    announcer: fromCallback<AnnouncerEvent, AnnouncerInput>(() => undefined),
   },
   actions: {
     // Effects the wiring provides; the defaults do nothing so the chart runs on its own in tests.
     sendAdvert: (_, _params: { priority: number; advertIntervalCs: number }) => {},
     addVips: () => {},
     removeVips: () => {},
-    sendGarp: (_, _params: { repeat: number }) => {},
     notify: (_, _params: { state: NotifyState; priority: number }) => {},
 
     applyStatus: assign(({ context, event }) => statusAfter(context, event)),
@@ -195,6 +231,25 @@ export const vrrpInstanceMachine = setup({
       masterPriority: ({ context }) => context.effectivePriority,
     }),
     countRelease: assign({ releasedMaster: ({ context }) => context.releasedMaster + 1 }),
+    /** What this master heard from another master and what it sent back (see HealSettings). */
+    recordSplitBrain: assign(({ context, event }, params: { outcome: 'kept' | 'yielded' }) => {
+      assertEvent(event, 'ADVERT');
+      const kept = params.outcome === 'kept';
+      const garpRepeat = kept ? context.heal.lowerPrioGarpRepeat : 0;
+      return {
+        splitBrains: context.splitBrains + 1,
+        lastSplitBrain: {
+          peerIp: event.srcIp,
+          peerPriority: event.priority,
+          ourPriority: context.effectivePriority,
+          outcome: params.outcome,
+          sentAdvert: kept ? context.heal.lowerPrioAdvert : context.heal.higherPrioSendAdvert,
+          garpRepeat,
+          garpDelayCs: garpRepeat > 0 ? context.heal.lowerPrioGarpDelayCs : 0,
+        },
+      };
+    }),
+
     /** RFC 3768 6.4.3 / RFC 5798 6.4.3: Adver_Timer = Advertisement_Interval. */
     armAdverTimer: raise({ type: 'ADVER_TIMER' }, { delay: 'adverInterval', id: ADVER_TIMER_ID }),
     cancelAdverTimer: cancel(ADVER_TIMER_ID),
@@ -203,6 +258,13 @@ export const vrrpInstanceMachine = setup({
     armFirstGarpRefresh: raise({ type: 'GARP_REFRESH' }, { delay: 'garpFirstRefresh', id: GARP_REFRESH_ID }),
     armGarpRefresh: raise({ type: 'GARP_REFRESH' }, { delay: 'garpRefresh', id: GARP_REFRESH_ID }),
     cancelGarpRefresh: cancel(GARP_REFRESH_ID),
+    // Not xstate's sendTo: a replay restores a journaled master without its invoked announcer,
+    // and a burst then has nowhere to go (sendTo would throw).
+    garpBurst: ({ self }, params: { repeat: number }) => {
+      self.getSnapshot().children[ANNOUNCER_ID]?.send({ type: 'BURST', ...params });
+    },
+    armLowerPrioGarp: raise({ type: 'LOWER_PRIO_GARP' }, { delay: 'lowerPrioGarp', id: LOWER_PRIO_GARP_ID }),
+    cancelLowerPrioGarp: cancel(LOWER_PRIO_GARP_ID),
   },
   guards: {
     isOwner: ({ context }) => context.basePriority === PRIORITY_OWNER,
@@ -229,6 +291,10 @@ export const vrrpInstanceMachine = setup({
       assertEvent(event, 'ADVERT');
       return advertWins(event.priority, event.srcIp, context.effectivePriority, context.primaryIp);
     },
+    advertLoses: ({ context, event }) => {
+      assertEvent(event, 'ADVERT');
+      return advertLoses(event.priority, event.srcIp, context.effectivePriority, context.primaryIp);
+    },
     syncTo: ({ event }, params: { state: SyncState }) => event.type === 'SYNC' && event.state === params.state,
   },
   delays: {
@@ -237,6 +303,7 @@ export const vrrpInstanceMachine = setup({
     garpDelay: ({ context }) => context.garp.delayCs * 10,
     garpFirstRefresh: ({ context }) => (context.garp.delayCs + context.garp.refreshCs) * 10,
     garpRefresh: ({ context }) => context.garp.refreshCs * 10,
+    lowerPrioGarp: ({ context }) => context.heal.lowerPrioGarpDelayCs * 10,
     preemptDelay: ({ context }) => context.preemptDelayCs * 10,
   },
 }).createMachine({
@@ -252,7 +319,7 @@ export const vrrpInstanceMachine = setup({
     initialize: {
       always: [
         { guard: and([not('initPending'), 'hasFault']), target: 'fault', actions: notifyAs('FAULT') },
-        // Priority 255: send an advert, GARP, go MASTER (all in master's entry).
+        // Priority 255: send an advert, GARP, go MASTER (all on entering master).
         { guard: and([not('initPending'), 'isOwner']), target: 'master' },
         {
           guard: not('initPending'),
@@ -318,7 +385,6 @@ export const vrrpInstanceMachine = setup({
         'becomeMaster',
         ...resetPreemptDelay,
         advertise,
-        { type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.repeat }) },
         notifyAs('MASTER'),
         announce('master'),
         'armAdverTimer',
@@ -329,7 +395,9 @@ export const vrrpInstanceMachine = setup({
           if (context.garp.refreshCs > 0) enqueue('armFirstGarpRefresh');
         }),
       ],
-      exit: ['cancelAdverTimer', 'cancelGarpDelay', 'cancelGarpRefresh'],
+      // The announcer starts after the entry actions with the first burst, and stops on exit.
+      invoke: { id: ANNOUNCER_ID, src: 'announcer', input: ({ context }) => ({ repeat: context.garp.repeat }) },
+      exit: ['cancelAdverTimer', 'cancelGarpDelay', 'cancelGarpRefresh', 'cancelLowerPrioGarp'],
       always: {
         guard: 'hasFault',
         target: 'fault',
@@ -337,9 +405,15 @@ export const vrrpInstanceMachine = setup({
       },
       on: {
         ADVER_TIMER: { actions: [advertise, 'armAdverTimer'] },
-        GARP_DELAY: { actions: { type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.repeat }) } },
+        GARP_DELAY: { actions: { type: 'garpBurst', params: ({ context }) => ({ repeat: context.garp.repeat }) } },
         GARP_REFRESH: {
-          actions: [{ type: 'sendGarp', params: ({ context }) => ({ repeat: context.garp.refreshRepeat }) }, 'armGarpRefresh'],
+          actions: [
+            { type: 'garpBurst', params: ({ context }) => ({ repeat: context.garp.refreshRepeat }) },
+            'armGarpRefresh',
+          ],
+        },
+        LOWER_PRIO_GARP: {
+          actions: { type: 'garpBurst', params: ({ context }) => ({ repeat: context.heal.lowerPrioGarpRepeat }) },
         },
         ADVERT: [
           // A master that hears a priority-0 advert answers at once and resets Adver_Timer.
@@ -348,12 +422,36 @@ export const vrrpInstanceMachine = setup({
             guard: 'advertWins',
             target: 'backup',
             actions: [
+              { type: 'recordSplitBrain', params: { outcome: 'yielded' } },
+              // higher_prio_send_advert: ours first, so the winner hears it and re-announces.
+              enqueueActions(({ context, enqueue }) => {
+                if (context.heal.higherPrioSendAdvert) enqueue({ type: 'sendAdvert', params: ourAdvert(context) });
+              }),
               'learnMaster',
               'armMasterDown',
               'removeVips',
               'countRelease',
               notifyAs('BACKUP'),
               announce('backup'),
+            ],
+          },
+          {
+            guard: 'advertLoses',
+            // The state stays master, yet the exchange is an event of its own in the journal.
+            meta: { journal: true },
+            actions: [
+              { type: 'recordSplitBrain', params: { outcome: 'kept' } },
+              enqueueActions(({ context, enqueue }) => {
+                // Out of turn: Adver_Timer keeps its rhythm.
+                if (context.heal.lowerPrioAdvert) enqueue({ type: 'sendAdvert', params: ourAdvert(context) });
+                const repeat = context.heal.lowerPrioGarpRepeat;
+                if (repeat <= 0) return;
+                enqueue({ type: 'garpBurst', params: { repeat } });
+                if (context.heal.lowerPrioGarpDelayCs <= 0) return;
+                // One delayed burst pending at a time: a peer that keeps advertising re-arms it.
+                enqueue('cancelLowerPrioGarp');
+                enqueue('armLowerPrioGarp');
+              }),
             ],
           },
         ],

@@ -31,8 +31,39 @@ export interface VrrpInstanceInput {
   trackers: TrackedInput[];
   /** garp_master_delay / garp_master_repeat / garp_master_refresh / garp_master_refresh_repeat. */
   garp: { delayCs: number; repeat: number; refreshCs: number; refreshRepeat: number };
+  /** What a master does on hearing another master, as when a partition heals. */
+  heal: HealSettings;
   /** The interface's link state at start (default up), so a dead link starts in Fault, not Backup. */
   linkUp?: boolean;
+}
+
+/**
+ * A master that hears another master (keepalived vrrp.c vrrp_state_master_rx): both were master
+ * while they could not hear each other, and clients may have been sent to either by GARP.
+ */
+export interface HealSettings {
+  /** Answer a lower-priority advert with one of ours at once (keepalived: unless lower_prio_no_advert). */
+  lowerPrioAdvert: boolean;
+  /** GARPs per VIP sent at once on a lower-priority advert; 0 = none (garp_lower_prio_repeat). */
+  lowerPrioGarpRepeat: number;
+  /** A second burst this long after it, centiseconds; 0 = none (garp_lower_prio_delay). */
+  lowerPrioGarpDelayCs: number;
+  /** Send one advert of ours before yielding to a higher priority (higher_prio_send_advert). */
+  higherPrioSendAdvert: boolean;
+}
+
+/** The last time this master heard another master: who, at what priorities, and what we sent. */
+export interface SplitBrainRecord {
+  peerIp: string;
+  peerPriority: number;
+  ourPriority: number;
+  /** kept: the peer was lower and we stayed master; yielded: it was higher and we went backup. */
+  outcome: 'kept' | 'yielded';
+  /** An advert of ours went out in answer. */
+  sentAdvert: boolean;
+  /** GARPs per VIP sent at once, and the delay of the second burst (0 = none), centiseconds. */
+  garpRepeat: number;
+  garpDelayCs: number;
 }
 
 export type VrrpInstanceEvent =
@@ -55,11 +86,22 @@ export type VrrpInstanceEvent =
  */
 export type VrrpInstanceEmitted = { type: 'STATUS'; state: VrrpStateName; ownFault: boolean };
 
+/**
+ * The GARP announcer the instance invokes while master (the wiring provides it): started with
+ * the first burst, asked for more by BURST, stopped, with whatever it still sends, on leaving
+ * master. `repeat` is GARPs per VIP.
+ */
+export interface AnnouncerInput {
+  repeat: number;
+}
+export type AnnouncerEvent = { type: 'BURST'; repeat: number };
+
 /** Timers the instance raises to itself (xstate delays); never sent by the wiring. */
 export type VrrpTimerEvent =
   | { type: 'ADVER_TIMER' }
   | { type: 'GARP_DELAY' }
   | { type: 'GARP_REFRESH' }
+  | { type: 'LOWER_PRIO_GARP' }
   | { type: 'PREEMPT_DELAY_EXPIRED' };
 
 /** A tracker as the instance sees it; `ok: null` until its first report. */
@@ -88,6 +130,10 @@ export interface VrrpInstanceContext {
   preemptDelayCs: number;
   preemptDelay: PreemptDelayState;
   garp: VrrpInstanceInput['garp'];
+  heal: HealSettings;
+  /** Times another master was heard while master, and the last such exchange (journaled). */
+  splitBrains: number;
+  lastSplitBrain: SplitBrainRecord | null;
   trackers: TrackerStatus[];
   linkUp: boolean;
   /** Our own fault reasons (link down, failing weight-0 or -254 trackers). */

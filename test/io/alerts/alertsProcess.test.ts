@@ -8,10 +8,7 @@ import { describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { EventEnvelope } from '../../../src/io/journal/envelope.js';
-import { openJournal } from '../../../src/io/journal/fileJournal.js';
-import { createNatsPublisher } from '../../../src/actors/natsPublisher.js';
-import { startNatsServer } from '../../helpers/natsServer.js';
-import { quietLog, tempDir } from '../journal/journalFixtures.js';
+import { publishedJournal } from '../journal/natsFixtures.js';
 
 const MAIN = join(import.meta.dirname, '../../../src/cli/main.js');
 
@@ -44,15 +41,7 @@ function startAlerts(config: string): { child: ChildProcess; out: () => string; 
 
 describe('halo alerts (a real child process)', () => {
   it('fires each matching event once across a restart and a consumer reset; retries a 500', async (t) => {
-    const server = await startNatsServer();
-    t.after(() => server.stop());
-    const dir = await tempDir(t, 'alerts');
-    const journalDir = join(dir, 'journal');
-    const journal = await openJournal({ dir: journalDir, log: quietLog });
-    t.after(() => journal.close());
-    const pub = createNatsPublisher({ config: { servers: [server.url] }, journalDir, stateDir: dir, log: quietLog });
-    await pub.start();
-    t.after(() => pub.stop());
+    const { server, stateDir: dir, journal, publish } = await publishedJournal(t, 'alerts');
 
     const hits: { id: string; rule: string }[] = [];
     const statuses: number[] = [];
@@ -107,9 +96,7 @@ describe('halo alerts (a real child process)', () => {
 
     // While it is down: one more move, and the durable consumer is lost, so the next start
     // gets the whole stream again. The store alone must keep the old pages from repeating.
-    journal.append(vrrp(5, 'master', 'fault'));
-    journal.append(vrrp(6, 'fault', 'master'));
-    await waitFor('published', () => pub.stats.acked === 6);
+    await publish([vrrp(5, 'master', 'fault'), vrrp(6, 'fault', 'master')]);
     const nc = await connect({ servers: server.url });
     await (await jetstreamManager(nc)).consumers.delete('HALO_EVENTS', 'test-alerts');
     await nc.close();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor, setup } from 'xstate';
-import { escapeSubjectToken, parseEnvelopeId, stateValueToString, subjectFor, unescapeSubjectToken } from '../../../src/io/journal/envelope.js';
+import { escapeSubjectToken, isEnvelope, parseEnvelopeId, stateValueToString, subjectFor, unescapeSubjectToken } from '../../../src/io/journal/envelope.js';
+import { envelope } from './journalFixtures.js';
 
 describe('subjectFor', () => {
   it('builds halo.events.<node>.<kind>.<name> from the actor id', () => {
@@ -42,5 +43,26 @@ describe('parseEnvelopeId', () => {
   it('reads boot and seq from the right, so node names may contain colons', () => {
     assert.deepEqual(parseEnvelopeId('fe80::1:3:42'), { node: 'fe80::1', boot: 3, seq: 42 });
     assert.equal(parseEnvelopeId('nope'), null);
+  });
+});
+
+describe('isEnvelope', () => {
+  it('accepts a whole envelope and rejects one missing or mistyping any field a reader uses', () => {
+    const whole = envelope(2);
+    assert.equal(isEnvelope(whole), true);
+    assert.equal(isEnvelope({ ...whole, from: null }), true);
+    for (const broken of [
+      { ts: undefined },
+      { ts: '2026-11-25' },
+      { ts: 1e300 },
+      { machine: 7 },
+      { from: 1 },
+      { event: { type: 3 } },
+      { event: null },
+      { context: undefined },
+      { seq: 1.5 },
+    ]) {
+      assert.equal(isEnvelope({ ...whole, ...broken }), false, JSON.stringify(broken));
+    }
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { appendFile, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { pino } from 'pino';
 import { openJournal, readJournal } from '../../../src/io/journal/fileJournal.js';
 import { collect, envelope, quietLog, tempDir } from './journalFixtures.js';
 
@@ -116,12 +117,24 @@ describe('fileJournal', () => {
 
   it('drops (and counts) appends beyond maxQueuedBytes and after close instead of growing without bound', async (t) => {
     const dir = await tempDir(t, 'fj');
-    const j = await openJournal({ dir, log: quietLog, maxQueuedBytes: 10_000 });
+    const lines: Array<{ msg: string; dropped?: number; repeats?: Record<string, number> }> = [];
+    const log = pino({ base: {}, timestamp: false }, { write: (s: string) => lines.push(JSON.parse(s)) });
+    const j = await openJournal({ dir, log, maxQueuedBytes: 10_000 });
     for (let i = 1; i <= 200; i += 1) j.append(envelope(i));
-    assert.ok(j.stats.dropped > 100, `dropped ${j.stats.dropped}`);
+    const dropped = j.stats.dropped;
+    assert.ok(dropped > 100, `dropped ${dropped}`);
     await j.close();
     j.append(envelope(999));
     assert.equal(j.stats.appended, 201);
     assert.equal(j.stats.written + j.stats.dropped, 201);
+    const drops = lines.filter((l) => l.msg.startsWith('journal: queue full'));
+    assert.deepEqual(
+      drops.map((l) => [l.msg, l.dropped ?? l.repeats]),
+      [
+        ['journal: queue full, dropping events', 1],
+        ['journal: queue full, dropping events (repeats)', { 'queue full': dropped - 1 }],
+      ],
+      'the first drop in full, the rest as one summary (written at close at the latest)',
+    );
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { openIpBatch } from '../../../src/io/net/ipBatch.js';
+import { leftAfterKill9 } from '../../helpers/processTree.js';
 
 /** Scheduling class and real-time priority of this process's `ip` children (ps CLS, RTPRIO). */
 function ipChildren(): string[] {
@@ -65,4 +66,8 @@ test('warm-ups between and beside commands leave every answer with its own comma
   } finally {
     await closed(batch);
   }
+});
+
+test('the ip helper dies with a daemon killed with SIGKILL', async () => {
+  assert.deepEqual(await leftAfterKill9('ipBatch', 'ip'), [], 'no ip -batch outlives the killed daemon');
 });

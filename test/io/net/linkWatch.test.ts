@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { linkUpFromSysfs, parseMonitorLine } from '../../../src/io/net/linkWatch.js';
 import { createLab, type Lab, type LabNode, waitFor } from '../../helpers/netns.js';
 import { fixturePath, type JsonChild, spawnJsonChild } from '../jsonChild.js';
+import { survivors, waitForChildren } from '../../helpers/processTree.js';
 
 const WATCHER = fixturePath(import.meta.url, 'linkWatcher.js');
 
@@ -76,5 +77,15 @@ describe('watchLink in a lab', () => {
     await lab.setCable(n1, true);
     await nthChange(5, true);
     assert.deepEqual(changes(), [false, true, false, true, false, true]);
+  });
+
+  // Last: it kills the watcher. No link changes afterwards, so only pdeathsig can end the monitor.
+  test('the monitor dies with a watcher killed with SIGKILL, with no link event to wake it', async () => {
+    const pid = watcher.child.pid!;
+    const monitors = await waitForChildren(pid, (c) => c.some((p) => p.comm === 'ip'), 3000, 'the ip monitor');
+    const exited = new Promise((r) => watcher.child.once('exit', r));
+    watcher.child.kill('SIGKILL');
+    await exited;
+    assert.deepEqual(await survivors(monitors, 2000), [], 'no ip monitor outlives the killed watcher');
   });
 });

@@ -13,4 +13,5 @@ export const BASE_INSTANCE: VrrpInstanceInput = {
   primaryIp: '192.0.2.10',
   trackers: [],
   garp: { delayCs: 500, repeat: 5, refreshCs: 0, refreshRepeat: 1 },
+  heal: { lowerPrioAdvert: true, lowerPrioGarpRepeat: 5, lowerPrioGarpDelayCs: 500, higherPrioSendAdvert: true },
 };

@@ -8,6 +8,7 @@ import type {
   VrrpInstanceInput,
 } from '../../../src/machines/vrrp/vrrpInstance.types.js';
 import { advanceTo, recorder, SimulatedClock } from '../simClock.js';
+import { announcerSpy } from './announcerSpy.js';
 import { BASE_INSTANCE } from './instanceInput.js';
 
 const BASE = BASE_INSTANCE;
@@ -18,14 +19,16 @@ const MDI_100 = 3609.375;
 function start(overrides: Partial<VrrpInstanceInput> = {}) {
   const clock = new SimulatedClock();
   const rec = recorder(clock);
+  /** When the GARP announcer was stopped (the instance left master). */
+  const announcerStops: number[] = [];
   const logic = vrrpInstanceMachine.provide({
     actions: {
       sendAdvert: rec.record('sendAdvert'),
       addVips: rec.record('addVips'),
       removeVips: rec.record('removeVips'),
-      sendGarp: rec.record('sendGarp'),
       notify: rec.record('notify'),
     },
+    actors: { announcer: announcerSpy(rec.record, () => announcerStops.push(clock.now())) },
   });
   const actor = createActor(logic, { input: { ...BASE, ...overrides }, clock });
   const values: string[] = [];
@@ -47,7 +50,7 @@ function start(overrides: Partial<VrrpInstanceInput> = {}) {
   };
   const adverts = () =>
     rec.of('sendAdvert').map((c) => ({ at: c.at, ...(c.params as { priority: number; advertIntervalCs: number }) }));
-  return { clock, rec, actor, state, ctx, send, advertAt, adverts, values, facts };
+  return { clock, rec, actor, state, ctx, send, advertAt, adverts, values, facts, announcerStops };
 }
 
 describe('vrrpInstance: initialize', () => {
@@ -58,18 +61,20 @@ describe('vrrpInstance: initialize', () => {
     assert.equal(h.ctx().downTimerMs, MDI_100);
   });
 
-  it('the address owner (255) becomes master at once: VIPs, advert, GARP, notify (RFC 5798 6.4.1)', () => {
+  it('the address owner (255) becomes master at once: VIPs, advert, notify, GARP (RFC 5798 6.4.1)', () => {
     const h = start({ basePriority: 255 });
     assert.equal(h.state(), 'master');
     assert.deepEqual(
-      h.rec.calls.map((c) => [c.at, c.action, c.params]),
+      h.rec.calls.map((c) => [c.at, c.action, c.params]).filter((c) => c[1] !== 'sendGarp'),
       [
         [0, 'addVips', undefined],
         [0, 'sendAdvert', { priority: 255, advertIntervalCs: 100 }],
-        [0, 'sendGarp', { repeat: 5 }],
         [0, 'notify', { state: 'MASTER', priority: 255 }],
       ],
     );
+    // On the actor's first macrostep xstate starts invoked actors before running the entry
+    // actions, so the announcer starts first here; the wiring queues its burst behind the VIPs.
+    assert.deepEqual(h.rec.of('sendGarp').map((c) => c.params), [{ repeat: 5 }]);
     assert.equal(h.ctx().becameMaster, 1);
   });
 
@@ -138,8 +143,9 @@ describe('vrrpInstance: backup (RFC 3768 / RFC 5798 6.4.2)', () => {
       [
         ['addVips', undefined],
         ['sendAdvert', { priority: 100, advertIntervalCs: 100 }],
-        ['sendGarp', { repeat: 5 }],
         ['notify', { state: 'MASTER', priority: 100 }],
+        // The announcer is invoked after the entry actions: GARPs follow the advert.
+        ['sendGarp', { repeat: 5 }],
       ],
     );
   });
@@ -301,29 +307,132 @@ describe('vrrpInstance: master (RFC 3768 / RFC 5798 6.4.3)', () => {
     assert.equal(h.state(), 'master');
   });
 
-  it('yields to a higher priority: removeVips, notify BACKUP, Master_Down_Timer armed', () => {
+  it('yields to a higher priority: an advert of ours first, removeVips, notify BACKUP, Master_Down_Timer', () => {
     const h = master();
     h.advertAt(4000, 150, '192.0.2.30');
     assert.equal(h.state(), 'backup');
     assert.deepEqual(
       h.rec.since(4000).map((c) => [c.action, c.params]),
       [
+        ['sendAdvert', { priority: 100, advertIntervalCs: 100 }],
         ['removeVips', undefined],
         ['notify', { state: 'BACKUP', priority: 100 }],
       ],
     );
     assert.equal(h.ctx().releasedMaster, 1);
+    assert.deepEqual(h.ctx().lastSplitBrain, {
+      peerIp: '192.0.2.30',
+      peerPriority: 150,
+      ourPriority: 100,
+      outcome: 'yielded',
+      sentAdvert: true,
+      garpRepeat: 0,
+      garpDelayCs: 0,
+    });
     // No more adverts from us; the new master goes silent, so we come back after Master_Down_Interval.
     advanceTo(h.clock, 4000 + MDI_100 - 0.001);
-    assert.equal(h.adverts().length, 1);
+    assert.equal(h.adverts().length, 2);
     advanceTo(h.clock, 4000 + MDI_100);
     assert.equal(h.state(), 'master');
     assert.equal(h.ctx().becameMaster, 2);
   });
 
-  it('ignores a lower-priority advert (RFC 5798 6.4.3: discard)', () => {
+  it('higher_prio_send_advert off: yields silently, as keepalived does by default', () => {
+    const h = master({ heal: { ...BASE.heal, higherPrioSendAdvert: false } });
+    h.advertAt(4000, 150, '192.0.2.30');
+    assert.equal(h.state(), 'backup');
+    assert.deepEqual(
+      h.rec.since(4000).map((c) => c.action),
+      ['removeVips', 'notify'],
+    );
+    assert.equal(h.ctx().lastSplitBrain?.sentAdvert, false);
+  });
+
+  it('answers a lower-priority master at once: an advert, GARPs, GARPs again after garp_lower_prio_delay', () => {
     const h = master();
+    h.advertAt(4000, 99, '192.0.2.30');
+    assert.equal(h.state(), 'master');
+    assert.deepEqual(
+      h.rec.since(4000).map((c) => [c.at, c.action, c.params]),
+      [
+        [4000, 'sendAdvert', { priority: 100, advertIntervalCs: 100 }],
+        [4000, 'sendGarp', { repeat: 5 }],
+      ],
+    );
+    assert.deepEqual(h.ctx().lastSplitBrain, {
+      peerIp: '192.0.2.30',
+      peerPriority: 99,
+      ourPriority: 100,
+      outcome: 'kept',
+      sentAdvert: true,
+      garpRepeat: 5,
+      garpDelayCs: 500,
+    });
+    assert.equal(h.ctx().splitBrains, 1);
+    // Out of turn: Adver_Timer keeps its phase (next regular advert at MDI + 1 s).
+    advanceTo(h.clock, 9000);
+    assert.deepEqual(
+      h.rec.since(4000).filter((c) => c.action === 'sendGarp').map((c) => [c.at, c.params]),
+      [
+        [4000, { repeat: 5 }],
+        // garp_master_delay's own burst after becoming master, then the lower-prio one.
+        [MDI_100 + 5000, { repeat: 5 }],
+        [9000, { repeat: 5 }],
+      ],
+    );
+    assert.deepEqual(
+      h.adverts().map((a) => a.at),
+      [MDI_100, 4000, MDI_100 + 1000, MDI_100 + 2000, MDI_100 + 3000, MDI_100 + 4000, MDI_100 + 5000],
+    );
+  });
+
+  it('a lower master that keeps advertising re-arms the delayed burst instead of stacking bursts', () => {
+    const h = master({ garp: { ...BASE.garp, delayCs: 0 } });
     h.advertAt(4000, 99);
+    h.advertAt(5000, 99);
+    h.advertAt(6000, 99);
+    advanceTo(h.clock, 20_000);
+    assert.deepEqual(
+      h.rec.of('sendGarp').map((c) => c.at),
+      [MDI_100, 4000, 5000, 6000, 11_000],
+    );
+    assert.equal(h.ctx().splitBrains, 3);
+  });
+
+  it('leaving master cancels a pending lower-prio GARP burst, even if master again before it was due', () => {
+    const h = master({ garp: { ...BASE.garp, delayCs: 0 } });
+    h.advertAt(4000, 99);
+    h.advertAt(4500, 150, '192.0.2.40');
+    assert.equal(h.state(), 'backup');
+    // The new master falls silent: we are master again at 4500 + MDI, before the burst's 9000.
+    advanceTo(h.clock, 20_000);
+    assert.equal(h.state(), 'master');
+    assert.deepEqual(
+      h.rec.of('sendGarp').map((c) => c.at),
+      [MDI_100, 4000, 4500 + MDI_100],
+    );
+  });
+
+  it('lower_prio_no_advert and garp_lower_prio_repeat 0: discards a lower advert (RFC 5798 6.4.3)', () => {
+    const h = master({ heal: { ...BASE.heal, lowerPrioAdvert: false, lowerPrioGarpRepeat: 0 } });
+    h.advertAt(4000, 99);
+    assert.equal(h.state(), 'master');
+    assert.deepEqual(h.rec.since(4000), []);
+    // Still recorded: the split brain was seen even if nothing answered it.
+    assert.deepEqual(h.ctx().lastSplitBrain, {
+      peerIp: '192.0.2.20',
+      peerPriority: 99,
+      ourPriority: 100,
+      outcome: 'kept',
+      sentAdvert: false,
+      garpRepeat: 0,
+      garpDelayCs: 0,
+    });
+  });
+
+  it('an equal-priority advert from our own address neither wins nor is answered', () => {
+    const h = master();
+    h.advertAt(4000, 100, BASE.primaryIp);
     assert.equal(h.state(), 'master');
     assert.deepEqual(h.rec.since(4000), []);
   });
@@ -466,7 +575,7 @@ describe('vrrpInstance: fault', () => {
     assert.equal(h.state(), 'master');
     assert.deepEqual(
       h.rec.since(2000).map((c) => c.action),
-      ['addVips', 'sendAdvert', 'sendGarp', 'notify'],
+      ['addVips', 'sendAdvert', 'notify', 'sendGarp'],
     );
   });
 
@@ -499,7 +608,7 @@ describe('vrrpInstance: sync group', () => {
     assert.equal(h.state(), 'master');
     assert.deepEqual(
       h.rec.since(1000).map((c) => c.action),
-      ['addVips', 'sendAdvert', 'sendGarp', 'notify'],
+      ['addVips', 'sendAdvert', 'notify', 'sendGarp'],
     );
   });
 
