@@ -23,8 +23,26 @@ const PHASES: Array<[string, Load | null]> = [
 
 const cp = await createControlPlaneLab('hcb', { pin: PIN });
 try {
-  const cols = ['phase', 'MB/s', 'conn/s', 'adverts', 'gap p50', 'gap max', 'jit p99', 'jit max', 'lag p99', 'lag max', 'main cpu', 'main wait', 'wkr cpu', 'wkr wait', 'transitions'];
-  console.log(`control plane under proxy load: 10 s per phase, ${PIN ? 'master on CPU 0, peers on CPU 1' : 'unpinned'}; times in ms (cpu/wait: ms per phase)`);
+  const cols = [
+    'phase',
+    'MB/s',
+    'conn/s',
+    'adverts',
+    'gap p50',
+    'gap max',
+    'jit p99',
+    'jit max',
+    'lag p99',
+    'lag max',
+    'main cpu',
+    'main wait',
+    'wkr cpu',
+    'wkr wait',
+    'transitions',
+  ];
+  console.log(
+    `control plane under proxy load: 10 s per phase, ${PIN ? 'master on CPU 0, peers on CPU 1' : 'unpinned'}; times in ms (cpu/wait: ms per phase)`,
+  );
   console.log(cols.map((c, i) => (i === 0 ? c.padEnd(14) : c.padStart(9))).join(' '));
   let failed = false;
   for (const [name, load] of PHASES) {
@@ -49,7 +67,11 @@ try {
     const moves = r.transitions.map((t) => `${t.node}:${t.from}->${t.to}`).join(',') || '-';
     console.log(`${name.padEnd(14)} ${cells.join(' ')} ${moves.padStart(9)}`);
   }
-  console.log(failed ? 'goal missed: advert jitter p99 > 20 ms or a spurious transition' : 'goal met: advert jitter p99 ≤ 20 ms and no spurious transition in every phase');
+  console.log(
+    failed
+      ? 'goal missed: advert jitter p99 > 20 ms or a spurious transition'
+      : 'goal met: advert jitter p99 ≤ 20 ms and no spurious transition in every phase',
+  );
 } finally {
   await cp.destroy();
 }

@@ -79,16 +79,27 @@ function peer(kind: Kind, hl: HaloLab, i: number, priority: number, tag: string)
       start: () => ka.start(),
       crash: () => ka.crash(),
       stop: () => ka.stop(),
-      pids: () => [ka.proc?.pid, existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined].filter((p): p is number => !!p),
+      pids: () =>
+        [ka.proc?.pid, existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : undefined].filter(
+          (p): p is number => !!p,
+        ),
     };
   }
   const halo = hl.halo(i, conf(priority));
-  return { start: () => halo.start(), crash: () => halo.kill('SIGKILL'), stop: () => halo.kill('SIGTERM'), pids: () => (halo.proc?.pid ? [halo.proc.pid] : []) };
+  return {
+    start: () => halo.start(),
+    crash: () => halo.kill('SIGKILL'),
+    stop: () => halo.kill('SIGTERM'),
+    pids: () => (halo.proc?.pid ? [halo.proc.pid] : []),
+  };
 }
 
 /** Every thread of `pids` and of their descendants (halo's ip helper, link monitors) onto `cpu`. */
 async function pin(pids: number[], cpu: number): Promise<void> {
-  const table = (await run('ps', ['-e', '-o', 'pid=,ppid='])).trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
+  const table = (await run('ps', ['-e', '-o', 'pid=,ppid=']))
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number) as [number, number]);
   const tree = new Set(pids);
   for (let grew = true; grew; ) {
     grew = false;
@@ -108,7 +119,15 @@ function run(cmd: string, args: string[]): Promise<string> {
 
 /** tcpdump -tt on `host`: every VRRP advert with the kernel's receive time. */
 function watchAdverts(host: LabNode): AdvertWatch {
-  const dump: ChildProcess = host.spawn('tcpdump', ['-i', host.dev, '-n', '-l', '--immediate-mode', '-tt', 'ip proto 112']);
+  const dump: ChildProcess = host.spawn('tcpdump', [
+    '-i',
+    host.dev,
+    '-n',
+    '-l',
+    '--immediate-mode',
+    '-tt',
+    'ip proto 112',
+  ]);
   const adverts: Advert[] = [];
   let listeners: Array<(a: Advert) => void> = [];
   createInterface({ input: dump.stdout! }).on('line', (line) => {
@@ -171,8 +190,14 @@ async function trial(kind: Kind, mode: Mode, hl: HaloLab, tag: string): Promise<
     await (mode === 'kill' ? p1.crash() : p1.stop());
     const added = await vip.addedSince(t0, 10_000);
     const fromMaster = adverts.adverts.filter((a) => a.src === h1.ip && a.time <= added);
-    const ref = mode === 'kill' ? fromMaster.findLast((a) => a.priority > 0) : fromMaster.find((a) => a.priority === 0 && a.time >= t0);
-    if (!ref) throw new Error(`${kind}/${mode}: no ${mode === 'kill' ? 'advert' : 'priority-0 advert'} from the master on the wire`);
+    const ref =
+      mode === 'kill'
+        ? fromMaster.findLast((a) => a.priority > 0)
+        : fromMaster.find((a) => a.priority === 0 && a.time >= t0);
+    if (!ref)
+      throw new Error(
+        `${kind}/${mode}: no ${mode === 'kill' ? 'advert' : 'priority-0 advert'} from the master on the wire`,
+      );
     return { wire: added - ref.time, signal: added - t0 };
   } finally {
     adverts.close();
@@ -208,7 +233,9 @@ async function main(): Promise<void> {
           const m = await trial(kind, mode, hl, `${mode}${i}`);
           const key = `${kind}/${mode}`;
           results.set(key, [...(results.get(key) ?? []), m]);
-          process.stdout.write(`${key} trial ${i + 1}: ${m.wire.toFixed(2)} ms from the wire, ${m.signal.toFixed(2)} ms from the signal\n`);
+          process.stdout.write(
+            `${key} trial ${i + 1}: ${m.wire.toFixed(2)} ms from the wire, ${m.signal.toFixed(2)} ms from the signal\n`,
+          );
         }
       }
     }
@@ -216,13 +243,24 @@ async function main(): Promise<void> {
     await hl.destroy();
   }
   const widths = [28, 10, 9, 13, 13, 16];
-  process.stdout.write(`\nfailover to the backup's VIP, VRRPv2 advert_int 1 s, backup priority ${BACKUP_PRIORITY}, median of ${TRIALS} (ms)${PIN ? ', master on CPU 0, backup on CPU 1' : ', unpinned'}\n`);
-  process.stdout.write(`${row(['clock starts at', 'formula', 'halo', 'keepalived', 'halo-formula', 'halo-keepalived'], widths)}\n`);
+  process.stdout.write(
+    `\nfailover to the backup's VIP, VRRPv2 advert_int 1 s, backup priority ${BACKUP_PRIORITY}, median of ${TRIALS} (ms)${PIN ? ', master on CPU 0, backup on CPU 1' : ', unpinned'}\n`,
+  );
+  process.stdout.write(
+    `${row(['clock starts at', 'formula', 'halo', 'keepalived', 'halo-formula', 'halo-keepalived'], widths)}\n`,
+  );
   for (const mode of MODES) {
     for (const from of ['wire', 'signal'] as const) {
       const h = median(results.get(`halo/${mode}`)!.map((m) => m[from]));
       const k = median(results.get(`keepalived/${mode}`)!.map((m) => m[from]));
-      const label = mode === 'kill' ? (from === 'wire' ? 'kill -9: last advert' : 'kill -9: signal') : from === 'wire' ? 'graceful: priority-0 advert' : 'graceful: SIGTERM';
+      const label =
+        mode === 'kill'
+          ? from === 'wire'
+            ? 'kill -9: last advert'
+            : 'kill -9: signal'
+          : from === 'wire'
+            ? 'graceful: priority-0 advert'
+            : 'graceful: SIGTERM';
       process.stdout.write(`${row([label, formula[mode], h, k, h - formula[mode], h - k], widths)}\n`);
     }
   }

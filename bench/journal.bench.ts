@@ -32,9 +32,12 @@ const flapper = setup({
 });
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const pct = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
-async function journalRun(dir: string): Promise<{ perSec: number; appendP50: number; appendP99: number; transP50: number; transP99: number }> {
+async function journalRun(
+  dir: string,
+): Promise<{ perSec: number; appendP50: number; appendP99: number; transP50: number; transP99: number }> {
   const journal = await openJournal({ dir, log });
   const { actor, appendNs } = journaledActor(flapper, journal, 'bench');
   const transNs: number[] = [];
@@ -63,7 +66,20 @@ async function natsRun(dir: string, url: string, node: string): Promise<number> 
   const journalDir = join(dir, 'journal');
   const journal = await openJournal({ dir: journalDir, log });
   for (let i = 1; i <= TRANSITIONS; i += 1) {
-    journal.append({ v: 1, id: `${node}:1:${i}`, node, boot: 1, seq: i, ts: Date.now(), actor: 'vrrp:VI_1', machine: 'vrrpInstance', from: 'backup', to: 'master', event: { type: 'FLIP' }, context: { priority: 100, peers: ['192.0.2.11'] } });
+    journal.append({
+      v: 1,
+      id: `${node}:1:${i}`,
+      node,
+      boot: 1,
+      seq: i,
+      ts: Date.now(),
+      actor: 'vrrp:VI_1',
+      machine: 'vrrpInstance',
+      from: 'backup',
+      to: 'master',
+      event: { type: 'FLIP' },
+      context: { priority: 100, peers: ['192.0.2.11'] },
+    });
   }
   await journal.close();
   const publisher = createNatsPublisher({ config: { servers: [url] }, journalDir, stateDir: dir, log });
@@ -91,9 +107,15 @@ async function main(): Promise<void> {
     }
     const m = (f: (x: (typeof local)[number]) => number): string => median(local.map(f)).toFixed(2);
     console.log(`journal bench: ${TRANSITIONS} transitions x ${RUNS} runs, medians`);
-    console.log(`  local journal:      ${median(local.map((x) => x.perSec)).toFixed(0)} transitions/s (send → mapper → append → flushed+fsynced)`);
-    console.log(`  append latency:     p50 ${m((x) => x.appendP50)} µs, p99 ${m((x) => x.appendP99)} µs (inside journal.append)`);
-    console.log(`  transition latency: p50 ${m((x) => x.transP50)} µs, p99 ${m((x) => x.transP99)} µs (actor.send incl. mapper + append)`);
+    console.log(
+      `  local journal:      ${median(local.map((x) => x.perSec)).toFixed(0)} transitions/s (send → mapper → append → flushed+fsynced)`,
+    );
+    console.log(
+      `  append latency:     p50 ${m((x) => x.appendP50)} µs, p99 ${m((x) => x.appendP99)} µs (inside journal.append)`,
+    );
+    console.log(
+      `  transition latency: p50 ${m((x) => x.transP50)} µs, p99 ${m((x) => x.transP99)} µs (actor.send incl. mapper + append)`,
+    );
     console.log(`  JetStream:          ${median(nats).toFixed(0)} envelopes/s (journal → acked by the stream)`);
   } finally {
     await server.stop();

@@ -111,7 +111,14 @@ function peakRssMiB(pid: number): number {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'halo-bench-proxy-'));
-  const [beEcho, beBulk, hEcho, hBulk, xEcho, xBulk] = await Promise.all(Array.from({ length: 6 }, freePort)) as [number, number, number, number, number, number];
+  const [beEcho, beBulk, hEcho, hBulk, xEcho, xBulk] = (await Promise.all(Array.from({ length: 6 }, freePort))) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const procs: ChildProcess[] = [];
   try {
     const backend = pinned(1, process.execPath, [PEERS, 'backend', String(beEcho), String(beBulk)]);
@@ -132,7 +139,18 @@ listen bulk
 `;
     writeFileSync(join(dir, 'halo.cfg'), `global\n    maxconn 8000\n${sections(hEcho, hBulk)}`);
     writeFileSync(join(dir, 'haproxy.cfg'), `global\n    maxconn 8000\n    nbthread 1\n${sections(xEcho, xBulk)}`);
-    const halo = pinned(0, process.execPath, [HALO, 'run', '-c', join(dir, 'halo.cfg'), '--state-dir', join(dir, 'state'), '--node-name', 'bench', '--log-level', 'warn']);
+    const halo = pinned(0, process.execPath, [
+      HALO,
+      'run',
+      '-c',
+      join(dir, 'halo.cfg'),
+      '--state-dir',
+      join(dir, 'state'),
+      '--node-name',
+      'bench',
+      '--log-level',
+      'warn',
+    ]);
     const haproxy = pinned(0, 'haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]);
     procs.push(halo, haproxy);
     await Promise.all([waitAccepting(hEcho), waitAccepting(xEcho)]);
@@ -144,15 +162,18 @@ listen bulk
     } as const;
     const names = ['halo', 'haproxy'] as const;
     const modes: Mode[] = ['rr', 'cps', 'bulk'];
-    const portFor = (name: (typeof names)[number], mode: Mode): number => (mode === 'bulk' ? targets[name].bulk : targets[name].echo);
-    for (const name of names) for (const mode of modes) await runLoad(mode, portFor(name, mode), targets[name].pid, Math.min(MS, 1000));
+    const portFor = (name: (typeof names)[number], mode: Mode): number =>
+      mode === 'bulk' ? targets[name].bulk : targets[name].echo;
+    for (const name of names)
+      for (const mode of modes) await runLoad(mode, portFor(name, mode), targets[name].pid, Math.min(MS, 1000));
     const metrics: Record<(typeof names)[number], Record<Mode, Result[]>> = {
       halo: { rr: [], cps: [], bulk: [] },
       haproxy: { rr: [], cps: [], bulk: [] },
     };
     for (let run = 0; run < RUNS; run++) {
       // Interleaved, so drift on a shared machine hits both alike.
-      for (const mode of modes) for (const name of names) metrics[name][mode].push(await runLoad(mode, portFor(name, mode), targets[name].pid));
+      for (const mode of modes)
+        for (const name of names) metrics[name][mode].push(await runLoad(mode, portFor(name, mode), targets[name].pid));
     }
     const summary = (name: (typeof names)[number]) => {
       const m = metrics[name];
@@ -176,9 +197,13 @@ listen bulk
     const x = summary('haproxy');
     const row = (label: string, a: number, b: number, goal: string, digits = 0): void => {
       const ratio = b > 0 ? a / b : Number.NaN;
-      console.log(`${label.padEnd(26)} ${a.toFixed(digits).padStart(10)} ${b.toFixed(digits).padStart(10)} ${ratio.toFixed(2).padStart(7)}  ${goal}`);
+      console.log(
+        `${label.padEnd(26)} ${a.toFixed(digits).padStart(10)} ${b.toFixed(digits).padStart(10)} ${ratio.toFixed(2).padStart(7)}  ${goal}`,
+      );
     };
-    console.log(`proxy bench: median of ${RUNS} runs × ${MS} ms after a warm-up; proxies on CPU 0, backend + load on CPU 1`);
+    console.log(
+      `proxy bench: median of ${RUNS} runs × ${MS} ms after a warm-up; proxies on CPU 0, backend + load on CPU 1`,
+    );
     console.log(`${'metric'.padEnd(26)} ${'halo'.padStart(10)} ${'haproxy'.padStart(10)} ${'ratio'.padStart(7)}  goal`);
     row('keep-alive req/s (32c)', h.rps, x.rps, '≥ 0.90');
     row('new connections/s (16c)', h.cps, x.cps, '≥ 0.75');

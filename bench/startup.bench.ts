@@ -41,10 +41,30 @@ const wallNow = (): number => performance.timeOrigin + performance.now();
  * lab's bridge (`p1` in the switch namespace). Resolves `ready` once tcpdump listens.
  */
 function firstAdvert(hl: HaloLab): { ready: Promise<void>; at: Promise<number>; close(): void } {
-  const dump: ChildProcess = spawn('ip', ['netns', 'exec', hl.lab.switchNs, 'tcpdump', '-i', 'p1', '-n', '-l', '-c', '1', '--immediate-mode', '-tt', 'ip proto 112'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<never>((_, reject) => dump.once('exit', (code) => reject(new Error(`tcpdump exited (${code}) before an advert`))));
+  const dump: ChildProcess = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      hl.lab.switchNs,
+      'tcpdump',
+      '-i',
+      'p1',
+      '-n',
+      '-l',
+      '-c',
+      '1',
+      '--immediate-mode',
+      '-tt',
+      'ip proto 112',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const exited = new Promise<never>((_, reject) =>
+    dump.once('exit', (code) => reject(new Error(`tcpdump exited (${code}) before an advert`))),
+  );
   exited.catch(() => undefined);
   const ready = new Promise<void>((resolve) => {
     let err = '';
@@ -70,7 +90,11 @@ function firstAdvert(hl: HaloLab): { ready: Promise<void>; at: Promise<number>; 
 
 /** One start: ms from the spawn to the moment, then the daemon stopped gracefully. */
 async function trial(kind: Kind, moment: Moment, hl: HaloLab, tag: string): Promise<number> {
-  const conf = instanceBlock({ priority: moment === 'advert' ? 255 : 100, state: moment === 'advert' ? 'MASTER' : 'BACKUP', advert: '1' });
+  const conf = instanceBlock({
+    priority: moment === 'advert' ? 255 : 100,
+    state: moment === 'advert' ? 'MASTER' : 'BACKUP',
+    advert: '1',
+  });
   const host = hl.hosts[0]!;
   const wire = moment === 'advert' ? firstAdvert(hl) : undefined;
   let stop: () => Promise<void> = async () => undefined;
@@ -89,7 +113,9 @@ async function trial(kind: Kind, moment: Moment, hl: HaloLab, tag: string): Prom
       ka.start();
       reached = moment === 'advert' ? wire!.at : ka.waitState('VI_1', 'BACKUP', WAIT_MS).then(wallNow);
     }
-    return (await withTimeout(reached, WAIT_MS, `${kind}: ${moment === 'advert' ? 'its first advert' : 'Backup'}`)) - t0;
+    return (
+      (await withTimeout(reached, WAIT_MS, `${kind}: ${moment === 'advert' ? 'its first advert' : 'Backup'}`)) - t0
+    );
   } finally {
     wire?.close();
     await stop();
@@ -125,12 +151,19 @@ async function main(): Promise<void> {
   }
   const load = `load average ${loadBefore.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end`;
   process.stdout.write(`\nfrom exec to the wire, median of ${TRIALS} (ms); ${load}\n`);
-  process.stdout.write(`${'moment'.padEnd(34)}${'halo'.padStart(9)}${'keepalived'.padStart(12)}${'ratio'.padStart(8)}\n`);
-  const labels: Record<Moment, string> = { advert: 'priority 255: first advert on wire', backup: 'priority 100: Backup logged' };
+  process.stdout.write(
+    `${'moment'.padEnd(34)}${'halo'.padStart(9)}${'keepalived'.padStart(12)}${'ratio'.padStart(8)}\n`,
+  );
+  const labels: Record<Moment, string> = {
+    advert: 'priority 255: first advert on wire',
+    backup: 'priority 100: Backup logged',
+  };
   for (const moment of MOMENTS) {
     const h = median(times.get(`halo/${moment}`)!);
     const k = median(times.get(`keepalived/${moment}`)!);
-    process.stdout.write(`${labels[moment].padEnd(34)}${h.toFixed(1).padStart(9)}${k.toFixed(1).padStart(12)}${(h / k).toFixed(1).padStart(8)}\n`);
+    process.stdout.write(
+      `${labels[moment].padEnd(34)}${h.toFixed(1).padStart(9)}${k.toFixed(1).padStart(12)}${(h / k).toFixed(1).padStart(8)}\n`,
+    );
   }
   const worst = Math.max(...MOMENTS.map((m) => median(times.get(`halo/${m}`)!)));
   process.stdout.write(worst <= GOAL_MS ? `goal met: halo ≤ ${GOAL_MS} ms\n` : `goal missed: halo > ${GOAL_MS} ms\n`);

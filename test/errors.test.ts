@@ -61,6 +61,9 @@ describe('the error and warning catalogue', () => {
     diag.warn(pos, 'odd', 'HALO_E_CONFIG_VALUE');
     // @ts-expect-error a HaloError is never a warning
     assert.equal(new HaloError('HALO_W_CONFIG_IGNORED', 'x').name, 'HaloError');
-    assert.deepEqual(diag.items.map((d) => d.severity), ['error', 'warning']);
+    assert.deepEqual(
+      diag.items.map((d) => d.severity),
+      ['error', 'warning'],
+    );
   });
 });

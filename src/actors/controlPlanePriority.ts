@@ -27,6 +27,9 @@ export function raiseControlPlane(log: Logger): void {
   try {
     setPriority(CONTROL_PLANE_NICE);
   } catch (err) {
-    log.info({ err: (err as Error).message }, 'cannot raise the control plane priority: VRRP timers compete with other work for CPU');
+    log.info(
+      { err: (err as Error).message },
+      'cannot raise the control plane priority: VRRP timers compete with other work for CPU',
+    );
   }
 }

@@ -17,7 +17,13 @@ export interface Journaling {
   close(): Promise<void>;
 }
 
-export async function startJournaling(opts: { node: string; stateDir: string; journalDir: string; log: Logger; nats?: NatsEventsConfig | null }): Promise<Journaling> {
+export async function startJournaling(opts: {
+  node: string;
+  stateDir: string;
+  journalDir: string;
+  log: Logger;
+  nats?: NatsEventsConfig | null;
+}): Promise<Journaling> {
   const log = opts.log.child({ actor: 'journal' });
   const journal = await openJournal({ dir: opts.journalDir, log });
   // A lost boot file must not reuse ids: the journal itself remembers the last boot.
@@ -27,7 +33,10 @@ export async function startJournaling(opts: { node: string; stateDir: string; jo
     boot,
     sink: (env) => {
       journal.append(env);
-      opts.log.info({ actor: env.actor, from: env.from, to: env.to, event: env.event.type, seq: env.seq }, 'transition');
+      opts.log.info(
+        { actor: env.actor, from: env.from, to: env.to, event: env.event.type, seq: env.seq },
+        'transition',
+      );
     },
   });
   const natsCfg = opts.nats === undefined ? natsConfigFromEnv() : opts.nats;

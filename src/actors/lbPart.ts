@@ -39,7 +39,11 @@ function serverSites(cfg: LbConfig): ServerSite[] {
   return cfg.backends.flatMap((backend) =>
     backend.servers.map((server) => {
       const checkPort = server.checkPort ?? server.port;
-      const target: TcpTarget = { host: server.checkAddr ?? server.host, port: checkPort ?? 0, ...(server.source ? { source: server.source } : {}) };
+      const target: TcpTarget = {
+        host: server.checkAddr ?? server.host,
+        port: checkPort ?? 0,
+        ...(server.source ? { source: server.source } : {}),
+      };
       return { backend, server, target, checkPort, timeoutMs: backend.timeouts.check ?? server.inter };
     }),
   );
@@ -67,7 +71,8 @@ export async function prepareLbPart(cfg: LbConfig, ctx: NodeContext): Promise<No
       bus.send(actorIds.server(backend, server), ok ? { type: 'PASSIVE_OK' } : { type: 'PASSIVE_ERROR', reason }),
     count: (name, labels, by) => counters.inc(name, labels, by),
     log: (level, obj, msg) => dpLog[level](obj, msg),
-    listening: (frontend, host, port, on) => dpLog.info({ frontend, host, port }, on ? 'listening' : 'stopped listening'),
+    listening: (frontend, host, port, on) =>
+      dpLog.info({ frontend, host, port }, on ? 'listening' : 'stopped listening'),
   };
   const dataPath = startProxyWorker(cfg, { managed, present: managed.filter((a) => ctx.vips.has(a)) }, events);
   try {
@@ -86,7 +91,8 @@ export async function prepareLbPart(cfg: LbConfig, ctx: NodeContext): Promise<No
     const { backend, server, checkPort, timeoutMs } = site;
     const id = actorIds.server(backend.name, server.name);
     const slog = log.child({ actor: id });
-    if (server.check && checkPort === null) slog.warn({ line: server.pos.line }, 'check needs a port (server has none; set `port`): checks disabled');
+    if (server.check && checkPort === null)
+      slog.warn({ line: server.pos.line }, 'check needs a port (server has none; set `port`): checks disabled');
     const probe = probes[i]!;
     const position = checked.indexOf(site);
     const input: ServerHealthInput = {
@@ -105,7 +111,8 @@ export async function prepareLbPart(cfg: LbConfig, ctx: NodeContext): Promise<No
       onError: server.onError,
       errorLimit: server.errorLimit,
     };
-    const update = (u: Omit<ServerUpdate, 'backend' | 'server'>): void => dataPath.updateServer({ backend: backend.name, server: server.name, ...u });
+    const update = (u: Omit<ServerUpdate, 'backend' | 'server'>): void =>
+      dataPath.updateServer({ backend: backend.name, server: server.name, ...u });
     const logic = serverHealthMachine.provide({
       actors: { probe: fromPromise<ProbeResult, ProbeInput>(({ signal }) => probe(signal)) },
       actions: {
@@ -136,7 +143,10 @@ export async function prepareLbPart(cfg: LbConfig, ctx: NodeContext): Promise<No
       raiseControlPlane(log);
       lag.enable();
       lagTimer = setInterval(() => {
-        log.debug({ p50Ms: lag.percentile(50) / 1e6, p99Ms: lag.percentile(99) / 1e6, maxMs: lag.max / 1e6 }, 'event loop lag');
+        log.debug(
+          { p50Ms: lag.percentile(50) / 1e6, p99Ms: lag.percentile(99) / 1e6, maxMs: lag.max / 1e6 },
+          'event loop lag',
+        );
         lag.reset();
       }, LAG_REPORT_MS);
       lagTimer.unref();

@@ -19,7 +19,10 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-export function createNodeContext(node: string, log: Logger): NodeContext & { connect: ReturnType<typeof createBus>['connect'] } {
+export function createNodeContext(
+  node: string,
+  log: Logger,
+): NodeContext & { connect: ReturnType<typeof createBus>['connect'] } {
   const counters = new Counters();
   const bus = createBus({ log, counters });
   const clock = createPreciseClock();

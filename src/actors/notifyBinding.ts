@@ -13,7 +13,13 @@ import { type NotifyRequest, type NotifyState, notifyQueueMachine } from '../mac
 import type { Counters } from './counters.js';
 
 /** The commands one state change runs: the state's own script, then the generic one with keepalived's arguments. */
-export function notifyCommands(scripts: NotifyScripts, kind: 'INSTANCE' | 'GROUP', name: string, state: NotifyState, priority: number): string[][] {
+export function notifyCommands(
+  scripts: NotifyScripts,
+  kind: 'INSTANCE' | 'GROUP',
+  name: string,
+  state: NotifyState,
+  priority: number,
+): string[][] {
   const specific = { MASTER: scripts.master, BACKUP: scripts.backup, FAULT: scripts.fault, STOP: scripts.stop }[state];
   const commands: string[][] = [];
   if (specific) commands.push(splitCommandLine(specific));
@@ -33,7 +39,16 @@ export function bindNotifyQueue(
           deps.counters.inc('halo_notify_runs_total', { owner: owner.name, state: input.state });
           const level = result.exitCode === 0 ? 'info' : 'warn';
           deps.log[level](
-            { command: argv[0], state: input.state, exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, durationMs: result.durationMs, stdout: result.stdout.slice(0, 2000), stderr: result.stderr.slice(0, 2000) },
+            {
+              command: argv[0],
+              state: input.state,
+              exitCode: result.exitCode,
+              signal: result.signal,
+              timedOut: result.timedOut,
+              durationMs: result.durationMs,
+              stdout: result.stdout.slice(0, 2000),
+              stderr: result.stderr.slice(0, 2000),
+            },
             'notify script finished',
           );
           if (signal.aborted) return;

@@ -91,7 +91,15 @@ export function createPacketHandler(
       );
     }
     counters.inc('halo_vrrp_rx_adverts_total', { instance: inst.name });
-    inst.deliver({ type: 'ADVERT', priority: packet.vrrp.priority, srcIp: packet.ip.src, advertIntervalCs: packet.vrrp.advertIntervalCs }, receivedAt);
+    inst.deliver(
+      {
+        type: 'ADVERT',
+        priority: packet.vrrp.priority,
+        srcIp: packet.ip.src,
+        advertIntervalCs: packet.vrrp.advertIntervalCs,
+      },
+      receivedAt,
+    );
   };
   return {
     onPacket,

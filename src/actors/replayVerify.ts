@@ -105,7 +105,12 @@ function toValue(node: StateNodeLike, tree: PathTree, whole: string): StateValue
 }
 
 /** The state string `event` leads to from `from` with `context`, by the pure machine. */
-export function replayStep(machine: AnyStateMachine, from: string, context: Record<string, unknown>, event: EventEnvelope['event']): string {
+export function replayStep(
+  machine: AnyStateMachine,
+  from: string,
+  context: Record<string, unknown>,
+  event: EventEnvelope['event'],
+): string {
   const snapshot = machine.resolveState({ value: stateValueFromString(machine, from), context });
   const [next] = transition(machine, snapshot, event);
   return stateValueToString(next.value);
@@ -117,7 +122,10 @@ function hasRedacted(x: unknown): boolean {
   return Object.values(x).some(hasRedacted);
 }
 
-export function verifyTransitions(envelopes: Iterable<EventEnvelope>, lookup: MachineLookup = machineFor): VerifyReport {
+export function verifyTransitions(
+  envelopes: Iterable<EventEnvelope>,
+  lookup: MachineLookup = machineFor,
+): VerifyReport {
   const report: VerifyReport = {
     checked: 0,
     verified: 0,

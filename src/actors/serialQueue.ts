@@ -15,12 +15,14 @@ export function createSerialQueue(onError: (err: unknown) => void): SerialQueue 
   let tail: Promise<void> = Promise.resolve();
   let pending = 0;
   const settle = (p: Promise<unknown>): Promise<void> =>
-    p.then(
-      () => undefined,
-      (err: unknown) => onError(err),
-    ).finally(() => {
-      pending--;
-    });
+    p
+      .then(
+        () => undefined,
+        (err: unknown) => onError(err),
+      )
+      .finally(() => {
+        pending--;
+      });
   const start = (job: () => Promise<unknown>): Promise<unknown> => {
     try {
       return job();

@@ -9,7 +9,14 @@ import { atPos, HaloError } from '../errors.js';
 import type { LbBackend, LbConfig, LbMysqlRules, LbServer } from '../config/lb.model.js';
 import { httpProbe } from '../io/checks/httpProbe.js';
 import { mysqlProbe } from '../io/checks/mysqlProbe.js';
-import type { HttpCheck, IcmpPinger, MysqlCheckOptions, ProbeResult, ScriptCheck, TcpTarget } from '../io/checks/probe.types.js';
+import type {
+  HttpCheck,
+  IcmpPinger,
+  MysqlCheckOptions,
+  ProbeResult,
+  ScriptCheck,
+  TcpTarget,
+} from '../io/checks/probe.types.js';
 import { scriptInvocation } from '../io/checks/scriptCheck.js';
 import { scriptProbe } from '../io/checks/scriptProbe.js';
 import { tcpProbe } from '../io/checks/tcpProbe.js';
@@ -34,7 +41,10 @@ async function readPassword(rules: LbMysqlRules): Promise<string | undefined> {
   try {
     return (await readFile(rules.passwordFile, 'utf8')).replace(/\r?\n$/, '');
   } catch (err) {
-    const message = atPos(rules.pos, `halo-check mysql: cannot read password-file ${rules.passwordFile}: ${(err as Error).message}`);
+    const message = atPos(
+      rules.pos,
+      `halo-check mysql: cannot read password-file ${rules.passwordFile}: ${(err as Error).message}`,
+    );
     throw new HaloError('HALO_E_CONFIG_IO', message, { file: rules.passwordFile }, { cause: err });
   }
 }
@@ -63,7 +73,12 @@ function scriptCheck(site: ProbeSite, command: string, path: string | null, dyna
     command,
     path,
     dynamicWeight,
-    proxy: { name: backend.name, id: cfg.backends.indexOf(backend) + 1, address: bind?.host ?? null, port: bind?.port ?? null },
+    proxy: {
+      name: backend.name,
+      id: cfg.backends.indexOf(backend) + 1,
+      address: bind?.host ?? null,
+      port: bind?.port ?? null,
+    },
     server: {
       name: server.name,
       id: backend.servers.indexOf(server) + 1,
@@ -100,7 +115,12 @@ export async function probeFor(site: ProbeSite): Promise<Probe> {
       try {
         scriptInvocation(check, undefined); // the same rule every check applies, once at start
       } catch (err) {
-        throw new HaloError('HALO_E_CONFIG_VALUE', atPos(hc.pos, (err as Error).message), { backend: backend.name }, { cause: err });
+        throw new HaloError(
+          'HALO_E_CONFIG_VALUE',
+          atPos(hc.pos, (err as Error).message),
+          { backend: backend.name },
+          { cause: err },
+        );
       }
       return (signal) => scriptProbe(check, signal);
     }

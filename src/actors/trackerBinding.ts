@@ -18,14 +18,17 @@ import type { Counters } from './counters.js';
 export function trackingInstances(cfg: VrrpConfig, kind: 'script' | 'interface' | 'file', name: string): string[] {
   return cfg.instances
     .filter((i) =>
-      (kind === 'script' ? i.trackScripts : kind === 'interface' ? i.trackInterfaces : i.trackFiles).some((t) => t.name === name),
+      (kind === 'script' ? i.trackScripts : kind === 'interface' ? i.trackInterfaces : i.trackFiles).some(
+        (t) => t.name === name,
+      ),
     )
     .map((i) => i.name);
 }
 
 function reportTo(bus: ActorBus, instances: string[], name: string) {
   return (ok: boolean, value?: number): void => {
-    for (const inst of instances) bus.send(actorIds.vrrp(inst), { type: 'TRACK', name, ok, ...(value === undefined ? {} : { value }) });
+    for (const inst of instances)
+      bus.send(actorIds.vrrp(inst), { type: 'TRACK', name, ok, ...(value === undefined ? {} : { value }) });
   };
 }
 
@@ -42,7 +45,15 @@ export function bindScriptTracker(
         const result = await runCommand(argv, { timeoutMs: script.timeoutMs, signal });
         deps.counters.inc('halo_script_runs_total', { script: script.name });
         if (result.exitCode !== 0) {
-          deps.log.debug({ exitCode: result.exitCode, signal: result.signal, timedOut: result.timedOut, stderr: result.stderr.slice(0, 500) }, 'check script failed');
+          deps.log.debug(
+            {
+              exitCode: result.exitCode,
+              signal: result.signal,
+              timedOut: result.timedOut,
+              stderr: result.stderr.slice(0, 500),
+            },
+            'check script failed',
+          );
         }
         return { ok: result.exitCode === 0 };
       }),

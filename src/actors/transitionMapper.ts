@@ -65,7 +65,8 @@ function journaledValue(snap: MachineSnapshotLike): unknown {
   const root = snap.machine.root;
   if (root?.type !== 'parallel' || snap.value === null || typeof snap.value !== 'object') return snap.value;
   const out: Record<string, unknown> = {};
-  for (const [region, v] of Object.entries(snap.value)) if (root.states?.[region]?.meta?.journal !== false) out[region] = v;
+  for (const [region, v] of Object.entries(snap.value))
+    if (root.states?.[region]?.meta?.journal !== false) out[region] = v;
   return out;
 }
 

@@ -69,7 +69,12 @@ export function localInstance(cfg: VrrpInstanceConfig): LocalInstance {
 export function instanceInput(cfg: VrrpInstanceConfig, primaryIp: string, linkUp = true): VrrpInstanceInput {
   const trackers: TrackedInput[] = [
     ...cfg.trackScripts.map((t) => ({ name: t.name, kind: 'script' as const, weight: t.weight, reverse: t.reverse })),
-    ...cfg.trackInterfaces.map((t) => ({ name: t.name, kind: 'interface' as const, weight: t.weight, reverse: t.reverse })),
+    ...cfg.trackInterfaces.map((t) => ({
+      name: t.name,
+      kind: 'interface' as const,
+      weight: t.weight,
+      reverse: t.reverse,
+    })),
     ...cfg.trackFiles.map((t) => ({ name: t.name, kind: 'file' as const, weight: t.weight, reverse: t.reverse })),
   ];
   return {
@@ -136,7 +141,8 @@ export function bindVrrpInstance(cfg: VrrpInstanceConfig, deps: VrrpBindingDeps)
         counters.inc('halo_vrrp_tx_adverts_total', { instance: cfg.name });
       },
       addVips: () => {
-        for (const vip of vips) vipOps.push(() => addVip(vip, deps.ipBatch).then(() => deps.vips.set(vip.address, true)));
+        for (const vip of vips)
+          vipOps.push(() => addVip(vip, deps.ipBatch).then(() => deps.vips.set(vip.address, true)));
         log.info({ vips: addresses }, 'adding virtual addresses');
       },
       removeVips: () => {

@@ -42,16 +42,24 @@ async function primaryAddress(inst: VrrpInstanceConfig, vipSet: Set<string>): Pr
   if (inst.unicastSrcIp) return inst.unicastSrcIp;
   const own = (await listAddresses(inst.interface)).find((a) => !vipSet.has(a.address));
   if (!own) {
-    throw new HaloError('HALO_E_NET_COMMAND', `interface ${inst.interface} has no IPv4 address of its own for instance ${inst.name}`, {
-      instance: inst.name,
-      dev: inst.interface,
-      pos: inst.pos,
-    });
+    throw new HaloError(
+      'HALO_E_NET_COMMAND',
+      `interface ${inst.interface} has no IPv4 address of its own for instance ${inst.name}`,
+      {
+        instance: inst.name,
+        dev: inst.interface,
+        pos: inst.pos,
+      },
+    );
   }
   return own.address;
 }
 
-export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: VrrpPartOptions = {}): Promise<NodePart> {
+export async function prepareVrrpPart(
+  cfg: VrrpConfig,
+  ctx: NodeContext,
+  opts: VrrpPartOptions = {},
+): Promise<NodePart> {
   const { log, counters, bus } = ctx;
   const vipSet = new Set(cfg.instances.flatMap((i) => i.vips.map((v) => v.address)));
   ctx.vips.manage(vipSet);
@@ -69,7 +77,11 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
   const routerOf = (dev: string): InterfaceRouter => {
     let router = routers.get(dev);
     if (!router) {
-      router = openInterfaceRouter(dev, routed.get(dev) ?? [], { counters, log: log.child({ dev }), multicastGroup: cfg.globals.mcastGroup4 });
+      router = openInterfaceRouter(dev, routed.get(dev) ?? [], {
+        counters,
+        log: log.child({ dev }),
+        multicastGroup: cfg.globals.mcastGroup4,
+      });
       routers.set(dev, router);
     }
     return router;
@@ -143,20 +155,29 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
     const logic = syncGroupMachine.provide({
       actions: {
         forceMembers: (_, params) => {
-          for (const member of group.instances) if (member !== params.except) bus.send(actorIds.vrrp(member), { type: 'SYNC', state: params.state });
+          for (const member of group.instances)
+            if (member !== params.except) bus.send(actorIds.vrrp(member), { type: 'SYNC', state: params.state });
         },
         // keepalived passes no priority for a group; 0 keeps the generic script's four arguments.
         notify: (_, params) => bus.send(queueId, { type: 'NOTIFY', state: params.state, priority: 0 }),
       },
     });
-    children.push({ systemId: actorIds.sync(group.name), logic, input: { name: group.name, members: group.instances } });
+    children.push({
+      systemId: actorIds.sync(group.name),
+      logic,
+      input: { name: group.name, members: group.instances },
+    });
   }
   children.push(...instanceChildren);
 
   for (const script of cfg.scripts) {
     const users = trackingInstances(cfg, 'script', script.name);
     if (users.length === 0) continue;
-    const t = bindScriptTracker(script, users, { bus, counters, log: log.child({ actor: actorIds.script(script.name) }) });
+    const t = bindScriptTracker(script, users, {
+      bus,
+      counters,
+      log: log.child({ actor: actorIds.script(script.name) }),
+    });
     children.push({ systemId: actorIds.script(script.name), logic: t.logic, input: t.input });
   }
   const trackedDevs = [...new Set(cfg.instances.flatMap((i) => i.trackInterfaces.map((t) => t.name)))];
@@ -184,7 +205,9 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
       bus.send(actorIds.iface(dev), { type: 'LINK', up: w.current() });
     }
     for (const file of trackedFiles) {
-      closers.push(watchTrackFile(file.path, (value) => bus.send(actorIds.file(file.name), { type: 'FILE_VALUE', value })));
+      closers.push(
+        watchTrackFile(file.path, (value) => bus.send(actorIds.file(file.name), { type: 'FILE_VALUE', value })),
+      );
     }
     // Each member announces its state (and a fault of its own that starts while the group holds
     // it in FAULT); the group hears it as that member's report.
@@ -209,7 +232,10 @@ export async function prepareVrrpPart(cfg: VrrpConfig, ctx: NodeContext, opts: V
     }
     // notify_stop (and anything queued before it) must run before we exit; each queue's own
     // timeout bounds the wait.
-    const queues = [...cfg.instances.map((i) => actorIds.notify(i.name)), ...cfg.syncGroups.map((g) => actorIds.groupNotify(g.name))];
+    const queues = [
+      ...cfg.instances.map((i) => actorIds.notify(i.name)),
+      ...cfg.syncGroups.map((g) => actorIds.groupNotify(g.name)),
+    ];
     for (const id of queues) {
       const queue = bus.get(id);
       if (!queue) continue;

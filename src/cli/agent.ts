@@ -42,10 +42,13 @@ export async function agentCommand(argv: string[]): Promise<number> {
   const number = (name: string, text: string | undefined): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
-    if (!Number.isInteger(n) || n <= 0) throw new HaloError('HALO_E_USAGE', `--${name} '${text}' must be a positive integer`);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new HaloError('HALO_E_USAGE', `--${name} '${text}' must be a positive integer`);
     return n;
   };
-  const log = createLogger({ ...(values['log-level'] ? { level: values['log-level'] } : {}) }).child({ actor: 'agent:mysql' });
+  const log = createLogger({ ...(values['log-level'] ? { level: values['log-level'] } : {}) }).child({
+    actor: 'agent:mysql',
+  });
   const maxConns = number('max-conns-per-source', values['max-conns-per-source']);
   const checkTimeout = number('check-timeout', values['check-timeout']);
   const mysqlPort = number('port', values.port);

@@ -42,17 +42,33 @@ export async function alertsCommand(argv: string[]): Promise<number> {
   try {
     text = await readFile(values.config, 'utf8');
   } catch (err) {
-    throw new HaloError('HALO_E_CONFIG_IO', `cannot read ${values.config}: ${(err as Error).message}`, { path: values.config }, { cause: err });
+    throw new HaloError(
+      'HALO_E_CONFIG_IO',
+      `cannot read ${values.config}: ${(err as Error).message}`,
+      { path: values.config },
+      { cause: err },
+    );
   }
   const cfg = parseAlertsYaml(text, values.config);
   if (values.check) {
-    for (const r of cfg.rules) process.stdout.write(`${r.name}: match ${JSON.stringify(r.match)}${r.all ? ` all ${JSON.stringify(r.all)}` : ''} → ${r.actions.map((a) => a.kind).join(', ')}\n`);
+    for (const r of cfg.rules)
+      process.stdout.write(
+        `${r.name}: match ${JSON.stringify(r.match)}${r.all ? ` all ${JSON.stringify(r.all)}` : ''} → ${r.actions.map((a) => a.kind).join(', ')}\n`,
+      );
     return 0;
   }
   const nats = natsFromArgs(values.nats, cfg.nats);
-  if (!nats) throw new HaloError('HALO_E_USAGE', 'halo alerts reads JetStream: give --nats URL, nats: in the file, or HALO_NATS_URL');
-  const log = createLogger({ ...(values['log-level'] ? { level: values['log-level'] } : {}) }).child({ actor: `alerts:${cfg.consumer}` });
-  const store = await openAlertStore(join(values['state-dir'] ?? cfg.stateDir ?? '/var/lib/halo', `alerts-${cfg.consumer}.json`));
+  if (!nats)
+    throw new HaloError(
+      'HALO_E_USAGE',
+      'halo alerts reads JetStream: give --nats URL, nats: in the file, or HALO_NATS_URL',
+    );
+  const log = createLogger({ ...(values['log-level'] ? { level: values['log-level'] } : {}) }).child({
+    actor: `alerts:${cfg.consumer}`,
+  });
+  const store = await openAlertStore(
+    join(values['state-dir'] ?? cfg.stateDir ?? '/var/lib/halo', `alerts-${cfg.consumer}.json`),
+  );
   const consumer = await startAlertConsumer({
     nats,
     ...(cfg.stream === undefined ? {} : { stream: cfg.stream }),

@@ -78,7 +78,12 @@ async function vipAnswers(client: LabNode): Promise<boolean> {
   } catch (err) {
     const e = err as { code?: unknown; stderr?: string };
     if (e.code === PING_NO_REPLY) return false;
-    throw new HaloError('HALO_E_EXEC', `ping ${VIP} in ${client.ns} failed: ${e.stderr?.trim() || String(err)}`, { ns: client.ns }, { cause: err });
+    throw new HaloError(
+      'HALO_E_EXEC',
+      `ping ${VIP} in ${client.ns} failed: ${e.stderr?.trim() || String(err)}`,
+      { ns: client.ns },
+      { cause: err },
+    );
   }
 }
 
@@ -90,7 +95,8 @@ async function vipAnswers(client: LabNode): Promise<boolean> {
 async function untilVipAnsweredBy(client: LabNode, host: LabNode, name: string): Promise<void> {
   const mac = await macOf(host);
   await waitFor(
-    async () => `${name} (${mac}) to answer ${client.ns}'s ping of ${VIP} (ARP entry: ${(await neighbourMac(client, VIP)) ?? 'none'})`,
+    async () =>
+      `${name} (${mac}) to answer ${client.ns}'s ping of ${VIP} (ARP entry: ${(await neighbourMac(client, VIP)) ?? 'none'})`,
     async () => (await vipAnswers(client)) && (await neighbourMac(client, VIP)) === mac,
     VIP_ANSWER_TIMEOUT_MS,
     100,
@@ -99,7 +105,10 @@ async function untilVipAnsweredBy(client: LabNode, host: LabNode, name: string):
 
 export async function demoCommand(_argv: string[]): Promise<number> {
   if (process.getuid?.() !== 0) {
-    throw new HaloError('HALO_E_NOT_ROOT', 'halo demo needs root: it creates network namespaces and runs VRRP with raw sockets inside them');
+    throw new HaloError(
+      'HALO_E_NOT_ROOT',
+      'halo demo needs root: it creates network namespaces and runs VRRP with raw sockets inside them',
+    );
   }
   checkTools();
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -129,7 +138,10 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     const [h1, h2, client] = lab.nodes as [LabNode, LabNode, LabNode];
     const mdi = masterDownIntervalCs(100, ADVERT_S * 100, 2) * 10;
     const skew = skewTimeCs(100, ADVERT_S * 100, 2) * 10;
-    for (const [i, host, prio] of [[1, h1, 101], [2, h2, 100]] as const) {
+    for (const [i, host, prio] of [
+      [1, h1, 101],
+      [2, h2, 100],
+    ] as const) {
       const conf = join(dir, `node${i}.conf`);
       writeFileSync(conf, nodeConf(prio));
       nodes.push(
@@ -153,9 +165,13 @@ export async function demoCommand(_argv: string[]): Promise<number> {
     const takeover = n2.waitState(INSTANCE, 'master', mdi + 5_000, { fresh: true });
     await n1.kill('SIGKILL');
     const t = await takeover;
-    step(`node2 took over ${t.time - killedAt} ms after the kill (RFC 3768 Master_Down_Interval = ${mdi.toFixed(1)} ms)`);
+    step(
+      `node2 took over ${t.time - killedAt} ms after the kill (RFC 3768 Master_Down_Interval = ${mdi.toFixed(1)} ms)`,
+    );
     await untilVipAnsweredBy(client, h2, 'node2');
-    step(`client pings ${VIP}: answered by node2, its gratuitous ARP heard (${Date.now() - killedAt} ms after the kill)`);
+    step(
+      `client pings ${VIP}: answered by node2, its gratuitous ARP heard (${Date.now() - killedAt} ms after the kill)`,
+    );
 
     step('restarting node1: higher priority, preempt on');
     const back = n1.waitState(INSTANCE, 'master', 10_000, { fresh: true });

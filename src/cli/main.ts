@@ -13,13 +13,34 @@ import { isHaloError } from '../errors.js';
 type Command = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  run: { summary: 'run the daemon in the foreground (-c FILE ...)', load: async () => (await import('./run.js')).runCommandMain },
-  check: { summary: 'validate config files and print the model (-c FILE ...)', load: async () => (await import('./check.js')).checkCommand },
-  events: { summary: 'print the audit trail (--follow, --node, --actor, --since, --until, --json)', load: async () => (await import('./events.js')).eventsCommand },
-  replay: { summary: 'state of every actor at a time (--at T), --timeline ACTOR, --verify', load: async () => (await import('./replay.js')).replayCommand },
-  alerts: { summary: 'run alert rules on the event stream (-c alerts.yaml)', load: async () => (await import('./alerts.js')).alertsCommand },
-  agent: { summary: 'health-check agent for haproxy httpchk: `agent mysql --listen ADDR:PORT --user U ...`', load: async () => (await import('./agent.js')).agentCommand },
-  demo: { summary: 'two halo nodes in network namespaces: election, kill -9, takeover (root)', load: async () => (await import('./demo.js')).demoCommand },
+  run: {
+    summary: 'run the daemon in the foreground (-c FILE ...)',
+    load: async () => (await import('./run.js')).runCommandMain,
+  },
+  check: {
+    summary: 'validate config files and print the model (-c FILE ...)',
+    load: async () => (await import('./check.js')).checkCommand,
+  },
+  events: {
+    summary: 'print the audit trail (--follow, --node, --actor, --since, --until, --json)',
+    load: async () => (await import('./events.js')).eventsCommand,
+  },
+  replay: {
+    summary: 'state of every actor at a time (--at T), --timeline ACTOR, --verify',
+    load: async () => (await import('./replay.js')).replayCommand,
+  },
+  alerts: {
+    summary: 'run alert rules on the event stream (-c alerts.yaml)',
+    load: async () => (await import('./alerts.js')).alertsCommand,
+  },
+  agent: {
+    summary: 'health-check agent for haproxy httpchk: `agent mysql --listen ADDR:PORT --user U ...`',
+    load: async () => (await import('./agent.js')).agentCommand,
+  },
+  demo: {
+    summary: 'two halo nodes in network namespaces: election, kill -9, takeover (root)',
+    load: async () => (await import('./demo.js')).demoCommand,
+  },
 };
 
 function usage(): string {

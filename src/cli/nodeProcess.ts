@@ -28,7 +28,12 @@ export class NodeProcess {
   readonly transitions: Transition[] = [];
   readonly errors: string[] = [];
   private readonly current = new Map<string, string>();
-  private waiters: Array<{ actor: string; to: string; resolve: (t: Transition) => void; reject: (err: Error) => void }> = [];
+  private waiters: Array<{
+    actor: string;
+    to: string;
+    resolve: (t: Transition) => void;
+    reject: (err: Error) => void;
+  }> = [];
 
   constructor(
     readonly name: string,
@@ -59,7 +64,10 @@ export class NodeProcess {
     const waiters = this.waiters;
     this.waiters = [];
     const stderr = this.errors.slice(-3).join(' | ');
-    for (const w of waiters) w.reject(new HaloError('HALO_E_EXEC', `${why} while waiting for ${w.actor} to reach ${w.to} (stderr: ${stderr})`));
+    for (const w of waiters)
+      w.reject(
+        new HaloError('HALO_E_EXEC', `${why} while waiting for ${w.actor} to reach ${w.to} (stderr: ${stderr})`),
+      );
   }
 
   state(actor: string): string | undefined {
@@ -67,7 +75,15 @@ export class NodeProcess {
   }
 
   private onLine(line: string): void {
-    let rec: { msg?: string; actor?: string; from?: string | null; to?: string; event?: string; time?: number; level?: number };
+    let rec: {
+      msg?: string;
+      actor?: string;
+      from?: string | null;
+      to?: string;
+      event?: string;
+      time?: number;
+      level?: number;
+    };
     try {
       rec = JSON.parse(line);
     } catch {
@@ -75,7 +91,14 @@ export class NodeProcess {
     }
     if ((rec.level ?? 0) >= 50) this.errors.push(line);
     if (rec.msg !== 'transition' || !rec.actor || !rec.to) return;
-    const t: Transition = { node: this.name, actor: rec.actor, from: rec.from ?? null, to: rec.to, event: rec.event ?? '', time: rec.time ?? Date.now() };
+    const t: Transition = {
+      node: this.name,
+      actor: rec.actor,
+      from: rec.from ?? null,
+      to: rec.to,
+      event: rec.event ?? '',
+      time: rec.time ?? Date.now(),
+    };
     this.transitions.push(t);
     this.current.set(t.actor, t.to);
     this.onTransition(t);
@@ -97,7 +120,13 @@ export class NodeProcess {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         const now = this.current.get(actor) ?? 'unknown';
         const stderr = this.errors.slice(-3).join(' | ');
-        rej(new HaloError('HALO_E_TIMEOUT', `${this.name}: ${actor} did not reach ${to} within ${timeoutMs} ms (now ${now}; stderr: ${stderr})`, { timeoutMs }));
+        rej(
+          new HaloError(
+            'HALO_E_TIMEOUT',
+            `${this.name}: ${actor} did not reach ${to} within ${timeoutMs} ms (now ${now}; stderr: ${stderr})`,
+            { timeoutMs },
+          ),
+        );
       }, timeoutMs);
       const waiter = {
         actor,
@@ -132,7 +161,12 @@ export const STOP_TIMEOUT_MS = STOP_BOUND_MS + 5_000;
  * Send `signal` and wait for the exit. A child still there after `timeoutMs` is SIGKILLed and the
  * call throws, so a stop that hangs fails with a name instead of waiting forever.
  */
-export async function stopChild(proc: ChildProcess, signal: NodeJS.Signals, timeoutMs: number, what: string): Promise<void> {
+export async function stopChild(
+  proc: ChildProcess,
+  signal: NodeJS.Signals,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const gone = (): boolean => proc.exitCode !== null || proc.signalCode !== null;
   if (gone()) return;
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -146,5 +180,9 @@ export async function stopChild(proc: ChildProcess, signal: NodeJS.Signals, time
   if (!late) return;
   proc.kill('SIGKILL');
   await exited;
-  throw new HaloError('HALO_E_TIMEOUT', `${what} did not exit within ${timeoutMs} ms of ${signal}; SIGKILLed it`, { pid: proc.pid, signal, timeoutMs });
+  throw new HaloError('HALO_E_TIMEOUT', `${what} did not exit within ${timeoutMs} ms of ${signal}; SIGKILLed it`, {
+    pid: proc.pid,
+    signal,
+    timeoutMs,
+  });
 }

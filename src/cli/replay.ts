@@ -39,7 +39,9 @@ function formatProjection(p: Projection, at: number): string {
     const width = Math.max(...[...actors.keys()].map((a) => a.length));
     for (const s of actors.values()) {
       const summary = contextSummary(s.context);
-      lines.push(`  ${s.actor.padEnd(width)}  ${s.state}  since ${new Date(s.since).toISOString()}${summary ? `  ${summary}` : ''}`);
+      lines.push(
+        `  ${s.actor.padEnd(width)}  ${s.state}  since ${new Date(s.since).toISOString()}${summary ? `  ${summary}` : ''}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -95,6 +97,10 @@ export async function replayCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const projection = project(envelopes, { at, ...(values.node === undefined ? {} : { node: values.node }) });
-  process.stdout.write(values.json ? `${JSON.stringify({ at: new Date(at).toISOString(), nodes: projectionToJson(projection) })}\n` : formatProjection(projection, at));
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify({ at: new Date(at).toISOString(), nodes: projectionToJson(projection) })}\n`
+      : formatProjection(projection, at),
+  );
   return 0;
 }

@@ -31,8 +31,16 @@ export async function runCommandMain(argv: string[]): Promise<number> {
   for (const w of cfg.warnings) log.warn({ file: w.pos.file, line: w.pos.line }, w.message);
   const vrrp = cfg.vrrp && cfg.vrrp.instances.length > 0 ? cfg.vrrp : null;
   const lb = cfg.lb && cfg.lb.frontends.length > 0 ? cfg.lb : null;
-  if (!vrrp && !lb) throw new HaloError('HALO_E_USAGE', 'nothing to run: the configuration has no vrrp_instance and no haproxy frontend');
-  if (vrrp && process.getuid?.() !== 0) throw new HaloError('HALO_E_NOT_ROOT', 'VRRP needs root: raw sockets and `ip addr` on the interface require CAP_NET_RAW and CAP_NET_ADMIN');
+  if (!vrrp && !lb)
+    throw new HaloError(
+      'HALO_E_USAGE',
+      'nothing to run: the configuration has no vrrp_instance and no haproxy frontend',
+    );
+  if (vrrp && process.getuid?.() !== 0)
+    throw new HaloError(
+      'HALO_E_NOT_ROOT',
+      'VRRP needs root: raw sockets and `ip addr` on the interface require CAP_NET_RAW and CAP_NET_ADMIN',
+    );
 
   mkdirSync(stateDir, { recursive: true });
   // Before any child starts: what a crashed run on this state dir left is ended, ours are tagged.
@@ -59,7 +67,15 @@ export async function runCommandMain(argv: string[]): Promise<number> {
     parts.push(lbPart);
   }
   const running = startNode(ctx, parts, { inspect: journal.inspect });
-  log.info({ instances: vrrp?.instances.map((i) => i.name) ?? [], frontends: lb?.frontends.map((f) => f.name) ?? [], stateDir, boot: journal.boot }, 'halo running');
+  log.info(
+    {
+      instances: vrrp?.instances.map((i) => i.name) ?? [],
+      frontends: lb?.frontends.map((f) => f.name) ?? [],
+      stateDir,
+      boot: journal.boot,
+    },
+    'halo running',
+  );
 
   const signal = await untilStopSignal();
   // The stop's first synchronous step sends the priority-0 adverts: the peer's Skew_Time starts

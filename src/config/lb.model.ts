@@ -100,7 +100,11 @@ export interface LbAclRange {
 export type LbAclFetch = 'src' | 'dst' | 'src_port' | 'dst_port' | 'nbsrv' | 'always_true' | 'always_false';
 
 /** How a sample is compared (7.1 "-m"); `bool` and `found` take no pattern. */
-export type LbAclMatch = { method: 'ip'; networks: LbAclNetwork[] } | { method: 'int'; ranges: LbAclRange[] } | { method: 'bool' } | { method: 'found' };
+export type LbAclMatch =
+  | { method: 'ip'; networks: LbAclNetwork[] }
+  | { method: 'int'; ranges: LbAclRange[] }
+  | { method: 'bool' }
+  | { method: 'found' };
 
 /** One `acl` line or anonymous `{ ... }` ACL: it matches when its sample matches any of its patterns. */
 export interface LbAclTest {

@@ -18,7 +18,19 @@ export interface HaloConfig {
   files: Array<{ path: string; kind: ConfigKind }>;
 }
 
-const HAPROXY_SECTIONS = new Set(['global', 'defaults', 'listen', 'frontend', 'backend', 'resolvers', 'peers', 'userlist', 'program', 'mailers', 'cache']);
+const HAPROXY_SECTIONS = new Set([
+  'global',
+  'defaults',
+  'listen',
+  'frontend',
+  'backend',
+  'resolvers',
+  'peers',
+  'userlist',
+  'program',
+  'mailers',
+  'cache',
+]);
 
 export function detectKind(text: string): ConfigKind {
   for (const raw of text.split('\n')) {
@@ -39,11 +51,20 @@ export async function loadConfig(paths: string[]): Promise<HaloConfig> {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new HaloError('HALO_E_CONFIG_IO', `cannot read ${path}: ${(err as Error).message}`, { path }, { cause: err });
+      throw new HaloError(
+        'HALO_E_CONFIG_IO',
+        `cannot read ${path}: ${(err as Error).message}`,
+        { path },
+        { cause: err },
+      );
     }
     const kind = detectKind(text);
     if ((kind === 'keepalived' && out.vrrp) || (kind === 'haproxy' && out.lb)) {
-      throw new HaloError('HALO_E_USAGE', `${path}: a second ${kind} file; join them with ${kind === 'keepalived' ? '`include`' : 'one file'}`, { path });
+      throw new HaloError(
+        'HALO_E_USAGE',
+        `${path}: a second ${kind} file; join them with ${kind === 'keepalived' ? '`include`' : 'one file'}`,
+        { path },
+      );
     }
     if (kind === 'keepalived') {
       const r = (await import('./keepalived/parser.js')).parseKeepalivedConf(path);

@@ -48,7 +48,9 @@ export function splitCommandLine(cmd: string): string[] {
     }
   }
   if (quote) {
-    throw new HaloError('HALO_E_CONFIG_VALUE', `command ${JSON.stringify(cmd)}: missing terminating ${quote}`, { command: cmd });
+    throw new HaloError('HALO_E_CONFIG_VALUE', `command ${JSON.stringify(cmd)}: missing terminating ${quote}`, {
+      command: cmd,
+    });
   }
   if (word !== undefined) words.push(word);
   return words;

@@ -31,7 +31,10 @@ describe('health checks at scale', () => {
     const mapper = createTransitionMapper({ node: 't', boot: 1, sink: (env) => envelopes.push(env) });
     // Nothing listens there: every check is refused at once.
     const dead = await freePort();
-    const servers = Array.from({ length: SERVERS }, (_, i) => `  server s${i} 127.0.0.1:${dead} check inter ${INTER_MS} fall 2`);
+    const servers = Array.from(
+      { length: SERVERS },
+      (_, i) => `  server s${i} 127.0.0.1:${dead} check inter ${INTER_MS} fall 2`,
+    );
     const { config } = parseHaproxyText(['backend b', '  mode tcp', ...servers].join('\n'), 't.cfg');
     const ctx = createNodeContext('t', createLogger({ destination, level: 'debug' }));
     node = startNode(ctx, [await prepareLbPart(config, ctx)], { inspect: mapper.onInspect });
@@ -39,12 +42,17 @@ describe('health checks at scale', () => {
     const failures = (): number => {
       let sum = 0;
       for (let i = 0; i < SERVERS; i++) {
-        sum += (running.actor(`server:b/s${i}`)!.getSnapshot().context as { counters: { failures: number } }).counters.failures;
+        sum += (running.actor(`server:b/s${i}`)!.getSnapshot().context as { counters: { failures: number } }).counters
+          .failures;
       }
       return sum;
     };
     const downLines = (): number => lines.filter((l) => l.msg === 'server DOWN').length;
-    await waitFor(() => `every server DOWN (${downLines()} of ${SERVERS})`, () => downLines() === SERVERS, 10_000);
+    await waitFor(
+      () => `every server DOWN (${downLines()} of ${SERVERS})`,
+      () => downLines() === SERVERS,
+      10_000,
+    );
 
     const before = { lines: lines.length, envelopes: envelopes.length, failures: failures() };
     await sleep(20 * INTER_MS);

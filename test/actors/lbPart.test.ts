@@ -21,9 +21,9 @@ function accepts(port: number, host: string): Promise<boolean> {
   return new Promise((r) => {
     const s = connect(port, host);
     s.on('connect', () => {
-        s.destroy();
-        r(true);
-      });
+      s.destroy();
+      r(true);
+    });
     s.on('error', () => r(false));
   });
 }
@@ -84,9 +84,15 @@ describe('lbPart: health actors, passive errors and VIP-following listeners', ()
     assert.deepEqual(answers.sort(), ['a:1', 'a:2', 'a:3', 'a:4']);
     await sleep(100);
     const deadCtx = node.actor('server:v/dead')!.getSnapshot().context as { counters: { passiveErrors: number } };
-    assert.ok(deadCtx.counters.passiveErrors >= 2, `passive errors reached the health actor: ${deadCtx.counters.passiveErrors}`);
+    assert.ok(
+      deadCtx.counters.passiveErrors >= 2,
+      `passive errors reached the health actor: ${deadCtx.counters.passiveErrors}`,
+    );
     await sleep(300);
-    assert.ok(ctx.counters.get('halo_lb_redispatches_total', { backend: 'v' }) >= 2, 'worker counters reach the node counters');
+    assert.ok(
+      ctx.counters.get('halo_lb_redispatches_total', { backend: 'v' }) >= 2,
+      'worker counters reach the node counters',
+    );
 
     ctx.vips.set(VIP, false);
     await sleep(50);
@@ -96,7 +102,10 @@ describe('lbPart: health actors, passive errors and VIP-following listeners', ()
 
   it('a bind that cannot listen fails prepareLbPart with HALO_E_LISTEN', async () => {
     const ctx = createNodeContext('t2', createLogger({ destination }));
-    const { config } = parseHaproxyText('listen x\n  mode tcp\n  bind 192.0.2.77:4000\n  server a 127.0.0.1:1\n', 'x.cfg');
+    const { config } = parseHaproxyText(
+      'listen x\n  mode tcp\n  bind 192.0.2.77:4000\n  server a 127.0.0.1:1\n',
+      'x.cfg',
+    );
     await assert.rejects(prepareLbPart(config, ctx), (err: { code?: string; message: string }) => {
       assert.equal(err.code, 'HALO_E_LISTEN');
       assert.match(err.message, /192\.0\.2\.77:4000/);

@@ -27,7 +27,12 @@ function instances(delivered: string[]): RoutedInstance[] {
   };
   return [
     { name: 'VI_1', local: { ...local, vrid: VRID }, unicastPeers: [], deliver: deliver('VI_1') },
-    { name: 'VI_2', local: { ...local, vrid: UNICAST_VRID, unicast: true }, unicastPeers: [PEER], deliver: deliver('VI_2') },
+    {
+      name: 'VI_2',
+      local: { ...local, vrid: UNICAST_VRID, unicast: true },
+      unicastPeers: [PEER],
+      deliver: deliver('VI_2'),
+    },
   ];
 }
 
@@ -47,12 +52,18 @@ describe('packetRouter: drops counted exactly, logged on a budget', () => {
     const counted = Object.entries(counters.snapshot('halo_vrrp_rx_'));
     const sum = counted.reduce((s, [, v]) => s + v, 0);
     assert.equal(sum, total, `every packet counted once: ${JSON.stringify(counted)}`);
-    assert.equal(counters.get('halo_vrrp_rx_dropped_total', { dev: 'eth0', instance: 'VI_2', reason: 'unknown_peer' }), Math.floor(total / mix.length));
+    assert.equal(
+      counters.get('halo_vrrp_rx_dropped_total', { dev: 'eth0', instance: 'VI_2', reason: 'unknown_peer' }),
+      Math.floor(total / mix.length),
+    );
 
     assert.ok(duringFlood <= 10, `${duringFlood} lines while 10 000 packets came in`);
     assert.ok(lines.length - duringFlood <= 2, 'one summary per log at close');
     const refusedFull = lines.filter((l) => l.msg === 'vrrp advert dropped').map((l) => l.obj.reason);
-    assert.ok(refusedFull.includes('auth'), `the first refused advert is logged in full: ${JSON.stringify(refusedFull)}`);
+    assert.ok(
+      refusedFull.includes('auth'),
+      `the first refused advert is logged in full: ${JSON.stringify(refusedFull)}`,
+    );
     // Every reason shows, in full or in a summary.
     const told = new Set<string>();
     for (const l of lines) {

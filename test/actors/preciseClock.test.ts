@@ -26,7 +26,10 @@ test('a precise timer fires never early and within a millisecond of a fractional
   try {
     const lateness: number[] = [];
     for (let i = 0; i < 8; i++) lateness.push(await wait(clock, 30.375));
-    assert.ok(lateness.every((l) => l >= 0), `never early: ${lateness.map((l) => l.toFixed(3)).join(' ')}`);
+    assert.ok(
+      lateness.every((l) => l >= 0),
+      `never early: ${lateness.map((l) => l.toFixed(3)).join(' ')}`,
+    );
     lateness.sort((a, b) => a - b);
     assert.ok(lateness[4]! < 1, `median lateness ${lateness[4]!.toFixed(3)} ms`);
   } finally {
@@ -105,7 +108,10 @@ test('armFrom counts the precise timers armed inside it from the given origin, a
   const since = (name: string) => firedAt[name]! - origin;
   // Counted from the origin: due at 50 ms, where a timer counted from arming is due at 70 ms
   // (the bound leaves room for a loaded CI machine's late timers).
-  assert.ok(since('fromReceipt') >= 50 && since('fromReceipt') < 65, `from receipt: ${since('fromReceipt').toFixed(3)} ms`);
+  assert.ok(
+    since('fromReceipt') >= 50 && since('fromReceipt') < 65,
+    `from receipt: ${since('fromReceipt').toFixed(3)} ms`,
+  );
   assert.ok(since('fromNow') >= 70, `from now: ${since('fromNow').toFixed(3)} ms`);
   assert.ok(since('afterThrow') >= 70, `origin restored after a throw: ${since('afterThrow').toFixed(3)} ms`);
   assert.ok(firedAt.future! - armed >= 10, 'a future origin is not trusted');
@@ -177,9 +183,13 @@ test('two clocks share nothing: an origin or a tag on one does not reach the oth
   while (performance.now() < origin + 15);
   let firedAt = 0;
   a.armFrom(origin, () =>
-    armPrecise(b, () => {
-      firedAt = performance.now();
-    }, 20),
+    armPrecise(
+      b,
+      () => {
+        firedAt = performance.now();
+      },
+      20,
+    ),
   );
   await new Promise((r) => setTimeout(r, 60));
   assert.ok(firedAt - origin >= 35, `armed on b, counted from its own arming: ${(firedAt - origin).toFixed(3)} ms`);

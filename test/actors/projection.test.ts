@@ -14,13 +14,25 @@ import { journaledPart, recordRun } from './recordedRun.js';
 const run = promisify(execFile);
 const MAIN = join(import.meta.dirname, '../../src/cli/main.js');
 
-function statesOf(p: Projection | Record<string, Record<string, { state: string }>>): Record<string, Record<string, string>> {
+function statesOf(
+  p: Projection | Record<string, Record<string, { state: string }>>,
+): Record<string, Record<string, string>> {
   const entries = p instanceof Map ? [...p].map(([n, a]) => [n, Object.fromEntries(a)] as const) : Object.entries(p);
-  return Object.fromEntries(entries.map(([node, actors]) => [node, Object.fromEntries(Object.entries(actors).map(([id, s]) => [id, journaledPart(s.state)]))]));
+  return Object.fromEntries(
+    entries.map(([node, actors]) => [
+      node,
+      Object.fromEntries(Object.entries(actors).map(([id, s]) => [id, journaledPart(s.state)])),
+    ]),
+  );
 }
 
 function observedJournaled(states: Record<string, Record<string, string>>): Record<string, Record<string, string>> {
-  return Object.fromEntries(Object.entries(states).map(([n, a]) => [n, Object.fromEntries(Object.entries(a).map(([id, s]) => [id, journaledPart(s)]))]));
+  return Object.fromEntries(
+    Object.entries(states).map(([n, a]) => [
+      n,
+      Object.fromEntries(Object.entries(a).map(([id, s]) => [id, journaledPart(s)])),
+    ]),
+  );
 }
 
 describe('projection', () => {
@@ -33,7 +45,11 @@ describe('projection', () => {
     const distinct = new Set(observations.map((o) => JSON.stringify(o.states)));
     assert.ok(distinct.size >= 4, 'observations differ from each other');
     for (const o of observations) {
-      assert.deepEqual(statesOf(project(envelopes, { at: o.at })), observedJournaled(o.states), `at ${new Date(o.at).toISOString()}`);
+      assert.deepEqual(
+        statesOf(project(envelopes, { at: o.at })),
+        observedJournaled(o.states),
+        `at ${new Date(o.at).toISOString()}`,
+      );
     }
   });
 
@@ -43,20 +59,40 @@ describe('projection', () => {
     const p = project(envelopes, { at: o.at, node: 'node-b' });
     assert.deepEqual([...p.keys()], ['node-b']);
     const vi = p.get('node-b')!.get('vrrp:VI_1')!;
-    const entered = actorTimeline(envelopes, 'vrrp:VI_1', 'node-b').filter((e) => e.ts <= o.at).at(-1)!;
+    const entered = actorTimeline(envelopes, 'vrrp:VI_1', 'node-b')
+      .filter((e) => e.ts <= o.at)
+      .at(-1)!;
     assert.equal(vi.since, entered.ts);
     assert.equal(vi.state, entered.to);
     assert.deepEqual(vi.context, entered.context);
   });
 
-  it('forgets a node\'s actors when the node boots again', () => {
+  it("forgets a node's actors when the node boots again", () => {
     const env = (boot: number, seq: number, actor: string, to: string): EventEnvelope => ({
-      v: 1, id: `n:${boot}:${seq}`, node: 'n', boot, seq, ts: boot * 1000 + seq, actor, machine: 'm', from: seq === 1 ? null : 'x', to, event: { type: 'E' }, context: {},
+      v: 1,
+      id: `n:${boot}:${seq}`,
+      node: 'n',
+      boot,
+      seq,
+      ts: boot * 1000 + seq,
+      actor,
+      machine: 'm',
+      from: seq === 1 ? null : 'x',
+      to,
+      event: { type: 'E' },
+      context: {},
     });
     const p = project([env(2, 1, 'a', 'x'), env(1, 1, 'a', 'x'), env(1, 2, 'b', 'y')]);
     assert.deepEqual([...p.get('n')!.keys()], ['a']);
     assert.equal(p.get('n')!.get('a')!.boot, 2);
-    assert.deepEqual([...project([env(1, 1, 'a', 'x'), env(1, 2, 'b', 'y'), env(2, 1, 'a', 'x')], { at: 1005 }).get('n')!.keys()], ['a', 'b']);
+    assert.deepEqual(
+      [
+        ...project([env(1, 1, 'a', 'x'), env(1, 2, 'b', 'y'), env(2, 1, 'a', 'x')], { at: 1005 })
+          .get('n')!
+          .keys(),
+      ],
+      ['a', 'b'],
+    );
   });
 
   it('halo replay --at prints the observed states from a local journal', async (t) => {
@@ -68,16 +104,49 @@ describe('projection', () => {
     for (const e of envelopes) journal.append(e);
     await journal.close();
     for (const o of observations) {
-      const { stdout } = await run(process.execPath, [MAIN, 'replay', '--local', '--state-dir', stateDir, '--at', new Date(o.at).toISOString(), '--json']);
+      const { stdout } = await run(process.execPath, [
+        MAIN,
+        'replay',
+        '--local',
+        '--state-dir',
+        stateDir,
+        '--at',
+        new Date(o.at).toISOString(),
+        '--json',
+      ]);
       const out = JSON.parse(stdout) as { at: string; nodes: Record<string, Record<string, { state: string }>> };
       assert.equal(out.at, new Date(o.at).toISOString());
       assert.deepEqual(statesOf(out.nodes), observedJournaled(o.states));
     }
-    const { stdout: human } = await run(process.execPath, [MAIN, 'replay', '--local', '--state-dir', stateDir, '--at', new Date(observations[1]!.at).toISOString()]);
-    assert.match(human, /^state at 2026-11-25T03:14:04\.500Z\nnode-a\n {2}vrrp:VI_1 +master {2}since 2026-11-25T03:14:03\.\d{3}Z {2}prio=100/);
-    const { stdout: timeline } = await run(process.execPath, [MAIN, 'replay', '--local', '--state-dir', stateDir, '--timeline', 'vrrp:VI_1', '--node', 'node-b']);
+    const { stdout: human } = await run(process.execPath, [
+      MAIN,
+      'replay',
+      '--local',
+      '--state-dir',
+      stateDir,
+      '--at',
+      new Date(observations[1]!.at).toISOString(),
+    ]);
+    assert.match(
+      human,
+      /^state at 2026-11-25T03:14:04\.500Z\nnode-a\n {2}vrrp:VI_1 +master {2}since 2026-11-25T03:14:03\.\d{3}Z {2}prio=100/,
+    );
+    const { stdout: timeline } = await run(process.execPath, [
+      MAIN,
+      'replay',
+      '--local',
+      '--state-dir',
+      stateDir,
+      '--timeline',
+      'vrrp:VI_1',
+      '--node',
+      'node-b',
+    ]);
     assert.deepEqual(
-      timeline.trim().split('\n').map((l) => l.split(' ').slice(1, 6).join(' ')),
+      timeline
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ').slice(1, 6).join(' ')),
       actorTimeline(envelopes, 'vrrp:VI_1', 'node-b').map((e) => `node-b vrrp:VI_1 ${e.from ?? '-'} -> ${e.to}`),
     );
   });

@@ -71,7 +71,13 @@ export function journaledPart(state: string): string {
 export async function recordRun(): Promise<RecordedRun> {
   const clock = new SimulatedClock();
   const envelopes: EventEnvelope[] = [];
-  const mapper = (node: string) => createTransitionMapper({ node, boot: 1, sink: (e) => envelopes.push(e), now: () => BASE + Math.round(clock.now()) });
+  const mapper = (node: string) =>
+    createTransitionMapper({
+      node,
+      boot: 1,
+      sink: (e) => envelopes.push(e),
+      now: () => BASE + Math.round(clock.now()),
+    });
   const db1Script: boolean[] = [true, true, false, false, false, true, true];
   const probe = fromPromise<ProbeResult, ProbeInput>(async ({ input }) => {
     const ok = input.server === 'db1' ? (db1Script.shift() ?? true) : true;
@@ -83,12 +89,32 @@ export async function recordRun(): Promise<RecordedRun> {
   const mapB = mapper('node-b');
   const actors = {
     'node-a': {
-      'vrrp:VI_1': createActor(vrrpInstanceMachine, { input: instance(100, '192.0.2.1'), clock, systemId: 'vrrp:VI_1', inspect: mapA.onInspect }),
-      'server:proxy/db1': createActor(serverLogic, { input: server('db1'), clock, systemId: 'server:proxy/db1', inspect: mapA.onInspect }),
-      'server:proxy/db2': createActor(serverLogic, { input: server('db2'), clock, systemId: 'server:proxy/db2', inspect: mapA.onInspect }),
+      'vrrp:VI_1': createActor(vrrpInstanceMachine, {
+        input: instance(100, '192.0.2.1'),
+        clock,
+        systemId: 'vrrp:VI_1',
+        inspect: mapA.onInspect,
+      }),
+      'server:proxy/db1': createActor(serverLogic, {
+        input: server('db1'),
+        clock,
+        systemId: 'server:proxy/db1',
+        inspect: mapA.onInspect,
+      }),
+      'server:proxy/db2': createActor(serverLogic, {
+        input: server('db2'),
+        clock,
+        systemId: 'server:proxy/db2',
+        inspect: mapA.onInspect,
+      }),
     },
     'node-b': {
-      'vrrp:VI_1': createActor(vrrpInstanceMachine, { input: instance(90, '192.0.2.2'), clock, systemId: 'vrrp:VI_1', inspect: mapB.onInspect }),
+      'vrrp:VI_1': createActor(vrrpInstanceMachine, {
+        input: instance(90, '192.0.2.2'),
+        clock,
+        systemId: 'vrrp:VI_1',
+        inspect: mapB.onInspect,
+      }),
     },
   };
   for (const node of Object.values(actors)) for (const a of Object.values(node)) a.start();
@@ -97,7 +123,9 @@ export async function recordRun(): Promise<RecordedRun> {
   const observe = (): void => {
     const states: Observation['states'] = {};
     for (const [node, byActor] of Object.entries(actors)) {
-      states[node] = Object.fromEntries(Object.entries(byActor).map(([id, a]) => [id, stateValueToString(a.getSnapshot().value)]));
+      states[node] = Object.fromEntries(
+        Object.entries(byActor).map(([id, a]) => [id, stateValueToString(a.getSnapshot().value)]),
+      );
     }
     observations.push({ at: BASE + Math.round(clock.now()), states });
   };

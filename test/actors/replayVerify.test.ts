@@ -21,11 +21,14 @@ const clone = (envs: EventEnvelope[]): EventEnvelope[] => JSON.parse(JSON.string
 describe('replayVerify', () => {
   it('turns state strings back into state values using the machine structure', () => {
     assert.equal(stateValueFromString(vrrpInstanceMachine, 'backup'), 'backup');
-    assert.deepEqual(stateValueFromString(serverHealthMachine, 'health.down.rising,admin.ready,check.waiting.scheduled'), {
-      health: { down: 'rising' },
-      admin: 'ready',
-      check: { waiting: 'scheduled' },
-    });
+    assert.deepEqual(
+      stateValueFromString(serverHealthMachine, 'health.down.rising,admin.ready,check.waiting.scheduled'),
+      {
+        health: { down: 'rising' },
+        admin: 'ready',
+        check: { waiting: 'scheduled' },
+      },
+    );
     assert.throws(() => stateValueFromString(vrrpInstanceMachine, 'nirvana'), /no state 'nirvana'/);
   });
 
@@ -56,11 +59,33 @@ describe('replayVerify', () => {
     const r = verifyTransitions(tampered);
     assert.equal(r.divergences, 2);
     // Per node in (boot, seq) order: node-a's comes first.
-    assert.deepEqual(r.firstDivergence, { id: tampered[j]!.id, node: 'node-a', actor: 'vrrp:VI_1', machine: 'vrrpInstance', from: 'fault', event: 'LINK', expected: 'master', got: 'backup' });
+    assert.deepEqual(r.firstDivergence, {
+      id: tampered[j]!.id,
+      node: 'node-a',
+      actor: 'vrrp:VI_1',
+      machine: 'vrrpInstance',
+      from: 'fault',
+      event: 'LINK',
+      expected: 'master',
+      got: 'backup',
+    });
   });
 
   it('counts what it cannot replay instead of passing it', () => {
-    const env: EventEnvelope = { v: 1, id: 'n:1:2', node: 'n', boot: 1, seq: 2, ts: 1, actor: 'x:y', machine: 'mystery', from: 'a', to: 'b', event: { type: 'GO' }, context: {} };
+    const env: EventEnvelope = {
+      v: 1,
+      id: 'n:1:2',
+      node: 'n',
+      boot: 1,
+      seq: 2,
+      ts: 1,
+      actor: 'x:y',
+      machine: 'mystery',
+      from: 'a',
+      to: 'b',
+      event: { type: 'GO' },
+      context: {},
+    };
     const r = verifyTransitions([env]);
     assert.equal(r.verified, 0);
     assert.deepEqual(r.unverifiable, { "machine 'mystery' is not in the replay registry": 1 });
@@ -68,10 +93,54 @@ describe('replayVerify', () => {
   });
 
   it('replays one step of the pure machine without running its effects', () => {
-    const ctx = { name: 'VI_1', vrid: 1, version: 2, primaryIp: '192.0.2.1', basePriority: 100, effectivePriority: 100, advertIntervalCs: 100, masterAdvertIntervalCs: 100, preempt: true, preemptDelayCs: 0, preemptDelay: 'idle', garp: { delayCs: 0, repeat: 1, refreshCs: 0, refreshRepeat: 1 }, heal: { lowerPrioAdvert: true, lowerPrioGarpRepeat: 1, lowerPrioGarpDelayCs: 0, higherPrioSendAdvert: true }, splitBrains: 0, lastSplitBrain: null, trackers: [], linkUp: true, faultReasons: [], syncFault: false, masterIp: null, masterPriority: null, downTimerMs: 3609, becameMaster: 0, releasedMaster: 0 };
-    assert.equal(replayStep(vrrpInstanceMachine, 'backup', ctx, { type: 'xstate.after.masterDown.vrrpInstance.backup' }), 'master');
-    assert.equal(replayStep(vrrpInstanceMachine, 'master', ctx, { type: 'ADVERT', priority: 200, srcIp: '192.0.2.9', advertIntervalCs: 100 }), 'backup');
-    assert.equal(replayStep(vrrpInstanceMachine, 'master', ctx, { type: 'ADVERT', priority: 50, srcIp: '192.0.2.9', advertIntervalCs: 100 }), 'master');
+    const ctx = {
+      name: 'VI_1',
+      vrid: 1,
+      version: 2,
+      primaryIp: '192.0.2.1',
+      basePriority: 100,
+      effectivePriority: 100,
+      advertIntervalCs: 100,
+      masterAdvertIntervalCs: 100,
+      preempt: true,
+      preemptDelayCs: 0,
+      preemptDelay: 'idle',
+      garp: { delayCs: 0, repeat: 1, refreshCs: 0, refreshRepeat: 1 },
+      heal: { lowerPrioAdvert: true, lowerPrioGarpRepeat: 1, lowerPrioGarpDelayCs: 0, higherPrioSendAdvert: true },
+      splitBrains: 0,
+      lastSplitBrain: null,
+      trackers: [],
+      linkUp: true,
+      faultReasons: [],
+      syncFault: false,
+      masterIp: null,
+      masterPriority: null,
+      downTimerMs: 3609,
+      becameMaster: 0,
+      releasedMaster: 0,
+    };
+    assert.equal(
+      replayStep(vrrpInstanceMachine, 'backup', ctx, { type: 'xstate.after.masterDown.vrrpInstance.backup' }),
+      'master',
+    );
+    assert.equal(
+      replayStep(vrrpInstanceMachine, 'master', ctx, {
+        type: 'ADVERT',
+        priority: 200,
+        srcIp: '192.0.2.9',
+        advertIntervalCs: 100,
+      }),
+      'backup',
+    );
+    assert.equal(
+      replayStep(vrrpInstanceMachine, 'master', ctx, {
+        type: 'ADVERT',
+        priority: 50,
+        srcIp: '192.0.2.9',
+        advertIntervalCs: 100,
+      }),
+      'master',
+    );
   });
 
   it('halo replay --verify passes on the recorded journal and fails on a tampered one', async (t) => {
@@ -83,7 +152,10 @@ describe('replayVerify', () => {
     for (const e of envelopes) journal.append(e);
     await journal.close();
     const ok = await run(process.execPath, [MAIN, 'replay', '--verify', '--local', '--state-dir', stateDir]);
-    assert.match(ok.stdout, /verify: 13 transitions checked: 12 reproduced, 1 reproduced from the context they recorded .*, 4 first snapshots skipped\nverify: ok\n$/);
+    assert.match(
+      ok.stdout,
+      /verify: 13 transitions checked: 12 reproduced, 1 reproduced from the context they recorded .*, 4 first snapshots skipped\nverify: ok\n$/,
+    );
 
     const [seg] = (await readdir(dir)).filter((f) => f.endsWith('.ndjson'));
     const file = join(dir, seg!);
@@ -99,7 +171,12 @@ describe('replayVerify', () => {
       (err: { code: number; stdout: string; stderr: string }) => err,
     );
     assert.equal(bad.code, 1);
-    assert.match(bad.stdout, new RegExp(`DIVERGENCE \\(1 in all\\); first at ${env.id} vrrp:VI_1 \\(vrrpInstance\\): from master on ADVERT the machine goes to backup, the journal says fault`));
+    assert.match(
+      bad.stdout,
+      new RegExp(
+        `DIVERGENCE \\(1 in all\\); first at ${env.id} vrrp:VI_1 \\(vrrpInstance\\): from master on ADVERT the machine goes to backup, the journal says fault`,
+      ),
+    );
     assert.match(bad.stderr, /corrupt journal line skipped at .*:4:/);
     assert.match(bad.stderr, /1 corrupt line\(s\) skipped/);
   });

@@ -6,12 +6,14 @@ test('jobs run one at a time in push order; an idle queue starts a job synchrono
   const errors: unknown[] = [];
   const q = createSerialQueue((e) => errors.push(e));
   const log: string[] = [];
-  const job = (name: string, ms: number, fail = false) => async () => {
-    log.push(`start ${name}`);
-    await new Promise((r) => setTimeout(r, ms));
-    log.push(`end ${name}`);
-    if (fail) throw new Error(name);
-  };
+  const job =
+    (name: string, ms: number, fail = false) =>
+    async () => {
+      log.push(`start ${name}`);
+      await new Promise((r) => setTimeout(r, ms));
+      log.push(`end ${name}`);
+      if (fail) throw new Error(name);
+    };
   q.push(job('add', 20));
   assert.deepEqual(log, ['start add'], 'the first job started inside push()');
   q.push(job('del', 5, true));

@@ -30,7 +30,15 @@ test('walks backup → master twice (Master_Down_Interval and Skew_Time) and a s
   const logic = recordedLogic((name) => () => {
     ran.push(name);
   });
-  assert.deepEqual(walkTakeover(logic, BASE_INSTANCE), ['backup', 'backup', 'master', 'backup', 'backup', 'master', 'stopped']);
+  assert.deepEqual(walkTakeover(logic, BASE_INSTANCE), [
+    'backup',
+    'backup',
+    'master',
+    'backup',
+    'backup',
+    'master',
+    'stopped',
+  ]);
   assert.deepEqual(ran, [], 'no VIP, advert, ARP or notify script');
 });
 
@@ -53,7 +61,10 @@ test("a rehearsal from a live backup's snapshot reaches master and leaves the li
   // The real Master_Down_Timer was neither cancelled nor duplicated: one takeover, on time.
   advanceTo(clock, before.context.downTimerMs);
   assert.equal(actor.getSnapshot().value, 'master');
-  assert.deepEqual(rec.of('addVips').map((c) => c.at), [before.context.downTimerMs]);
+  assert.deepEqual(
+    rec.of('addVips').map((c) => c.at),
+    [before.context.downTimerMs],
+  );
   actor.stop();
 });
 

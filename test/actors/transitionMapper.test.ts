@@ -4,23 +4,43 @@ import { assign, createActor, fromPromise, sendTo, setup, spawnChild } from 'xst
 import { createTransitionMapper, eventLabel } from '../../src/actors/transitionMapper.js';
 import type { EventEnvelope } from '../../src/io/journal/envelope.js';
 
-type ChildEvent = { type: 'ADVERT'; from: string } | { type: 'TIMEOUT'; authPass?: string; cause?: Error } | { type: 'PROBE' };
+type ChildEvent =
+  | { type: 'ADVERT'; from: string }
+  | { type: 'TIMEOUT'; authPass?: string; cause?: Error }
+  | { type: 'PROBE' };
 
 /** A Backup-like child: `ADVERT` re-arms its timer by re-entering itself, `TIMEOUT` promotes. */
 const instance = setup({
   types: {
-    context: {} as { priority: number; authPass: string; peer: Buffer; seen: Map<string, number>; notify: () => void; token?: string },
+    context: {} as {
+      priority: number;
+      authPass: string;
+      peer: Buffer;
+      seen: Map<string, number>;
+      notify: () => void;
+      token?: string;
+    },
     events: {} as ChildEvent,
   },
   actors: { probe: fromPromise(async () => 'ok') },
 }).createMachine({
   id: 'vrrpInstance',
-  context: { priority: 100, authPass: 'hunter2', peer: Buffer.from([192, 0, 2, 1]), seen: new Map([['192.0.2.2', 1]]), notify: () => undefined },
+  context: {
+    priority: 100,
+    authPass: 'hunter2',
+    peer: Buffer.from([192, 0, 2, 1]),
+    seen: new Map([['192.0.2.2', 1]]),
+    notify: () => undefined,
+  },
   initial: 'backup',
   states: {
     backup: {
       on: {
-        ADVERT: { target: 'backup', reenter: true, actions: assign({ priority: ({ context }) => context.priority + 1 }) },
+        ADVERT: {
+          target: 'backup',
+          reenter: true,
+          actions: assign({ priority: ({ context }) => context.priority + 1 }),
+        },
         TIMEOUT: 'master',
         PROBE: 'probing',
       },
@@ -103,8 +123,14 @@ describe('transitionMapper', () => {
     assert.equal(last.from, 'backup');
     assert.equal(last.to, 'master.sending');
     assert.equal(last.event.type, 'TIMEOUT');
-    assert.deepEqual(out.map((e) => e.seq), [1, 2, 3]);
-    assert.deepEqual(out.map((e) => e.id), ['n1:7:1', 'n1:7:2', 'n1:7:3']);
+    assert.deepEqual(
+      out.map((e) => e.seq),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      out.map((e) => e.id),
+      ['n1:7:1', 'n1:7:2', 'n1:7:3'],
+    );
     assert.ok(out.every((e, i) => e.v === 1 && e.node === 'n1' && e.boot === 7 && e.ts === 1000 + i));
     actor.stop();
   });
@@ -130,8 +156,17 @@ describe('transitionMapper', () => {
     const cause = Object.assign(new Error('no adverts'), { code: 'E_QUIET' });
     actor.send({ type: 'FORWARD', event: { type: 'TIMEOUT', authPass: 'sekret', cause } });
     const init = out[0]!;
-    assert.deepEqual(init.context, { priority: 100, authPass: '[redacted]', peer: 'c0000201', seen: { '192.0.2.2': 1 } });
-    assert.deepEqual(out.at(-1)!.event, { type: 'TIMEOUT', authPass: '[redacted]', cause: { name: 'Error', message: 'no adverts', code: 'E_QUIET' } });
+    assert.deepEqual(init.context, {
+      priority: 100,
+      authPass: '[redacted]',
+      peer: 'c0000201',
+      seen: { '192.0.2.2': 1 },
+    });
+    assert.deepEqual(out.at(-1)!.event, {
+      type: 'TIMEOUT',
+      authPass: '[redacted]',
+      cause: { name: 'Error', message: 'no adverts', code: 'E_QUIET' },
+    });
     const line = JSON.stringify(out);
     assert.ok(!line.includes('hunter2') && !line.includes('sekret'));
     assert.deepEqual(JSON.parse(JSON.stringify(out.at(-1))), out.at(-1));
@@ -140,17 +175,35 @@ describe('transitionMapper', () => {
 
   it('drops actor refs from the root context and honours extra redactKeys', () => {
     const out: EventEnvelope[] = [];
-    const m = setup({ types: { context: {} as { child: unknown; community: string; nested: { apiKey: string } } } }).createMachine({
+    const m = setup({
+      types: { context: {} as { child: unknown; community: string; nested: { apiKey: string } } },
+    }).createMachine({
       id: 'holder',
-      context: ({ spawn }) => ({ child: spawn(instance, { systemId: 'vrrp:VI_2' }), community: 'public', nested: { apiKey: 'k' } }),
+      context: ({ spawn }) => ({
+        child: spawn(instance, { systemId: 'vrrp:VI_2' }),
+        community: 'public',
+        nested: { apiKey: 'k' },
+      }),
       initial: 'idle',
       states: { idle: {} },
     });
-    const actor = createActor(m, { systemId: 'holder', inspect: createTransitionMapper({ node: 'n', boot: 1, firstSeq: 10, sink: (e) => out.push(e), redactKeys: ['apikey'] }).onInspect });
+    const actor = createActor(m, {
+      systemId: 'holder',
+      inspect: createTransitionMapper({
+        node: 'n',
+        boot: 1,
+        firstSeq: 10,
+        sink: (e) => out.push(e),
+        redactKeys: ['apikey'],
+      }).onInspect,
+    });
     actor.start();
     const holder = out.find((e) => e.actor === 'holder')!;
     assert.deepEqual(holder.context, { community: 'public', nested: { apiKey: '[redacted]' } });
-    assert.deepEqual(out.map((e) => e.seq), [10, 11]);
+    assert.deepEqual(
+      out.map((e) => e.seq),
+      [10, 11],
+    );
     actor.stop();
   });
 });
@@ -161,7 +214,11 @@ test('a parallel region marked journal: false changes no journal event on its ow
     type: 'parallel',
     states: {
       health: { initial: 'up', states: { up: { on: { FAIL: 'down' } }, down: {} } },
-      check: { meta: { journal: false }, initial: 'waiting', states: { waiting: { on: { PROBE: 'probing' } }, probing: { on: { DONE: 'waiting' } } } },
+      check: {
+        meta: { journal: false },
+        initial: 'waiting',
+        states: { waiting: { on: { PROBE: 'probing' } }, probing: { on: { DONE: 'waiting' } } },
+      },
     },
   });
   const envs: EventEnvelope[] = [];

@@ -28,7 +28,10 @@ test("the instance's RFC timers are tagged precise by name with the machine's ow
   const { clock: node, tags } = taggingClock();
   const sim = new SimulatedClock();
   const input = { ...BASE_INSTANCE, preemptDelayCs: 300 };
-  const actor = createActor(vrrpInstanceMachine.provide({ delays: preciseVrrpDelays(node, 'VI_1') }), { input, clock: sim });
+  const actor = createActor(vrrpInstanceMachine.provide({ delays: preciseVrrpDelays(node, 'VI_1') }), {
+    input,
+    clock: sim,
+  });
   actor.start();
   const down = masterDownIntervalMs(100, 100, 2);
   assert.deepEqual(tags, [`vrrp:VI_1/masterDown=${down}`], 'Master_Down_Timer on entering Backup');

@@ -14,7 +14,8 @@ describe('halo agent mysql (the seed xinetd + /opt/mysqlchk, as a command)', () 
   let dir: string;
   before(async () => {
     db = await startMariadb();
-    for (const host of ['127.0.0.1', 'localhost']) await db.sql(`CREATE USER 'mysqlchkusr'@'${host}' IDENTIFIED BY 'secret'`);
+    for (const host of ['127.0.0.1', 'localhost'])
+      await db.sql(`CREATE USER 'mysqlchkusr'@'${host}' IDENTIFIED BY 'secret'`);
     dir = mkdtempSync(join(tmpdir(), 'halo-agent-cli-'));
   });
   after(async () => {
@@ -27,18 +28,38 @@ describe('halo agent mysql (the seed xinetd + /opt/mysqlchk, as a command)', () 
     const passwordFile = join(dir, 'password');
     writeFileSync(passwordFile, 'secret\n', { mode: 0o600 });
     const forceFail = join(dir, 'proxyoff');
-    const child = spawn(process.execPath, [
-      HALO_MAIN, 'agent', 'mysql', '--listen', `127.0.0.1:${port}`, '--socket', db.socketPath,
-      '--user', 'mysqlchkusr', '--password-file', passwordFile, '--force-fail-file', forceFail,
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        HALO_MAIN,
+        'agent',
+        'mysql',
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--socket',
+        db.socketPath,
+        '--user',
+        'mysqlchkusr',
+        '--password-file',
+        passwordFile,
+        '--force-fail-file',
+        forceFail,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
-      const up = await waitFor(`the agent answering OPTIONS on 127.0.0.1:${port}`, async () => {
-        try {
-          return (await exchange(port, 'OPTIONS / HTTP/1.0\r\n\r\n')).text;
-        } catch {
-          return undefined;
-        }
-      }, 10_000, 50);
+      const up = await waitFor(
+        `the agent answering OPTIONS on 127.0.0.1:${port}`,
+        async () => {
+          try {
+            return (await exchange(port, 'OPTIONS / HTTP/1.0\r\n\r\n')).text;
+          } catch {
+            return undefined;
+          }
+        },
+        10_000,
+        50,
+      );
       assert.match(up, /^HTTP\/1\.1 200 OK\r\n/);
       assert.match(up, /MySQL is running\./);
       writeFileSync(forceFail, '');
@@ -55,7 +76,9 @@ describe('halo agent mysql (the seed xinetd + /opt/mysqlchk, as a command)', () 
   });
 
   test('bad arguments give a usage error with exit 1, not a crash', async () => {
-    const run = spawn(process.execPath, [HALO_MAIN, 'agent', 'mysql', '--listen', 'nowhere'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawn(process.execPath, [HALO_MAIN, 'agent', 'mysql', '--listen', 'nowhere'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     run.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();

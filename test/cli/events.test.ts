@@ -31,9 +31,21 @@ function history(): EventEnvelope[] {
     const seq = (seqs[node] ?? 0) + 1;
     seqs[node] = seq;
     return {
-      v: 1, id: `${node}:1:${seq}`, node, boot: 1, seq, ts: T0 + i * 1000, actor, machine, from, to,
+      v: 1,
+      id: `${node}:1:${seq}`,
+      node,
+      boot: 1,
+      seq,
+      ts: T0 + i * 1000,
+      actor,
+      machine,
+      from,
+      to,
       event: { type },
-      context: machine === 'vrrpInstance' ? { effectivePriority: 100, faultReasons: to === 'fault' ? ['interface down'] : [] } : { health: 0 },
+      context:
+        machine === 'vrrpInstance'
+          ? { effectivePriority: 100, faultReasons: to === 'fault' ? ['interface down'] : [] }
+          : { health: 0 },
     };
   });
 }
@@ -98,7 +110,10 @@ describe('time arguments', () => {
     };
     assert.match(await fails(['--since', 'yesterday']), /^halo: HALO_E_USAGE: not a time: 'yesterday'/);
     assert.match(await fails(['--since', '-99999999999d']), /^halo: HALO_E_USAGE: time out of range/);
-    assert.match(await fails(['--since', '-1m', '--until', '-2m']), /^halo: HALO_E_USAGE: --since -1m is after --until -2m/);
+    assert.match(
+      await fails(['--since', '-1m', '--until', '-2m']),
+      /^halo: HALO_E_USAGE: --since -1m is after --until -2m/,
+    );
   });
 
   it('subject filters narrow by node and actor where NATS wildcards can', () => {
@@ -128,12 +143,29 @@ describe('halo events, local journal', { timeout: 60_000 }, () => {
     const stateDir = await tempDir(t, 'events');
     const envs = history();
     await writeJournal(stateDir, envs);
-    const json = async (args: string[]) => (await halo(['events', '--state-dir', stateDir, '--json', ...args])).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as EventEnvelope);
+    const json = async (args: string[]) =>
+      (await halo(['events', '--state-dir', stateDir, '--json', ...args])).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as EventEnvelope);
     assert.deepEqual(await json([]), envs);
-    assert.deepEqual((await json(['--node', 'node-b'])).map((e) => e.id), ['node-b:1:1', 'node-b:1:2']);
-    assert.deepEqual((await json(['--actor', 'server:*'])).map((e) => e.id), ['node-a:1:2']);
-    assert.deepEqual((await json(['--node', 'node-a', '--actor', 'vrrp:VI_1'])).map((e) => e.id), ['node-a:1:1', 'node-a:1:3']);
-    assert.deepEqual((await json(['--since', '2026-11-25T03:14:01.123Z', '--until', '2026-11-25T03:14:03.123Z'])).map((e) => e.id), ['node-b:1:1', 'node-b:1:2', 'node-a:1:2']);
+    assert.deepEqual(
+      (await json(['--node', 'node-b'])).map((e) => e.id),
+      ['node-b:1:1', 'node-b:1:2'],
+    );
+    assert.deepEqual(
+      (await json(['--actor', 'server:*'])).map((e) => e.id),
+      ['node-a:1:2'],
+    );
+    assert.deepEqual(
+      (await json(['--node', 'node-a', '--actor', 'vrrp:VI_1'])).map((e) => e.id),
+      ['node-a:1:1', 'node-a:1:3'],
+    );
+    assert.deepEqual(
+      (await json(['--since', '2026-11-25T03:14:01.123Z', '--until', '2026-11-25T03:14:03.123Z'])).map((e) => e.id),
+      ['node-b:1:1', 'node-b:1:2', 'node-a:1:2'],
+    );
     assert.deepEqual(await json(['--since', '-1m']), []);
   });
 
@@ -157,12 +189,17 @@ describe('halo events, local journal', { timeout: 60_000 }, () => {
     const stateDir = await tempDir(t, 'events');
     const envs = history();
     await writeJournal(stateDir, envs.slice(0, 2));
-    const child = spawn(process.execPath, [MAIN, 'events', '--state-dir', stateDir, '--follow', '--node', 'node-b'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN, 'events', '--state-dir', stateDir, '--follow', '--node', 'node-b'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     t.after(() => child.kill('SIGKILL'));
     const lines = linesFrom(child, 2, 10_000);
     await new Promise((r) => setTimeout(r, 300));
     await writeJournal(stateDir, envs.slice(2));
-    assert.deepEqual((await lines).map((l) => l.split(' ').slice(1, 3).join(' ')), ['node-b vrrp:VI_1', 'node-b vrrp:VI_1']);
+    assert.deepEqual(
+      (await lines).map((l) => l.split(' ').slice(1, 3).join(' ')),
+      ['node-b vrrp:VI_1', 'node-b vrrp:VI_1'],
+    );
     assert.match((await lines)[1]!, /backup -> master/);
     const code = exited(child);
     child.kill('SIGTERM');
@@ -182,7 +219,13 @@ describe('halo events, JetStream', { timeout: 60_000 }, () => {
     // HALO_NATS_URL selects JetStream; the (empty) local state dir is not read.
     const empty = await tempDir(t, 'events-empty');
     const all = await halo(['events', '--state-dir', empty, '--json'], { HALO_NATS_URL: server.url });
-    assert.deepEqual(all.stdout.trim().split('\n').map((l) => (JSON.parse(l) as EventEnvelope).id), envs.slice(0, 4).map((e) => e.id));
+    assert.deepEqual(
+      all.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as EventEnvelope).id),
+      envs.slice(0, 4).map((e) => e.id),
+    );
     assert.match(all.stderr, /corrupt journal line skipped at stream seq 5: "garbage\{"/);
     assert.match(all.stderr, /halo: 1 corrupt line\(s\) skipped/);
 
@@ -191,12 +234,31 @@ describe('halo events, JetStream', { timeout: 60_000 }, () => {
       '2026-11-25T03:14:01.123Z node-b vrrp:VI_1 - -> backup (init) prio=100',
       '2026-11-25T03:14:02.123Z node-b vrrp:VI_1 backup -> master (MASTER_DOWN_TIMEOUT) prio=100',
     ]);
-    const srv = await halo(['events', '--nats', server.url, '--json', '--actor', 'server:proxy/*', '--since', '2026-11-25T03:14:00Z']);
-    assert.deepEqual(srv.stdout.trim().split('\n').map((l) => (JSON.parse(l) as EventEnvelope).id), ['node-a:1:2']);
+    const srv = await halo([
+      'events',
+      '--nats',
+      server.url,
+      '--json',
+      '--actor',
+      'server:proxy/*',
+      '--since',
+      '2026-11-25T03:14:00Z',
+    ]);
+    assert.deepEqual(
+      srv.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as EventEnvelope).id),
+      ['node-a:1:2'],
+    );
     const none = await halo(['events', '--nats', server.url, '--node', 'node-z']);
     assert.equal(none.stdout, '');
 
-    const child = spawn(process.execPath, [MAIN, 'events', '--nats', server.url, '--follow', '--actor', 'vrrp:VI_1', '--node', 'node-a'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [MAIN, 'events', '--nats', server.url, '--follow', '--actor', 'vrrp:VI_1', '--node', 'node-a'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     t.after(() => child.kill('SIGKILL'));
     const lines = linesFrom(child, 2, 10_000);
     await new Promise((r) => setTimeout(r, 300));

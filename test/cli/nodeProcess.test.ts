@@ -7,7 +7,10 @@ import { alive } from '../helpers/processAlive.js';
 
 /** A node child that prints `ready` once its SIGTERM handler is in place. */
 function child(onTerm: string): Promise<ReturnType<typeof spawn>> {
-  const proc = spawn(process.execPath, ['-e', `process.on('SIGTERM', () => { ${onTerm} }); setInterval(() => {}, 1000); console.log('ready')`]);
+  const proc = spawn(process.execPath, [
+    '-e',
+    `process.on('SIGTERM', () => { ${onTerm} }); setInterval(() => {}, 1000); console.log('ready')`,
+  ]);
   return new Promise((resolve, reject) => {
     proc.once('error', reject);
     proc.stdout.once('data', () => resolve(proc));

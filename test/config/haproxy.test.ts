@@ -42,7 +42,10 @@ describe("the seed's haproxy.cfg", () => {
     assert.deepEqual(f.binds, [{ host: '10.1.6.173', port: 3366, pos: { file, line: 22 } }]);
     assert.equal(f.defaultBackend, 'proxy');
     assert.deepEqual(f.useBackends, []);
-    assert.deepEqual(config.backends.map((b) => b.name), ['proxy']);
+    assert.deepEqual(
+      config.backends.map((b) => b.name),
+      ['proxy'],
+    );
   });
 
   it('keeps roundrobin, httpchk, redispatch, abortonclose and the timeouts in ms (5000s = 5000 seconds)', () => {
@@ -50,8 +53,21 @@ describe("the seed's haproxy.cfg", () => {
     assert.equal(b.section, 'listen');
     assert.equal(b.balance, 'roundrobin');
     assert.equal(b.retries, 3);
-    assert.deepEqual(b.healthCheck, { kind: 'http', method: 'OPTIONS', uri: '/', version: 'HTTP/1.0', expect: null, pos: { file, line: 24 } });
-    assert.deepEqual(b.options, { redispatch: true, redispatchInterval: -1, abortonclose: true, allbackups: false, logHealthChecks: false });
+    assert.deepEqual(b.healthCheck, {
+      kind: 'http',
+      method: 'OPTIONS',
+      uri: '/',
+      version: 'HTTP/1.0',
+      expect: null,
+      pos: { file, line: 24 },
+    });
+    assert.deepEqual(b.options, {
+      redispatch: true,
+      redispatchInterval: -1,
+      abortonclose: true,
+      allbackups: false,
+      logHealthChecks: false,
+    });
     assert.equal(b.timeouts.connect, 5_000_000);
     assert.equal(b.timeouts.client, 50_000_000);
     assert.equal(b.timeouts.server, 50_000_000);
@@ -125,13 +141,27 @@ describe('frontend/backend fixture', () => {
     );
     assert.equal(f.maxconn, 2000);
     assert.deepEqual(
-      f.useBackends.map((u) => ({ backend: u.backend, kind: u.condition?.kind, text: u.condition?.text, line: u.pos.line })),
+      f.useBackends.map((u) => ({
+        backend: u.backend,
+        kind: u.condition?.kind,
+        text: u.condition?.text,
+        line: u.pos.line,
+      })),
       [{ backend: 'mysql_primary', kind: 'if', text: 'TRUE', line: 31 }],
     );
     assert.equal(f.useBackends[0]!.condition?.anyOf[0]?.[0]?.acl, 'TRUE', 'parsed as the predefined ACL');
     assert.equal(f.defaultBackend, 'mysql_all');
     assert.deepEqual(f.options, { tcplog: true, httplog: false, dontlognull: true });
-    assert.deepEqual(f.timeouts, { connect: 3000, client: 60000, server: 60000, queue: 10000, check: 1500, clientFin: 5000, serverFin: 5000, tunnel: 3_600_000 });
+    assert.deepEqual(f.timeouts, {
+      connect: 3000,
+      client: 60000,
+      server: 60000,
+      queue: 10000,
+      check: 1500,
+      clientFin: 5000,
+      serverFin: 5000,
+      tunnel: 3_600_000,
+    });
   });
 
   it('applies default-server to the servers after it, and mysql-check with its user', () => {
@@ -140,14 +170,23 @@ describe('frontend/backend fixture', () => {
     assert.equal(b.retries, 5);
     assert.deepEqual(b.healthCheck, { kind: 'mysql', user: 'haproxy_check', rules: null, pos: { file, line: 36 } });
     const [pri, standby] = b.servers;
-    assert.deepEqual([pri?.inter, pri?.fastinter, pri?.downinter, pri?.rise, pri?.fall, pri?.onError], [3000, 1000, 10000, 2, 4, 'mark-down']);
+    assert.deepEqual(
+      [pri?.inter, pri?.fastinter, pri?.downinter, pri?.rise, pri?.fall, pri?.onError],
+      [3000, 1000, 10000, 2, 4, 'mark-down'],
+    );
     assert.deepEqual([standby?.backup, standby?.weight, standby?.inter], [true, 10, 3000]);
   });
 
   it('reads every server setting', () => {
     const b = backendNamed(config, 'mysql_all');
     assert.equal(b.balance, 'leastconn');
-    assert.deepEqual(b.options, { redispatch: false, redispatchInterval: -1, abortonclose: false, allbackups: true, logHealthChecks: true });
+    assert.deepEqual(b.options, {
+      redispatch: false,
+      redispatchInterval: -1,
+      abortonclose: false,
+      allbackups: true,
+      logHealthChecks: true,
+    });
     assert.deepEqual(b.healthCheck, {
       kind: 'http',
       method: 'GET',
@@ -192,7 +231,10 @@ describe('frontend/backend fixture', () => {
       [null, 3306, 'layer4', 5, 'sudden-death', 'shutdown-sessions', 'shutdown-backup-sessions'],
     );
     assert.deepEqual([db3?.sendProxy, db3?.source, db3?.disabled, db3?.check], ['v2', '192.0.2.1', true, false]);
-    assert.deepEqual([db4?.host, db4?.port, db4?.weight, db4?.sendProxy, db4?.inter], ['2001:db8::34', 3306, 0, 'v1', 500]);
+    assert.deepEqual(
+      [db4?.host, db4?.port, db4?.weight, db4?.sendProxy, db4?.inter],
+      ['2001:db8::34', 3306, 0, 'v1', 500],
+    );
   });
 
   it('keeps a mode http listen without stats as a frontend + backend pair', () => {
@@ -221,7 +263,10 @@ describe('defaults inheritance', () => {
 
   it('a defaults section with `from` starts from its parent and overrides it', () => {
     const second = backendNamed(config, 'second');
-    assert.deepEqual([second.balance, second.retries, second.timeouts.connect, second.timeouts.server], ['static-rr', 2, 2000, 300000]);
+    assert.deepEqual(
+      [second.balance, second.retries, second.timeouts.connect, second.timeouts.server],
+      ['static-rr', 2, 2000, 300000],
+    );
     assert.deepEqual(
       second.servers.map((s) => [s.name, s.inter, s.rise]),
       [
@@ -257,13 +302,21 @@ describe('defaults inheritance', () => {
 
 describe('option redispatch <interval> (4.2, haproxy >= 1.6)', () => {
   const options = (lines: string): LbBackend['options'] =>
-    parseHaproxyText(`defaults\n  mode tcp\n${lines}backend b\n  server s 192.0.2.1:80\n`, 'r.cfg').config.backends[0]!.options;
+    parseHaproxyText(`defaults\n  mode tcp\n${lines}backend b\n  server s 192.0.2.1:80\n`, 'r.cfg').config.backends[0]!
+      .options;
 
   it('reads the interval, -1 (the last retry) when absent, and negative values', () => {
-    assert.deepEqual([options('  option redispatch\n').redispatch, options('  option redispatch\n').redispatchInterval], [true, -1]);
+    assert.deepEqual(
+      [options('  option redispatch\n').redispatch, options('  option redispatch\n').redispatchInterval],
+      [true, -1],
+    );
     assert.equal(options('  option redispatch 3\n').redispatchInterval, 3);
     assert.equal(options('  option redispatch -2\n').redispatchInterval, -2);
-    assert.deepEqual([options('  option redispatch 0\n').redispatch, options('  option redispatch 0\n').redispatchInterval], [false, 0], 'haproxy clears the option for 0');
+    assert.deepEqual(
+      [options('  option redispatch 0\n').redispatch, options('  option redispatch 0\n').redispatchInterval],
+      [false, 0],
+      'haproxy clears the option for 0',
+    );
     assert.equal(options('  option redispatch -0\n').redispatchInterval, 0);
     // Set again without an interval: back to the default, as haproxy resets redispatch_after.
     assert.equal(options('  option redispatch 3\n  option redispatch\n').redispatchInterval, -1);

@@ -96,7 +96,16 @@ describe('haproxy acl lines', () => {
             },
           ],
         ],
-        ['local', [{ fetch: 'dst', backend: null, match: { method: 'ip', networks: [{ family: 4, address: '127.0.0.1', prefix: 32 }] } }]],
+        [
+          'local',
+          [
+            {
+              fetch: 'dst',
+              backend: null,
+              match: { method: 'ip', networks: [{ family: 4, address: '127.0.0.1', prefix: 32 }] },
+            },
+          ],
+        ],
         ['fallback', [{ fetch: 'nbsrv', backend: 'main', match: { method: 'int', ranges: [{ min: null, max: 0 }] } }]],
         ['any', [{ fetch: 'src', backend: null, match: { method: 'found' } }]],
         ['some', [{ fetch: 'nbsrv', backend: 'spare', match: { method: 'bool' } }]],
@@ -106,7 +115,9 @@ describe('haproxy acl lines', () => {
   });
 
   it('ORs the lines of one name in order, later lines included, as haproxy does', () => {
-    const { f } = frontendOf('  acl a src 192.0.2.1\n  acl a dst_port 80\n  use_backend spare if a\n  acl a src_port 9');
+    const { f } = frontendOf(
+      '  acl a src 192.0.2.1\n  acl a dst_port 80\n  use_backend spare if a\n  acl a src_port 9',
+    );
     assert.deepEqual(
       f.acls[0]!.tests.map((t) => [t.fetch, t.pos.line]),
       [
@@ -119,7 +130,10 @@ describe('haproxy acl lines', () => {
   });
 
   it('nbsrv without a backend counts the servers of its own listen section', () => {
-    const { config } = parseHaproxyText('listen l\n  bind 127.0.0.1:8080\n  server s 192.0.2.1:80\n  use_backend spare if { nbsrv lt 1 }\nbackend spare\n  server s 192.0.2.2:80\n', 't.cfg');
+    const { config } = parseHaproxyText(
+      'listen l\n  bind 127.0.0.1:8080\n  server s 192.0.2.1:80\n  use_backend spare if { nbsrv lt 1 }\nbackend spare\n  server s 192.0.2.2:80\n',
+      't.cfg',
+    );
     assert.equal(config.frontends[0]!.useBackends[0]!.condition!.anyOf[0]![0]!.tests[0]!.backend, 'l');
   });
 
@@ -144,8 +158,17 @@ describe('haproxy conditions', () => {
       ].join('\n'),
     );
     const [first, second] = f.useBackends;
-    assert.deepEqual(shape(first!.condition!.anyOf), [['a', 'b'], ['!c'], ['{ src 198.51.100.1 }', '!b', 'a'], ['!{ dst_port 443 }']]);
-    assert.equal(first!.condition!.text, 'a b || !c OR { src 198.51.100.1 } ! b !!a or !{ dst_port 443 }', 'the text is kept for the stats page');
+    assert.deepEqual(shape(first!.condition!.anyOf), [
+      ['a', 'b'],
+      ['!c'],
+      ['{ src 198.51.100.1 }', '!b', 'a'],
+      ['!{ dst_port 443 }'],
+    ]);
+    assert.equal(
+      first!.condition!.text,
+      'a b || !c OR { src 198.51.100.1 } ! b !!a or !{ dst_port 443 }',
+      'the text is kept for the stats page',
+    );
     assert.equal(second!.condition!.kind, 'unless');
     assert.deepEqual(second!.condition!.anyOf[0]![0]!.tests.map(bare), [
       {
@@ -165,13 +188,21 @@ describe('haproxy conditions', () => {
 
   it('knows TRUE and FALSE; an ACL declared above a rule overrides a predefined one; a lone ! is an empty condition', () => {
     const fetches = (body: string): string[][][] =>
-      frontendOf(body).f.useBackends.map((u) => u.condition!.anyOf.map((g) => g.map((t) => t.tests.map((x) => x.fetch).join())));
-    assert.deepEqual(fetches('  use_backend spare if TRUE FALSE\n  use_backend main if !'), [[['always_true', 'always_false']], []]);
+      frontendOf(body).f.useBackends.map((u) =>
+        u.condition!.anyOf.map((g) => g.map((t) => t.tests.map((x) => x.fetch).join())),
+      );
+    assert.deepEqual(fetches('  use_backend spare if TRUE FALSE\n  use_backend main if !'), [
+      [['always_true', 'always_false']],
+      [],
+    ]);
     assert.deepEqual(fetches('  acl TRUE always_false\n  use_backend main if TRUE'), [[['always_false']]]);
   });
 
   it('a frontend with only conditional rules and no default_backend loads with a warning', () => {
-    const { config, warnings } = parseHaproxyText('frontend f\n  bind 127.0.0.1:8080\n  use_backend b if LOCALHOST\nbackend b\n  server s 192.0.2.1:80\n', 't.cfg');
+    const { config, warnings } = parseHaproxyText(
+      'frontend f\n  bind 127.0.0.1:8080\n  use_backend b if LOCALHOST\nbackend b\n  server s 192.0.2.1:80\n',
+      't.cfg',
+    );
     assert.equal(config.frontends[0]!.defaultBackend, null);
     assert.deepEqual(
       warnings.map((w) => [w.pos.line, w.message]),
@@ -183,31 +214,95 @@ describe('haproxy conditions', () => {
 describe('haproxy acl errors, each with its line', () => {
   const cases: [string, string, string][] = [
     ['unknown criterion', '  acl x foo_bar 1', "3: acl 'x': criterion 'foo_bar' is not available in halo's mode tcp"],
-    ['TLS SNI (layer 6)', '  acl x req.ssl_sni -i a.example', "3: acl 'x': criterion 'req.ssl_sni' is not available in halo's mode tcp"],
-    ['an HTTP header', '  use_backend spare if { hdr(host) -i a.example }', "3: { hdr(host) -i a.example }: criterion 'hdr(host)' is not available"],
+    [
+      'TLS SNI (layer 6)',
+      '  acl x req.ssl_sni -i a.example',
+      "3: acl 'x': criterion 'req.ssl_sni' is not available in halo's mode tcp",
+    ],
+    [
+      'an HTTP header',
+      '  use_backend spare if { hdr(host) -i a.example }',
+      "3: { hdr(host) -i a.example }: criterion 'hdr(host)' is not available",
+    ],
     ['an HTTP path', '  acl x path_beg /api', "3: acl 'x': criterion 'path_beg' is not available"],
-    ['a predefined HTTP ACL', '  use_backend spare if METH_GET', "3: predefined ACL 'METH_GET': criterion 'method' is not available"],
-    ['a converter', '  acl x src,ipmask(24) 192.0.2.0', "3: acl 'x': converters ('src,ipmask(24)') are not supported by halo"],
-    ['an IPv4 prefix over 32', '  acl x src 192.0.2.0/33', "3: acl 'x': '192.0.2.0/33' is not a valid IPv4 or IPv6 address or network"],
-    ['an IPv6 prefix over 128', '  acl x src 2001:db8::/129', "3: acl 'x': '2001:db8::/129' is not a valid IPv4 or IPv6 address"],
-    ['a host name', '  acl x src localhost', "3: acl 'x': 'localhost' is not a valid IPv4 or IPv6 address or network (halo reads literal addresses only)"],
+    [
+      'a predefined HTTP ACL',
+      '  use_backend spare if METH_GET',
+      "3: predefined ACL 'METH_GET': criterion 'method' is not available",
+    ],
+    [
+      'a converter',
+      '  acl x src,ipmask(24) 192.0.2.0',
+      "3: acl 'x': converters ('src,ipmask(24)') are not supported by halo",
+    ],
+    [
+      'an IPv4 prefix over 32',
+      '  acl x src 192.0.2.0/33',
+      "3: acl 'x': '192.0.2.0/33' is not a valid IPv4 or IPv6 address or network",
+    ],
+    [
+      'an IPv6 prefix over 128',
+      '  acl x src 2001:db8::/129',
+      "3: acl 'x': '2001:db8::/129' is not a valid IPv4 or IPv6 address",
+    ],
+    [
+      'a host name',
+      '  acl x src localhost',
+      "3: acl 'x': 'localhost' is not a valid IPv4 or IPv6 address or network (halo reads literal addresses only)",
+    ],
     ['an abbreviated IPv4 address', '  acl x src 10.12', "3: acl 'x': '10.12' is not a valid"],
-    ['a non-contiguous netmask', '  acl x src 10.0.0.0/255.0.255.0', "3: acl 'x': '10.0.0.0/255.0.255.0': the netmask 255.0.255.0 is not contiguous"],
+    [
+      'a non-contiguous netmask',
+      '  acl x src 10.0.0.0/255.0.255.0',
+      "3: acl 'x': '10.0.0.0/255.0.255.0': the netmask 255.0.255.0 is not contiguous",
+    ],
     ['a reversed port range', '  acl x dst_port 90:80', "3: acl 'x': '90:80' is not a number, a number range"],
     ['a lone colon', '  acl x dst_port :', "3: acl 'x': ':' is not a number"],
     ['a port word', '  acl x dst_port http', "3: acl 'x': 'http' is not a number"],
     ['an undefined ACL', '  use_backend spare if nope', "3: condition 'if nope': no such ACL: 'nope'"],
-    ['an ACL declared after its rule', '  use_backend spare if late\n  acl late src 192.0.2.1', "3: condition 'if late': ACL 'late' is declared at line 4, after this rule"],
-    ["'&&', which haproxy does not have", '  use_backend spare if TRUE && TRUE', "3: condition 'if TRUE && TRUE': no such ACL: '&&'"],
-    ['a missing closing brace', '  use_backend spare if { src 192.0.2.1', "3: condition 'if { src 192.0.2.1': missing closing '}'"],
+    [
+      'an ACL declared after its rule',
+      '  use_backend spare if late\n  acl late src 192.0.2.1',
+      "3: condition 'if late': ACL 'late' is declared at line 4, after this rule",
+    ],
+    [
+      "'&&', which haproxy does not have",
+      '  use_backend spare if TRUE && TRUE',
+      "3: condition 'if TRUE && TRUE': no such ACL: '&&'",
+    ],
+    [
+      'a missing closing brace',
+      '  use_backend spare if { src 192.0.2.1',
+      "3: condition 'if { src 192.0.2.1': missing closing '}'",
+    ],
     ['empty braces', '  use_backend spare if { }', "3: condition 'if { }': '{ }' holds no criterion"],
-    ['a pattern file', '  acl x src -f /etc/haproxy/nets.lst', "3: acl 'x': flag '-f' is not supported by halo (only -n, -m and --)"],
-    ['an unknown flag', '  acl x src -x 192.0.2.1', "3: acl 'x': '-x' is not a valid ACL flag; put '--' before a pattern that begins with '-'"],
+    [
+      'a pattern file',
+      '  acl x src -f /etc/haproxy/nets.lst',
+      "3: acl 'x': flag '-f' is not supported by halo (only -n, -m and --)",
+    ],
+    [
+      'an unknown flag',
+      '  acl x src -x 192.0.2.1',
+      "3: acl 'x': '-x' is not a valid ACL flag; put '--' before a pattern that begins with '-'",
+    ],
     ['an unknown method', '  acl x dst_port -m foo 1', "3: acl 'x': unknown matching method 'foo'"],
-    ['a string method on a port', '  acl x dst_port -m str 80', "3: acl 'x': matching method 'str' is not supported by halo for 'dst_port' (use int, bool, found)"],
+    [
+      'a string method on a port',
+      '  acl x dst_port -m str 80',
+      "3: acl 'x': matching method 'str' is not supported by halo for 'dst_port' (use int, bool, found)",
+    ],
     ['two methods', '  acl x dst_port -m int -m int 1', "3: acl 'x': only one '-m' matching method may be given"],
-    ['nbsrv in a frontend without a backend name', '  acl x nbsrv lt 1', "3: acl 'x': 'nbsrv' counts the servers of its own section, and frontend 'f' has none"],
-    ['nbsrv of an unknown backend', '  acl x nbsrv(nowhere) lt 1', "3: frontend 'f': nbsrv(nowhere): unknown backend 'nowhere'"],
+    [
+      'nbsrv in a frontend without a backend name',
+      '  acl x nbsrv lt 1',
+      "3: acl 'x': 'nbsrv' counts the servers of its own section, and frontend 'f' has none",
+    ],
+    [
+      'nbsrv of an unknown backend',
+      '  acl x nbsrv(nowhere) lt 1',
+      "3: frontend 'f': nbsrv(nowhere): unknown backend 'nowhere'",
+    ],
     ['an argument to src', '  acl x src(1) 192.0.2.1', "3: acl 'x': 'src' takes no argument"],
     ['a bad ACL name', '  acl x/y src 192.0.2.1', "3: character '/' is not permitted in acl name 'x/y'"],
     ["an ACL named 'or'", '  acl OR src 192.0.2.1', "3: acl name 'or' would never match"],
@@ -222,7 +317,9 @@ describe('haproxy acl errors, each with its line', () => {
   }
 
   it('acl is refused in a defaults section, as haproxy 2.6 does', () => {
-    assert.deepEqual(errorsOf(`defaults\n  acl x src 192.0.2.1\n${cfg('')}`), ["2: 'acl' is not allowed in a defaults section"]);
+    assert.deepEqual(errorsOf(`defaults\n  acl x src 192.0.2.1\n${cfg('')}`), [
+      "2: 'acl' is not allowed in a defaults section",
+    ]);
   });
 
   it('a rule naming a broken ACL reports the ACL line only', () => {
@@ -289,7 +386,10 @@ describe("Debian's haproxy agrees with halo on acl configs", { skip }, () => {
   });
 
   it('layer-7 criteria: haproxy loads them in mode tcp, halo refuses them on purpose', () => {
-    for (const body of ['  use_backend spare if { req.ssl_sni -i a.example }', '  acl x hdr(host) -i a.example\n  use_backend spare if x']) {
+    for (const body of [
+      '  use_backend spare if { req.ssl_sni -i a.example }',
+      '  acl x hdr(host) -i a.example\n  use_backend spare if x',
+    ]) {
       const text = cfg(body);
       assert.deepEqual([haproxyAccepts(text), haloAccepts(text)], [true, false], body);
     }

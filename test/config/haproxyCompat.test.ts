@@ -32,7 +32,7 @@ describe("Debian's haproxy agrees with halo's reading", { skip }, () => {
     });
   }
 
-  it("haproxy refuses the seed only because of nbproc, which halo ignores with a warning", () => {
+  it('haproxy refuses the seed only because of nbproc, which halo ignores with a warning', () => {
     const seed = join(FIXTURES, 'seed.cfg');
     const refused = haproxyCheck(seed);
     assert.equal(refused.status, 1);

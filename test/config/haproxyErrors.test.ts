@@ -9,7 +9,11 @@ import { type HaloErrorCode, isHaloError } from '../../src/errors.js';
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/haproxy/', import.meta.url));
 
 /** Runs a parse that must fail and returns its one HaloError's diagnostics as [code, line, message]. */
-function errorsOf(parse: () => unknown): { code: HaloErrorCode; message: string; found: [HaloErrorCode, number, string][] } {
+function errorsOf(parse: () => unknown): {
+  code: HaloErrorCode;
+  message: string;
+  found: [HaloErrorCode, number, string][];
+} {
   try {
     parse();
   } catch (err) {
@@ -102,7 +106,8 @@ describe('haproxy.cfg errors', () => {
   });
 
   it('a keyword outside its capability is ignored with a warning, as haproxy does', () => {
-    const text = 'frontend f\n  bind :80\n  server s 192.0.2.1:80\n  default_backend b\nbackend b\n  bind :81\n  server s 192.0.2.1:80\n';
+    const text =
+      'frontend f\n  bind :80\n  server s 192.0.2.1:80\n  default_backend b\nbackend b\n  bind :81\n  server s 192.0.2.1:80\n';
     const { config, warnings } = parseHaproxyText(text, 'cap.cfg');
     assert.deepEqual(config.frontends[0]?.binds.length, 1);
     assert.deepEqual(
@@ -115,7 +120,8 @@ describe('haproxy.cfg errors', () => {
   });
 
   it('refuses an http frontend switching to a tcp backend, and duplicate proxy names', () => {
-    const text = 'frontend f\n  mode http\n  bind :80\n  default_backend b\nbackend b\n  server s 192.0.2.1:80\nbackend b\n  server s 192.0.2.1:81\n';
+    const text =
+      'frontend f\n  mode http\n  bind :80\n  default_backend b\nbackend b\n  server s 192.0.2.1:80\nbackend b\n  server s 192.0.2.1:81\n';
     const { found } = errorsOf(() => parseHaproxyText(text, 'm.cfg'));
     assert.deepEqual(
       found.map(([c, line]) => [c, line]),
@@ -160,7 +166,10 @@ describe('haproxy.cfg words (configuration.txt 2.2)', () => {
   });
 
   it('warns that environment variables are not expanded', () => {
-    const { warnings } = parseHaproxyText('backend b\n  server s "192.0.2.1:80" check\n  log "$LOGHOST" local0\n', 'e.cfg');
+    const { warnings } = parseHaproxyText(
+      'backend b\n  server s "192.0.2.1:80" check\n  log "$LOGHOST" local0\n',
+      'e.cfg',
+    );
     assert.deepEqual(
       warnings.map((w) => w.pos.line),
       [3],
@@ -168,7 +177,8 @@ describe('haproxy.cfg words (configuration.txt 2.2)', () => {
   });
 
   it('reads negated http-check expect and `no option`', () => {
-    const text = 'defaults\n  option redispatch\nbackend b\n  no option redispatch\n  option httpchk /ping\n  http-check expect ! rstring ^ERR\n  server s 192.0.2.1:80 check\n';
+    const text =
+      'defaults\n  option redispatch\nbackend b\n  no option redispatch\n  option httpchk /ping\n  http-check expect ! rstring ^ERR\n  server s 192.0.2.1:80 check\n';
     const { config } = parseHaproxyText(text, 'n.cfg');
     const b = config.backends[0]!;
     assert.equal(b.options.redispatch, false);

@@ -50,7 +50,8 @@ describe('keepalived.conf: every error, all at once, with file:line', () => {
   });
 
   it('a track_script naming no vrrp_script is a reference error at the reference', () => {
-    const text = 'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n track_script {\n chk_missing\n }\n}\n';
+    const text =
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n track_script {\n chk_missing\n }\n}\n';
     const { err, errors } = failure(() => parseKeepalivedText(text, 'ref.conf'));
     assert.equal(err.code, 'HALO_E_CONFIG_REF');
     assert.deepEqual(lines(errors), [8]);
@@ -58,23 +59,95 @@ describe('keepalived.conf: every error, all at once, with file:line', () => {
   });
 
   const cases: [string, string, number, string, RegExp][] = [
-    ['missing interface', 'vrrp_instance V {\n virtual_router_id 1\n}\n', 1, 'HALO_E_CONFIG_VALUE', /interface must be set/],
+    [
+      'missing interface',
+      'vrrp_instance V {\n virtual_router_id 1\n}\n',
+      1,
+      'HALO_E_CONFIG_VALUE',
+      /interface must be set/,
+    ],
     ['missing }', 'vrrp_instance V {\n interface e0\n', 1, 'HALO_E_CONFIG_SYNTAX', /missing its '}'/],
     ['extra }', 'global_defs {\n}\n}\n', 3, 'HALO_E_CONFIG_SYNTAX', /extra '}'/],
     ['unterminated quote', 'vrrp_script s {\n script "/bin/true\n}\n', 2, 'HALO_E_CONFIG_SYNTAX', /unterminated quote/],
     ['block keyword without block', 'vrrp_instance V\n', 1, 'HALO_E_CONFIG_SYNTAX', /needs a \{ \} block/],
-    ['track weight out of range', 'vrrp_instance V {\n interface e0\n virtual_router_id 1\n track_interface {\n e1 weight 300\n }\n}\n', 5, 'HALO_E_CONFIG_VALUE', /weight '300' is invalid/],
+    [
+      'track weight out of range',
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n track_interface {\n e1 weight 300\n }\n}\n',
+      5,
+      'HALO_E_CONFIG_VALUE',
+      /weight '300' is invalid/,
+    ],
     ['script without a command', 'vrrp_script s {\n interval 2\n}\n', 1, 'HALO_E_CONFIG_VALUE', /has no script/],
-    ['duplicate instance', 'vrrp_instance V {\n interface e0\n virtual_router_id 1\n}\nvrrp_instance V {\n interface e0\n virtual_router_id 2\n}\n', 5, 'HALO_E_CONFIG_REF', /already defined at x\.conf:1/],
-    ['duplicate VRID on one interface', 'vrrp_instance V {\n interface e0\n virtual_router_id 1\n}\nvrrp_instance W {\n interface e0\n virtual_router_id 1\n}\n', 5, 'HALO_E_CONFIG_REF', /duplicate VRID 1 on e0/],
-    ['VIP prefix', 'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1/33\n }\n}\n', 5, 'HALO_E_CONFIG_VALUE', /prefix of 192\.0\.2\.1 '33'/],
-    ['VIP option', 'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1 devv e0\n }\n}\n', 5, 'HALO_E_CONFIG_SYNTAX', /unknown option 'devv'/],
-    ['bad state', 'vrrp_instance V {\n interface e0\n state PRIMARY\n virtual_router_id 1\n}\n', 3, 'HALO_E_CONFIG_VALUE', /unknown state 'PRIMARY'/],
-    ['v3 without VIP', 'vrrp_instance V {\n interface e0\n version 3\n virtual_router_id 1\n}\n', 1, 'HALO_E_CONFIG_VALUE', /VRRPv3 needs at least one/],
-    ['mixed families', 'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n 2001:db8::1\n }\n}\n', 5, 'HALO_E_CONFIG_VALUE', /mixes IPv4 and IPv6/],
-    ['sync group with an unknown member', 'vrrp_sync_group G {\n group {\n NOPE\n }\n}\n', 3, 'HALO_E_CONFIG_REF', /unknown vrrp_instance 'NOPE'/],
-    ['script interval', 'vrrp_script s {\n script /bin/true\n interval soon\n}\n', 3, 'HALO_E_CONFIG_VALUE', /interval 'soon' is invalid/],
-    ['unicast peer', 'vrrp_instance V {\n interface e0\n virtual_router_id 1\n unicast_peer {\n 192.0.2.300\n }\n}\n', 5, 'HALO_E_CONFIG_VALUE', /unicast peer '192\.0\.2\.300' is not an IP address/],
+    [
+      'duplicate instance',
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n}\nvrrp_instance V {\n interface e0\n virtual_router_id 2\n}\n',
+      5,
+      'HALO_E_CONFIG_REF',
+      /already defined at x\.conf:1/,
+    ],
+    [
+      'duplicate VRID on one interface',
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n}\nvrrp_instance W {\n interface e0\n virtual_router_id 1\n}\n',
+      5,
+      'HALO_E_CONFIG_REF',
+      /duplicate VRID 1 on e0/,
+    ],
+    [
+      'VIP prefix',
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1/33\n }\n}\n',
+      5,
+      'HALO_E_CONFIG_VALUE',
+      /prefix of 192\.0\.2\.1 '33'/,
+    ],
+    [
+      'VIP option',
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1 devv e0\n }\n}\n',
+      5,
+      'HALO_E_CONFIG_SYNTAX',
+      /unknown option 'devv'/,
+    ],
+    [
+      'bad state',
+      'vrrp_instance V {\n interface e0\n state PRIMARY\n virtual_router_id 1\n}\n',
+      3,
+      'HALO_E_CONFIG_VALUE',
+      /unknown state 'PRIMARY'/,
+    ],
+    [
+      'v3 without VIP',
+      'vrrp_instance V {\n interface e0\n version 3\n virtual_router_id 1\n}\n',
+      1,
+      'HALO_E_CONFIG_VALUE',
+      /VRRPv3 needs at least one/,
+    ],
+    [
+      'mixed families',
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n 2001:db8::1\n }\n}\n',
+      5,
+      'HALO_E_CONFIG_VALUE',
+      /mixes IPv4 and IPv6/,
+    ],
+    [
+      'sync group with an unknown member',
+      'vrrp_sync_group G {\n group {\n NOPE\n }\n}\n',
+      3,
+      'HALO_E_CONFIG_REF',
+      /unknown vrrp_instance 'NOPE'/,
+    ],
+    [
+      'script interval',
+      'vrrp_script s {\n script /bin/true\n interval soon\n}\n',
+      3,
+      'HALO_E_CONFIG_VALUE',
+      /interval 'soon' is invalid/,
+    ],
+    [
+      'unicast peer',
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n unicast_peer {\n 192.0.2.300\n }\n}\n',
+      5,
+      'HALO_E_CONFIG_VALUE',
+      /unicast peer '192\.0\.2\.300' is not an IP address/,
+    ],
   ];
   for (const [name, text, line, code, message] of cases) {
     it(`${name} → ${code} at line ${line}`, () => {
@@ -91,13 +164,16 @@ describe('keepalived.conf: every error, all at once, with file:line', () => {
   });
 
   const keepalived = spawnSync('keepalived', ['--version']).status === 0;
-  it('every line the real keepalived -t flags in errors.conf, halo flags too', { skip: !keepalived && 'keepalived not installed' }, () => {
+  it('every line the real keepalived -t flags in errors.conf, halo flags too', {
+    skip: !keepalived && 'keepalived not installed',
+  }, () => {
     const run = spawnSync('keepalived', ['-t', '-f', file], { encoding: 'utf8', timeout: 20_000 });
     assert.notEqual(run.status, 0, 'keepalived must reject errors.conf too');
     const flagged = new Set([...run.stderr.matchAll(/Line (\d+)\)/g)].map((m) => Number(m[1])));
     assert.ok(flagged.size >= 8, run.stderr);
     const ours = new Set(checkKeepalivedConf(file).map((d) => d.pos.line));
-    for (const line of flagged) assert.ok(ours.has(line), `keepalived flags line ${line}, halo does not:\n${run.stderr}`);
+    for (const line of flagged)
+      assert.ok(ours.has(line), `keepalived flags line ${line}, halo does not:\n${run.stderr}`);
   });
 
   it('checkKeepalivedConf lists errors and warnings without throwing', () => {

@@ -15,12 +15,21 @@ describe('keepalived.conf: include', () => {
   it('a relative glob pulls conf.d/*.conf in name order; positions name the included file', () => {
     const { config, warnings } = parseKeepalivedConf(join(FIXTURES, 'main.conf'));
     assert.equal(config.globals.routerId, 'lb1');
-    assert.deepEqual(config.scripts.map((s) => [s.name, s.pos]), [['chk_proxy', { file: join(FIXTURES, 'conf.d/10-scripts.conf'), line: 1 }]]);
+    assert.deepEqual(
+      config.scripts.map((s) => [s.name, s.pos]),
+      [['chk_proxy', { file: join(FIXTURES, 'conf.d/10-scripts.conf'), line: 1 }]],
+    );
     const vi = config.instances[0]!;
     assert.deepEqual(vi.pos, { file: join(FIXTURES, 'conf.d/20-instance.conf'), line: 1 });
-    assert.deepEqual(vi.trackScripts.map((t) => t.name), ['chk_proxy']);
+    assert.deepEqual(
+      vi.trackScripts.map((t) => t.name),
+      ['chk_proxy'],
+    );
     // An include inside a block, relative to the included file's own directory.
-    assert.deepEqual(vi.excludedVips.map((v) => [v.address, v.pos]), [['192.0.2.61', { file: join(FIXTURES, 'parts/vips.inc'), line: 2 }]]);
+    assert.deepEqual(
+      vi.excludedVips.map((v) => [v.address, v.pos]),
+      [['192.0.2.61', { file: join(FIXTURES, 'parts/vips.inc'), line: 2 }]],
+    );
     // Plain `include` tolerates no match (keepalived.conf(5)) but halo says so, with the line.
     assert.deepEqual(
       warnings.map((w) => [w.pos.file, w.pos.line]),
@@ -39,16 +48,24 @@ describe('keepalived.conf: include', () => {
     }
     assert.deepEqual(
       errors.map((d) => [d.pos.file, d.pos.line, d.message]),
-      [[join(FIXTURES, 'cycle/b.conf'), 4, `include cycle: ${join(FIXTURES, 'cycle/a.conf')} -> ${join(FIXTURES, 'cycle/b.conf')} -> ${join(FIXTURES, 'cycle/a.conf')}`]],
+      [
+        [
+          join(FIXTURES, 'cycle/b.conf'),
+          4,
+          `include cycle: ${join(FIXTURES, 'cycle/a.conf')} -> ${join(FIXTURES, 'cycle/b.conf')} -> ${join(FIXTURES, 'cycle/a.conf')}`,
+        ],
+      ],
     );
   });
 
   it('the strict variant includea makes a missing file an error', () => {
     assert.throws(
-      () => parseKeepalivedText('includea nothing-here.conf\n', '/etc/halo/k.conf', () => {
-        throw new Error('ENOENT');
-      }),
-      (err: unknown) => err instanceof HaloError && err.code === 'HALO_E_CONFIG_IO' && err.message.includes('/etc/halo/k.conf:1:'),
+      () =>
+        parseKeepalivedText('includea nothing-here.conf\n', '/etc/halo/k.conf', () => {
+          throw new Error('ENOENT');
+        }),
+      (err: unknown) =>
+        err instanceof HaloError && err.code === 'HALO_E_CONFIG_IO' && err.message.includes('/etc/halo/k.conf:1:'),
     );
   });
 
@@ -64,7 +81,10 @@ describe('keepalived.conf: include', () => {
       if (text === undefined) throw new Error('ENOENT');
       return text;
     });
-    assert.deepEqual(config.scripts.map((s) => s.name), ['s', 't']);
+    assert.deepEqual(
+      config.scripts.map((s) => s.name),
+      ['s', 't'],
+    );
     assert.deepEqual(seen, ['/cfg/scripts/s.conf', '/cfg/scripts/t.conf']);
   });
 });
@@ -81,8 +101,12 @@ describe('glob', () => {
       mkdirSync(join(dir, 'd1'));
       mkdirSync(join(dir, 'd2'));
       mkdirSync(join(dir, 'd1', 'sub.conf'));
-      for (const f of ['d1/b.conf', 'd1/a.conf', 'd1/.hidden.conf', 'd2/c.conf', 'd2/c.txt', 'd2/x1.conf']) writeFileSync(join(dir, f), '');
-      assert.deepEqual(globFiles(join(dir, 'd*/*.conf')), ['d1/a.conf', 'd1/b.conf', 'd2/c.conf', 'd2/x1.conf'].map((f) => join(dir, f)));
+      for (const f of ['d1/b.conf', 'd1/a.conf', 'd1/.hidden.conf', 'd2/c.conf', 'd2/c.txt', 'd2/x1.conf'])
+        writeFileSync(join(dir, f), '');
+      assert.deepEqual(
+        globFiles(join(dir, 'd*/*.conf')),
+        ['d1/a.conf', 'd1/b.conf', 'd2/c.conf', 'd2/x1.conf'].map((f) => join(dir, f)),
+      );
       assert.deepEqual(globFiles(join(dir, 'd2/x[0-9].conf')), [join(dir, 'd2/x1.conf')]);
       assert.deepEqual(globFiles(join(dir, 'd?/c.{txt,conf}')), [join(dir, 'd2/c.txt'), join(dir, 'd2/c.conf')]);
       assert.deepEqual(globFiles(join(dir, 'nope/*.conf')), []);

@@ -75,7 +75,7 @@ describe('children of a daemon killed with SIGKILL (VRRPv3, advert 0.1 s)', () =
     const children = await waitFor(
       () =>
         `ip -batch, ip monitor, check and notify scripts as children of ${daemon}, arping come and gone` +
-          ` (${JSON.stringify(childrenOf(daemon))})`,
+        ` (${JSON.stringify(childrenOf(daemon))})`,
       () => {
         const c = childrenOf(daemon);
         const arping = c.some((p) => p.comm === 'arping');

@@ -48,7 +48,14 @@ interface Burst {
 
 function startBurst(t: Cleanup, stateDir: string, natsUrl: string): Burst {
   const proc = spawn(process.execPath, [FIXTURE], {
-    env: { ...process.env, BURST_STATE_DIR: stateDir, BURST_NODE: NODE, BURST_TOTAL: String(TOTAL), HALO_NATS_URL: natsUrl, HALO_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      BURST_STATE_DIR: stateDir,
+      BURST_NODE: NODE,
+      BURST_TOTAL: String(TOTAL),
+      HALO_NATS_URL: natsUrl,
+      HALO_LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: BurstLine[] = [];
@@ -58,7 +65,9 @@ function startBurst(t: Cleanup, stateDir: string, natsUrl: string): Burst {
     if ('burst' in x) lines.push(x);
     else logs.push(x);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   t.after(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   });
@@ -135,7 +144,11 @@ function assertGaplessPerBoot(envs: EventEnvelope[], boots: number[]): void {
   assert.deepEqual([...new Set(envs.map((e) => e.boot))], boots, 'boots in journal order');
   for (const boot of boots) {
     const seqs = envs.filter((e) => e.boot === boot).map((e) => e.seq);
-    assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), `boot ${boot}: seq gapless from 1`);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: seqs.length }, (_, i) => i + 1),
+      `boot ${boot}: seq gapless from 1`,
+    );
   }
 }
 
@@ -164,7 +177,12 @@ async function crashAndRestart(t: Cleanup & { diagnostic(msg: string): void }, o
   await waitFor('boot 1 to start', () => b1.lines.length > 0, 15_000);
   assert.equal(started(b1).boot, 1);
   if (opts.stallNatsAt !== undefined) {
-    await waitFor(`${opts.stallNatsAt * 100}% of the burst`, () => b1.transitions() >= TOTAL * opts.stallNatsAt!, 30_000, 2);
+    await waitFor(
+      `${opts.stallNatsAt * 100}% of the burst`,
+      () => b1.transitions() >= TOTAL * opts.stallNatsAt!,
+      30_000,
+      2,
+    );
     process.kill(server.pid()!, 'SIGSTOP');
     stalled = true;
   }
@@ -176,7 +194,11 @@ async function crashAndRestart(t: Cleanup & { diagnostic(msg: string): void }, o
 
   const journal1 = await localJournal(stateDir);
   const inStreamAtKill = (await settledCount(server.url)) > 0 ? await streamContents(server.url) : [];
-  const cursor = JSON.parse(await readFile(join(stateDir, ACKED_FILE), 'utf8').catch(() => 'null')) as { boot: number; seq: number; id: string } | null;
+  const cursor = JSON.parse(await readFile(join(stateDir, ACKED_FILE), 'utf8').catch(() => 'null')) as {
+    boot: number;
+    seq: number;
+    id: string;
+  } | null;
   const m1 = journal1.envs.length;
   // How far the writer trails the actors at the kill depends on the machine's load; the guarantee
   // is about whatever reached the journal, so it only has to be a part of the burst.
@@ -188,8 +210,12 @@ async function crashAndRestart(t: Cleanup & { diagnostic(msg: string): void }, o
     journal1.envs.slice(0, inStreamAtKill.length).map((e) => e.id),
   );
   const cursorSeq = cursor?.seq ?? 0;
-  assert.ok(cursorSeq <= inStreamAtKill.length, `the acked cursor (${cursorSeq}) never runs ahead of what the stream holds (${inStreamAtKill.length})`);
-  if (opts.stallNatsAt !== undefined) assert.ok(m1 - inStreamAtKill.length > 0, 'a stalled server leaves an un-acked tail');
+  assert.ok(
+    cursorSeq <= inStreamAtKill.length,
+    `the acked cursor (${cursorSeq}) never runs ahead of what the stream holds (${inStreamAtKill.length})`,
+  );
+  if (opts.stallNatsAt !== undefined)
+    assert.ok(m1 - inStreamAtKill.length > 0, 'a stalled server leaves an un-acked tail');
 
   // Boot 2 on the same state dir: a new boot that publishes boot 1's tail, then its own burst.
   const b2 = startBurst(t, stateDir, server.url);
@@ -197,7 +223,12 @@ async function crashAndRestart(t: Cleanup & { diagnostic(msg: string): void }, o
   const s2 = started(b2);
   assert.equal(s2.boot, 2, 'a new boot after the crash');
   const target = m1 + s2.expected;
-  await waitFor(`${target} messages in the stream`, async () => (await streamMessages(server.url)) >= target, 60_000, 100);
+  await waitFor(
+    `${target} messages in the stream`,
+    async () => (await streamMessages(server.url)) >= target,
+    60_000,
+    100,
+  );
   b2.proc.kill('SIGTERM');
   assert.deepEqual(await b2.exited, { code: 0, signal: null });
   assert.ok(b2.lines.some((l) => l.burst === 'stopped'));
@@ -212,11 +243,21 @@ async function crashAndRestart(t: Cleanup & { diagnostic(msg: string): void }, o
   assert.equal(local.envs.length, all);
   assert.equal(new Set(storedIds).size, stored.length, 'no id stored twice: nothing acked was re-sent as new');
   assert.equal(await streamMessages(server.url), all, 'stream message count = unique ids = local journal');
-  assert.deepEqual(storedIds, local.envs.map((e) => e.id), 'every journaled envelope, once, per (node, boot) in seq order');
-  assert.ok(stored.every((s) => s.msgId === s.id), 'Nats-Msg-Id = id on every message');
+  assert.deepEqual(
+    storedIds,
+    local.envs.map((e) => e.id),
+    'every journaled envelope, once, per (node, boot) in seq order',
+  );
+  assert.ok(
+    stored.every((s) => s.msgId === s.id),
+    'Nats-Msg-Id = id on every message',
+  );
   const unacked = journal1.envs.slice(inStreamAtKill.length).map((e) => e.id);
   const have = new Set(storedIds);
-  assert.ok(unacked.every((id) => have.has(id)), 'every boot-1 envelope un-acked at the kill was published by boot 2');
+  assert.ok(
+    unacked.every((id) => have.has(id)),
+    'every boot-1 envelope un-acked at the kill was published by boot 2',
+  );
   t.diagnostic(
     `kill -9 at ${killedAt}/${TOTAL} transitions: boot 1 journaled ${m1}, stream held ${inStreamAtKill.length}, acked cursor at seq ${cursorSeq} ` +
       `(${inStreamAtKill.length - cursorSeq} stored past the cursor: re-sent by boot 2 and dropped by JetStream; ${unacked.length} un-acked, published by boot 2); ` +
@@ -242,7 +283,8 @@ const flapper = setup({ types: { events: {} as { type: 'FLIP' } } }).createMachi
   states: { backup: { on: { FLIP: 'master' } }, master: { on: { FLIP: 'backup' } } },
 });
 
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const pct = (xs: number[], p: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
 interface LogLine {
   level: number;
@@ -251,7 +293,10 @@ interface LogLine {
 }
 
 /** A 256 KiB tmpfs with `fillKiB` taken by a filler file, and a logger that keeps its lines. */
-async function tinyDisk(t: Cleanup, fillKiB: number): Promise<{ dir: string; filler: string; logs: LogLine[]; log: ReturnType<typeof createLogger> }> {
+async function tinyDisk(
+  t: Cleanup,
+  fillKiB: number,
+): Promise<{ dir: string; filler: string; logs: LogLine[]; log: ReturnType<typeof createLogger> }> {
   const mnt = await mkdtemp(join(tmpdir(), 'halo-enospc-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
   t.after(async () => {
@@ -261,7 +306,10 @@ async function tinyDisk(t: Cleanup, fillKiB: number): Promise<{ dir: string; fil
   const filler = join(mnt, 'filler');
   await writeFile(filler, Buffer.alloc(fillKiB * 1024, 1));
   const logs: LogLine[] = [];
-  const log = createLogger({ level: 'warn', destination: { write: (s: string) => void logs.push(JSON.parse(s) as LogLine) } });
+  const log = createLogger({
+    level: 'warn',
+    destination: { write: (s: string) => void logs.push(JSON.parse(s) as LogLine) },
+  });
   return { dir: join(mnt, 'journal'), filler, logs, log };
 }
 
@@ -291,10 +339,19 @@ describe('journal on a full disk', () => {
     const full = { ...journal.stats };
     assert.ok(full.writeErrors >= 1, `write errors counted (${full.writeErrors})`);
     assert.ok(full.dropped >= 1, `drops counted once the bounded queue is full (${full.dropped})`);
-    assert.ok(full.written > 0 && full.written < full.appended - full.dropped, 'some lines made it before the disk filled, the rest wait');
+    assert.ok(
+      full.written > 0 && full.written < full.appended - full.dropped,
+      'some lines made it before the disk filled, the rest wait',
+    );
     const enospc = logs.filter((l) => l.level >= 50 && l.msg === 'journal: write failed; retrying');
-    assert.ok(enospc.length >= 1 && enospc.every((l) => l.err?.code === 'ENOSPC'), 'the write failure is logged at error level with ENOSPC');
-    assert.ok(logs.some((l) => l.level >= 50 && l.msg === 'journal: queue full, dropping events'), 'dropping is logged at error level');
+    assert.ok(
+      enospc.length >= 1 && enospc.every((l) => l.err?.code === 'ENOSPC'),
+      'the write failure is logged at error level with ENOSPC',
+    );
+    assert.ok(
+      logs.some((l) => l.level >= 50 && l.msg === 'journal: queue full, dropping events'),
+      'dropping is logged at error level',
+    );
     assert.ok(logs.length < 20, `loud, not a flood: ${logs.length} log lines in 1.5 s`);
     const appendP99 = pct(appendNs, 0.99) / 1000;
     const sendP99 = pct(sendNs, 0.99) / 1000;
@@ -313,7 +370,12 @@ describe('journal on a full disk', () => {
     await waitFor('the writer to resume', () => journal.stats.written > full.written, 3000);
     const resumeMs = Date.now() - freedAt;
     flip(100);
-    await Promise.race([journal.flush(), new Promise((_, reject) => setTimeout(() => reject(new Error('flush did not resolve 5 s after space was freed')), 5000))]);
+    await Promise.race([
+      journal.flush(),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('flush did not resolve 5 s after space was freed')), 5000),
+      ),
+    ]);
     const after = { ...journal.stats };
     assert.equal(after.written, after.appended - after.dropped, 'everything not dropped is on disk');
     const onDisk: EventEnvelope[] = [];
@@ -338,7 +400,9 @@ describe('journal on a full disk', () => {
     );
   });
 
-  it('close on a disk that stays full returns after closeTimeoutMs, counting and logging what it could not write', { timeout: 10_000 }, async (t) => {
+  it('close on a disk that stays full returns after closeTimeoutMs, counting and logging what it could not write', {
+    timeout: 10_000,
+  }, async (t) => {
     const { dir, logs, log } = await tinyDisk(t, 250);
     const journal = await openJournal({ dir, log, closeTimeoutMs: 500 });
     const mapper = createTransitionMapper({ node: 'full2', boot: 1, sink: (env) => journal.append(env) });
@@ -353,7 +417,9 @@ describe('journal on a full disk', () => {
     const { appended, written, dropped } = journal.stats;
     assert.equal(written + dropped, appended, 'every envelope is either on disk or counted as dropped');
     assert.ok(dropped > 0);
-    const lost = logs.find((l) => l.msg === 'journal: closed with events still unwritten; they are lost') as (LogLine & { lost?: number }) | undefined;
+    const lost = logs.find((l) => l.msg === 'journal: closed with events still unwritten; they are lost') as
+      | (LogLine & { lost?: number })
+      | undefined;
     assert.equal(lost?.level, 50);
     assert.equal(lost?.lost, dropped);
     const errorsAtClose = journal.stats.writeErrors;

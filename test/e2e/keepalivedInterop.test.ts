@@ -44,7 +44,12 @@ function formula(p: Protocol, backupPriority: number): { mdi: number; skew: numb
 }
 
 function block(p: Protocol, priority: number): string {
-  const o: InstanceOpts = { priority, version: p.version, advert: String(p.advertCs / 100), ...(p.extra ? { extra: p.extra } : {}) };
+  const o: InstanceOpts = {
+    priority,
+    version: p.version,
+    advert: String(p.advertCs / 100),
+    ...(p.extra ? { extra: p.extra } : {}),
+  };
   return instanceBlock(o);
 }
 
@@ -52,7 +57,10 @@ function block(p: Protocol, priority: number): string {
 function assertAfterKill(took: number, p: Protocol, mdi: number, who: string, note: Note): void {
   note(`${who} took over ${took} ms after kill -9 (Master_Down_Interval ${mdi} ms)`);
   assert.ok(took <= mdi + SLACK_MS, `${who} took over ${took} ms after the kill; Master_Down_Interval is ${mdi} ms`);
-  assert.ok(took >= mdi - p.advertCs * 10 - 20, `${who} took over ${took} ms after the kill, before Master_Down_Interval ${mdi} ms allows`);
+  assert.ok(
+    took >= mdi - p.advertCs * 10 - 20,
+    `${who} took over ${took} ms after the kill, before Master_Down_Interval ${mdi} ms allows`,
+  );
 }
 
 function assertAfterStop(took: number, skew: number, who: string, note: Note): void {
@@ -76,7 +84,13 @@ function noDrops(ka: KeepalivedPeer): void {
  * halo (150) on host 0 takes the master role from a running keepalived (100) on host 1; then
  * keepalived takes over from halo after a kill -9 and, once halo is back, after a graceful stop.
  */
-async function haloTakesFromKeepalived(hl: HaloLab, p: Protocol, tag: string, opts: { graceful: boolean }, note: Note): Promise<void> {
+async function haloTakesFromKeepalived(
+  hl: HaloLab,
+  p: Protocol,
+  tag: string,
+  opts: { graceful: boolean },
+  note: Note,
+): Promise<void> {
   const { mdi, skew } = formula(p, 100);
   const timeout = mdi * 2 + 3_000;
   const ka = new KeepalivedPeer('keepalived', hl.hosts[1]!, join(hl.dir, `ka-${tag}`), block(p, 100));
@@ -126,7 +140,13 @@ async function haloTakesFromKeepalived(hl: HaloLab, p: Protocol, tag: string, op
  * keepalived (150) on host 1 takes the master role from a running halo (100) on host 0; then halo
  * takes over after a keepalived crash and, once keepalived is back, after a graceful stop.
  */
-async function keepalivedTakesFromHalo(hl: HaloLab, p: Protocol, tag: string, opts: { crash: boolean }, note: Note): Promise<void> {
+async function keepalivedTakesFromHalo(
+  hl: HaloLab,
+  p: Protocol,
+  tag: string,
+  opts: { crash: boolean },
+  note: Note,
+): Promise<void> {
   const { mdi, skew } = formula(p, 100);
   const timeout = mdi * 2 + 3_000;
   const ka = new KeepalivedPeer('keepalived', hl.hosts[1]!, join(hl.dir, `ka-${tag}`), block(p, 150));

@@ -59,8 +59,23 @@ vrrp_instance V3 {
 function goldenSpecs(src: string): { v2: AdvertSpec; v3: AdvertSpec } {
   const common = { src, dst: VRRP_MULTICAST_V4 };
   return {
-    v2: { version: 2, vrid: 51, priority: 150, advertIntervalCs: 100, addresses: ['192.0.2.100', '192.0.2.101'], authPass: 'secret12', ...common },
-    v3: { version: 3, vrid: 52, priority: 120, advertIntervalCs: 10, addresses: ['192.0.2.200', '192.0.2.201', '203.0.113.9'], ...common },
+    v2: {
+      version: 2,
+      vrid: 51,
+      priority: 150,
+      advertIntervalCs: 100,
+      addresses: ['192.0.2.100', '192.0.2.101'],
+      authPass: 'secret12',
+      ...common,
+    },
+    v3: {
+      version: 3,
+      vrid: 52,
+      priority: 120,
+      advertIntervalCs: 10,
+      addresses: ['192.0.2.200', '192.0.2.201', '203.0.113.9'],
+      ...common,
+    },
   };
 }
 
@@ -118,7 +133,6 @@ async function startCapture(node: LabNode, vrid: number, count: number): Promise
   return { done };
 }
 
-
 async function writeFixture(name: string, header: string, packets: Buffer[]): Promise<void> {
   const comment = header
     .split('\n')
@@ -151,17 +165,33 @@ describe('keepalived adverts on the wire', { timeout: 60_000 }, () => {
     const v3Capture = await startCapture(listener, 52, 5);
     // -n stay in the foreground (ip netns exec execs, so child.pid is keepalived's), -P VRRP
     // only, -l -D -G detailed log on stdout and none to syslog; private pid files, config in a temp dir.
-    keepalived = sender.spawn('keepalived', ['-n', '-l', '-D', '-G', '-P', '-f', conf, '-p', join(dir, 'keepalived.pid'), '-r', vrrpPidFile]);
+    keepalived = sender.spawn('keepalived', [
+      '-n',
+      '-l',
+      '-D',
+      '-G',
+      '-P',
+      '-f',
+      conf,
+      '-p',
+      join(dir, 'keepalived.pid'),
+      '-r',
+      vrrpPidFile,
+    ]);
     keepalived.stdout!.on('data', (c: Buffer) => {
       keepalivedLog += c.toString();
     });
     keepalived.stderr!.on('data', (c: Buffer) => {
       keepalivedLog += c.toString();
     });
-    vrrpChildPid = await waitFor(`keepalived's VRRP child pid in ${vrrpPidFile} (log:\n${keepalivedLog})`, async () => {
-      const text = await readFile(vrrpPidFile, 'utf8').catch(() => '');
-      return Number.parseInt(text, 10) || undefined;
-    }, 5_000);
+    vrrpChildPid = await waitFor(
+      `keepalived's VRRP child pid in ${vrrpPidFile} (log:\n${keepalivedLog})`,
+      async () => {
+        const text = await readFile(vrrpPidFile, 'utf8').catch(() => '');
+        return Number.parseInt(text, 10) || undefined;
+      },
+      5_000,
+    );
     // v2 becomes master after Master_Down_Interval (3 × 1 s + skew), then one advert a second.
     const captured = Promise.all([v2Capture.done, v3Capture.done]);
     [v2Packets, v3Packets] = await withTimeout(captured, 20_000, 'the adverts to capture').catch((err: Error) => {
@@ -206,7 +236,13 @@ describe('keepalived adverts on the wire', { timeout: 60_000 }, () => {
           { src: spec.src, dst: spec.dst, ttl: 255, tos: 0xc0, protocol: 112 },
         );
         assert.deepEqual(
-          { version: vrrp.version, type: vrrp.type, vrid: vrrp.vrid, priority: vrrp.priority, addresses: vrrp.addresses },
+          {
+            version: vrrp.version,
+            type: vrrp.type,
+            vrid: vrrp.vrid,
+            priority: vrrp.priority,
+            addresses: vrrp.addresses,
+          },
           { version: spec.version, type: 1, vrid: spec.vrid, priority: spec.priority, addresses: spec.addresses },
         );
         assert.equal(vrrp.advertIntervalCs, spec.advertIntervalCs);

@@ -58,8 +58,14 @@ describe('halo run with option mysql-check against a real MariaDB', () => {
   let lbPort: number;
   const lines: Line[] = [];
   /** `actor`'s transitions logged at or after index `since` of `lines`. */
-  const transitions = (actor: string, since = 0): Line[] => lines.slice(since).filter((l) => l.msg === 'transition' && l.actor === actor);
-  const seen = (actor: string, since: number): string => `(${actor} so far: ${transitions(actor, since).map((l) => l.to).join(' | ') || 'none'})`;
+  const transitions = (actor: string, since = 0): Line[] =>
+    lines.slice(since).filter((l) => l.msg === 'transition' && l.actor === actor);
+  const seen = (actor: string, since: number): string =>
+    `(${actor} so far: ${
+      transitions(actor, since)
+        .map((l) => l.to)
+        .join(' | ') || 'none'
+    })`;
   /**
    * The first transition of `actor` into `state` logged at or after `since`. Callers take `since`
    * (lines.length) before they cause the change, so a check that acts before the cause's own
@@ -117,7 +123,10 @@ listen wrongpw
     server w1 127.0.0.1:${db.port} check inter 200 rise 1 fall 1
 `,
     );
-    halo = spawnHaloRun(['-c', join(dir, 'haproxy.cfg'), '--state-dir', join(dir, 'state'), '--node-name', 'lb'], lines);
+    halo = spawnHaloRun(
+      ['-c', join(dir, 'haproxy.cfg'), '--state-dir', join(dir, 'state'), '--node-name', 'lb'],
+      lines,
+    );
   });
 
   after(async () => {
@@ -127,18 +136,30 @@ listen wrongpw
   });
 
   test('a check user MariaDB refuses keeps the server down, and says so', async () => {
-    await waitFor('a journaled down of server:refused/m2 whose last check says access denied', async () => {
-      const e = (await journal(dir)).find((x) => x.actor === 'server:refused/m2' && health(x.to) === 'down');
-      const last = e?.context.lastCheck as { reason?: string; detail?: string } | undefined;
-      return last?.reason === 'auth' && /Access denied|nobody_here/.test(last.detail ?? '') ? true : undefined;
-    }, 5_000, 100);
+    await waitFor(
+      'a journaled down of server:refused/m2 whose last check says access denied',
+      async () => {
+        const e = (await journal(dir)).find((x) => x.actor === 'server:refused/m2' && health(x.to) === 'down');
+        const last = e?.context.lastCheck as { reason?: string; detail?: string } | undefined;
+        return last?.reason === 'auth' && /Access denied|nobody_here/.test(last.detail ?? '') ? true : undefined;
+      },
+      5_000,
+      100,
+    );
   });
   test('halo-check mysql: a wrong password is down with the reason, and the password never reaches the log or journal', async () => {
-    await waitFor('a journaled down of server:wrongpw/w1 whose last check says access denied', async () => {
-      const e = (await journal(dir)).find((x) => x.actor === 'server:wrongpw/w1' && health(x.to) === 'down');
-      const last = e?.context.lastCheck as { reason?: string; detail?: string } | undefined;
-      return last?.reason === 'auth' && /Access denied for user 'halo_check'/.test(last.detail ?? '') ? true : undefined;
-    }, 5_000, 100);
+    await waitFor(
+      'a journaled down of server:wrongpw/w1 whose last check says access denied',
+      async () => {
+        const e = (await journal(dir)).find((x) => x.actor === 'server:wrongpw/w1' && health(x.to) === 'down');
+        const last = e?.context.lastCheck as { reason?: string; detail?: string } | undefined;
+        return last?.reason === 'auth' && /Access denied for user 'halo_check'/.test(last.detail ?? '')
+          ? true
+          : undefined;
+      },
+      5_000,
+      100,
+    );
     await waitHealth('server:primary/p1', UP, 0, 5_000);
     const text = JSON.stringify(lines) + JSON.stringify(await journal(dir));
     assert.ok(!text.includes(SECRET), 'the password is not in any log line or event');
@@ -155,7 +176,10 @@ listen wrongpw
       const last = e?.context.lastCheck as { reason: string; detail: string };
       assert.equal(last.reason, 'read_only', JSON.stringify(last));
       assert.equal(last.detail, 'read_only is ON, required OFF');
-      assert.ok(!lines.some((l) => l.msg === 'transition' && l.actor === 'server:db/m1' && health(l.to) === 'down'), 'a backend without the rule stays up');
+      assert.ok(
+        !lines.some((l) => l.msg === 'transition' && l.actor === 'server:db/m1' && health(l.to) === 'down'),
+        'a backend without the rule stays up',
+      );
     } finally {
       restored = lines.length;
       await db.sql('SET GLOBAL read_only = 0');
@@ -167,7 +191,10 @@ listen wrongpw
     // Servers start UP (haproxy), one failure from DOWN; a passed check against the live server
     // takes m1 to the top of the band, and it never left UP.
     await waitHealth('server:db/m1', UP_CHECKED, 0, 10_000);
-    assert.ok(!lines.some((l) => l.msg === 'transition' && l.actor === 'server:db/m1' && health(l.to) === 'down'), 'm1 stayed up while MariaDB answered');
+    assert.ok(
+      !lines.some((l) => l.msg === 'transition' && l.actor === 'server:db/m1' && health(l.to) === 'down'),
+      'm1 stayed up while MariaDB answered',
+    );
     const hello = await greeting(lbPort);
     assert.equal(hello[4], 10, 'the client sees MariaDB protocol v10 through the proxy');
 
@@ -187,5 +214,4 @@ listen wrongpw
     await db.start();
     await waitSettled('server:db/m1', UP, restarted, 10_000);
   });
-
 });

@@ -34,7 +34,8 @@ const health = (to: string | undefined): string | undefined => /health\.(up|down
 const waitLine = (pred: (l: Line) => boolean, timeoutMs: number, what: string): Promise<Line> =>
   waitFor(what, () => lines.find(pred), timeoutMs);
 
-const serverLines = (id: string, since: number): Line[] => lines.filter((l) => l.msg === 'transition' && l.actor === id && (l.time ?? 0) >= since);
+const serverLines = (id: string, since: number): Line[] =>
+  lines.filter((l) => l.msg === 'transition' && l.actor === id && (l.time ?? 0) >= since);
 
 function rssKb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -127,7 +128,11 @@ describe('halo run -c haproxy.cfg: a health-checked TCP load balancer', () => {
     assert.deepEqual(errors, [], 'no client saw an error');
     assert.ok(served > 20, `served ${served}`);
 
-    const down = await waitLine((l) => l.actor === id && health(l.to) === 'down' && (l.time ?? 0) >= killedAt, 5_000, 'h2 DOWN');
+    const down = await waitLine(
+      (l) => l.actor === id && health(l.to) === 'down' && (l.time ?? 0) >= killedAt,
+      5_000,
+      'h2 DOWN',
+    );
     // Checks every 300 ms (inter = fastinter = downinter here): the first failure shows as
     // up.failing, the third takes it down: exactly two more check intervals later.
     const firstFail = serverLines(id, killedAt).find((l) => /health\.up\.failing/.test(l.to ?? ''))!;
@@ -138,7 +143,11 @@ describe('halo run -c haproxy.cfg: a health-checked TCP load balancer', () => {
 
     const revivedAt = Date.now();
     await be.h2!.revive();
-    const up = await waitLine((l) => l.actor === id && health(l.to) === 'up' && (l.time ?? 0) >= revivedAt, 5_000, 'h2 UP');
+    const up = await waitLine(
+      (l) => l.actor === id && health(l.to) === 'up' && (l.time ?? 0) >= revivedAt,
+      5_000,
+      'h2 UP',
+    );
     const rising = serverLines(id, revivedAt).find((l) => /health\.down\.rising/.test(l.to ?? ''))!;
     assert.ok(rising, 'first pass seen as DOWN, going up');
     const riseMs = up.time! - rising.time!;
@@ -197,7 +206,8 @@ describe('halo run -c haproxy.cfg: a health-checked TCP load balancer', () => {
     const drip = setInterval(() => {
       for (const s of slow) s.write('.');
     }, 100);
-    for (let i = 0; i < 5; i++) open(port.fl!).write(Buffer.from(Array.from({ length: 4096 }, (_, j) => (j * 7919) & 0xff)));
+    for (let i = 0; i < 5; i++)
+      open(port.fl!).write(Buffer.from(Array.from({ length: 4096 }, (_, j) => (j * 7919) & 0xff)));
     // A flood far past `maxconn 20`.
     for (let i = 0; i < 600; i++) open(port.fl!);
     await sleep(300);
@@ -213,7 +223,10 @@ describe('halo run -c haproxy.cfg: a health-checked TCP load balancer', () => {
     // `timeout client 800` frees the idle ones; the flood's frontend serves again.
     await sleep(1_000);
     assert.equal(await request(port.fl!, 'after', 3_000), 'f1:after');
-    assert.ok(rssDuring - rssBefore < 64 * 1024, `RSS grew ${((rssDuring - rssBefore) / 1024).toFixed(1)} MiB under the flood`);
+    assert.ok(
+      rssDuring - rssBefore < 64 * 1024,
+      `RSS grew ${((rssDuring - rssBefore) / 1024).toFixed(1)} MiB under the flood`,
+    );
     assert.equal(halo.exitCode, null, 'the daemon is still running');
   });
 
@@ -221,7 +234,9 @@ describe('halo run -c haproxy.cfg: a health-checked TCP load balancer', () => {
     halo.kill('SIGTERM');
     const code = await new Promise<number | null>((r) => halo.once('exit', (c) => r(c)));
     assert.equal(code, 0);
-    const stopped = lines.find((l) => l.msg === 'halo stopped') as (Line & { counters?: Record<string, number> }) | undefined;
+    const stopped = lines.find((l) => l.msg === 'halo stopped') as
+      | (Line & { counters?: Record<string, number> })
+      | undefined;
     assert.ok((stopped?.counters?.['halo_lb_sessions_total{frontend=rr}'] ?? 0) >= 30);
   });
 });

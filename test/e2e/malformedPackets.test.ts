@@ -45,8 +45,14 @@ describe('malformed VRRP packets at a running master (VRRPv2, PASS auth, advert 
       await sleep(50);
     }
     peer.write({ stats: true });
-    const stats = (await peer.next((l) => l.event === 'stats', 2_000)).stats as { eth0: { sent: number; sendErrors: number } };
-    assert.deepEqual(stats.eth0, { ...stats.eth0, sent: bad.length * REPEAT, sendErrors: 0 }, 'every bad packet left the attacker');
+    const stats = (await peer.next((l) => l.event === 'stats', 2_000)).stats as {
+      eth0: { sent: number; sendErrors: number };
+    };
+    assert.deepEqual(
+      stats.eth0,
+      { ...stats.eth0, sent: bad.length * REPEAT, sendErrors: 0 },
+      'every bad packet left the attacker',
+    );
     // Longer than one advert interval and than the attacker's priority would need to win.
     await sleep(1_500);
     assert.deepEqual(n1.transitions.slice(seen[0]), [], 'no transition on the master during the barrage');
@@ -66,7 +72,11 @@ describe('malformed VRRP packets at a running master (VRRPv2, PASS auth, advert 
     for (const [key, count] of expected) assert.equal(counters[key], count, `${key} in ${JSON.stringify(counters)}`);
     const drops = Object.entries(counters).filter(([k]) => k.startsWith('halo_vrrp_rx_dropped_total'));
     assert.equal(drops.length, expected.size, `only the expected drop reasons: ${JSON.stringify(drops)}`);
-    assert.equal(counters['halo_vrrp_rx_adverts_total{instance=VI_1}'], 1, 'the one valid advert, and nothing else, was accepted');
+    assert.equal(
+      counters['halo_vrrp_rx_adverts_total{instance=VI_1}'],
+      1,
+      'the one valid advert, and nothing else, was accepted',
+    );
     await n2.kill('SIGTERM');
   });
 });

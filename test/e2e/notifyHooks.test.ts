@@ -37,7 +37,9 @@ describe('notify hooks of a VRRP instance (VRRPv3, advert 0.1 s)', () => {
   test('notify_backup/master/fault/stop and the generic notify run in state order with keepalived arguments', async () => {
     const notifyConf = (out: string): string => {
       const rec = recorder(out);
-      return ['master', 'backup', 'fault', 'stop'].map((s) => `  notify_${s} "${rec} ${s}"`).join('\n') + `\n  notify ${rec}`;
+      return (
+        ['master', 'backup', 'fault', 'stop'].map((s) => `  notify_${s} "${rec} ${s}"`).join('\n') + `\n  notify ${rec}`
+      );
     };
     const n1 = run(0, instanceBlock({ priority: 150, extra: notifyConf('n1.log') }));
     const log1 = recordLog(n1);
@@ -85,7 +87,15 @@ describe('notify hooks of a VRRP instance (VRRPv3, advert 0.1 s)', () => {
     const [h1, , h3] = [hl.hosts[0]!, hl.hosts[1]!, hl.hosts[2]!];
 
     // A third host timestamps n1's adverts in the kernel (tcpdump -tt): wall-clock seconds, like pino's time.
-    const dump = h3.spawn('tcpdump', ['-i', 'eth0', '-n', '-l', '-tt', '--immediate-mode', `ip proto 112 and src host ${h1.ip}`]);
+    const dump = h3.spawn('tcpdump', [
+      '-i',
+      'eth0',
+      '-n',
+      '-l',
+      '-tt',
+      '--immediate-mode',
+      `ip proto 112 and src host ${h1.ip}`,
+    ]);
     const adverts: Array<{ t: number; prio: number }> = [];
     createInterface({ input: dump.stdout! }).on('line', (line) => {
       const m = /^(\d+\.\d+) .*prio (\d+)/.exec(line);
@@ -95,7 +105,11 @@ describe('notify hooks of a VRRP instance (VRRPv3, advert 0.1 s)', () => {
     dump.stderr!.on('data', (d: Buffer) => {
       dumpErr += d.toString();
     });
-    await waitFor(() => `tcpdump on ${h3.ns} to listen (stderr: ${dumpErr})`, () => dumpErr.includes('listening on'), 5_000);
+    await waitFor(
+      () => `tcpdump on ${h3.ns} to listen (stderr: ${dumpErr})`,
+      () => dumpErr.includes('listening on'),
+      5_000,
+    );
 
     // The peer runs first, so a stalled master would be replaced within Master_Down_Interval.
     const n2 = run(1, instanceBlock({ priority: 100 }));
@@ -105,11 +119,18 @@ describe('notify hooks of a VRRP instance (VRRPv3, advert 0.1 s)', () => {
     const became = await n1.waitState(VI, 'master', 3_000);
     // Not `fresh`: the peer may already have yielded to n1's first advert.
     await n2.waitState(VI, 'backup', 3_000);
-    await waitFor(() => `the generic notify's MASTER line after the slow notify_master (${out}: ${JSON.stringify(linesOf(out))})`, () => linesOf(out).includes('INSTANCE VI_1 MASTER 150'), 4_000);
+    await waitFor(
+      () => `the generic notify's MASTER line after the slow notify_master (${out}: ${JSON.stringify(linesOf(out))})`,
+      () => linesOf(out).includes('INSTANCE VI_1 MASTER 150'),
+      4_000,
+    );
 
     assert.deepEqual(linesOf(out), ['INSTANCE VI_1 BACKUP 150', 'slow master done', 'INSTANCE VI_1 MASTER 150']);
     const slowRun = log1.find((r) => r.msg === 'notify script finished' && r.command === slow);
-    assert.ok(slowRun && (slowRun.durationMs as number) >= 1_900, `the slow script ran its 2 s: ${JSON.stringify(slowRun)}`);
+    assert.ok(
+      slowRun && (slowRun.durationMs as number) >= 1_900,
+      `the slow script ran its 2 s: ${JSON.stringify(slowRun)}`,
+    );
     const peerStates = n2.transitions.filter((t) => t.actor === VI).map((t) => t.to);
     assert.deepEqual(
       peerStates.slice(peerStates.indexOf('master') + 1),
@@ -124,7 +145,10 @@ describe('notify hooks of a VRRP instance (VRRPv3, advert 0.1 s)', () => {
     const during = adverts.filter((a) => a.t >= became.time && a.t <= became.time + 2_000);
     const edges = [became.time, ...during.map((a) => a.t), became.time + 2_000];
     const gaps = edges.slice(1).map((t, i) => t - edges[i]!);
-    assert.ok(Math.max(...gaps) < mdiMs, `largest silence ${Math.max(...gaps).toFixed(1)} ms (${during.length} adverts) in the 2 s after becoming master; Master_Down_Interval ${mdiMs} ms`);
+    assert.ok(
+      Math.max(...gaps) < mdiMs,
+      `largest silence ${Math.max(...gaps).toFixed(1)} ms (${during.length} adverts) in the 2 s after becoming master; Master_Down_Interval ${mdiMs} ms`,
+    );
     assert.ok(during.every((a) => a.prio === 150));
     dump.kill('SIGTERM');
   });

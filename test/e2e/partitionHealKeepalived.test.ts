@@ -25,7 +25,10 @@ interface Case {
 
 const CASES: Case[] = [
   // The baseline: keepalived on both nodes.
-  { kinds: ['keepalived', 'keepalived'], expect: { n2: { answers: 1, heals: true }, n1: { answers: 0, heals: false } } },
+  {
+    kinds: ['keepalived', 'keepalived'],
+    expect: { n2: { answers: 1, heals: true }, n1: { answers: 0, heals: false } },
+  },
   // A halo master with a keepalived backup: only as good as the backup that yields.
   { kinds: ['halo', 'keepalived'], expect: { n2: { answers: 1, heals: true }, n1: { answers: 0, heals: false } } },
   // A keepalived master with a halo backup: halo's advert before yielding makes it re-announce.

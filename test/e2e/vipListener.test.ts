@@ -13,7 +13,17 @@ import { masterDownIntervalCs } from '../../src/machines/vrrp/timers.js';
 import { type AddressWatch, watchAddress } from '../helpers/keepalivedPeer.js';
 import { type LabNode, waitFor } from '../helpers/netns.js';
 import { type LogRecord, recordLog } from './fixtures/daemonLog.js';
-import { createVipLab, LB_PORT, listensOn, type Probe, startProbe, VIP, type VipLab, VRRP_ID, waitRecord } from './fixtures/vipLab.js';
+import {
+  createVipLab,
+  LB_PORT,
+  listensOn,
+  type Probe,
+  startProbe,
+  VIP,
+  type VipLab,
+  VRRP_ID,
+  waitRecord,
+} from './fixtures/vipLab.js';
 
 /** The issue's budget from the VIP being added to the listener accepting. */
 const LISTEN_BUDGET_MS = 50;
@@ -72,7 +82,9 @@ describe('a listener on the VIP follows the VRRP instance (2 halo nodes, VRRPv3 
       );
       const hit = await probe.firstSince(tr.time, hosts[i].ip, 3_000);
       const figures = { vipAddMs: vipAt - tr.time, listenMs: listening.time! - vipAt, clientMs: hit.at - tr.time };
-      t.diagnostic(`${node.name} backup -> master: VIP added +${figures.vipAddMs} ms, listening ${figures.listenMs} ms after the VIP, first client +${figures.clientMs} ms (${hit.greeting})`);
+      t.diagnostic(
+        `${node.name} backup -> master: VIP added +${figures.vipAddMs} ms, listening ${figures.listenMs} ms after the VIP, first client +${figures.clientMs} ms (${hit.greeting})`,
+      );
       return figures;
     } finally {
       addr.close();
@@ -103,7 +115,10 @@ describe('a listener on the VIP follows the VRRP instance (2 halo nodes, VRRPv3 
       mdiMs + 3_000,
     );
     assert.ok(f.listenMs <= LISTEN_BUDGET_MS, `listening ${f.listenMs} ms after the VIP was added`);
-    assert.ok(f.clientMs <= f.vipAddMs + LISTEN_BUDGET_MS + GARP_SLACK_MS, `first client ${f.clientMs} ms after the transition`);
+    assert.ok(
+      f.clientMs <= f.vipAddMs + LISTEN_BUDGET_MS + GARP_SLACK_MS,
+      `first client ${f.clientMs} ms after the transition`,
+    );
     assert.equal(await listensOn(hosts[1], VIP, LB_PORT), true);
   });
 
@@ -114,13 +129,20 @@ describe('a listener on the VIP follows the VRRP instance (2 halo nodes, VRRPv3 
     start(0);
     const back = await n1.waitState(VRRP_ID, 'master', 5_000, { fresh: true });
     await backAgain;
-    await waitFor(`node2 to stop listening on ${VIP}:${LB_PORT}`, async () => !(await listensOn(hosts[1], VIP, LB_PORT)), 2_000);
+    await waitFor(
+      `node2 to stop listening on ${VIP}:${LB_PORT}`,
+      async () => !(await listensOn(hosts[1], VIP, LB_PORT)),
+      2_000,
+    );
     assert.equal(await listensOn(hosts[0], VIP, LB_PORT), true, 'the returning master listens');
     await probe.firstSince(back.time, hosts[0].ip, 3_000);
 
     const f = await takeover(t, 1, () => n1.kill('SIGTERM'), 3_000);
     assert.ok(f.listenMs <= LISTEN_BUDGET_MS, `listening ${f.listenMs} ms after the VIP was added`);
-    assert.ok(f.clientMs <= f.vipAddMs + LISTEN_BUDGET_MS + GARP_SLACK_MS, `first client ${f.clientMs} ms after the transition`);
+    assert.ok(
+      f.clientMs <= f.vipAddMs + LISTEN_BUDGET_MS + GARP_SLACK_MS,
+      `first client ${f.clientMs} ms after the transition`,
+    );
     assert.equal(await listensOn(hosts[1], VIP, LB_PORT), true);
     assert.equal(await listensOn(hosts[0], VIP, LB_PORT), false, 'the stopped node no longer listens');
     await n2.kill('SIGTERM');

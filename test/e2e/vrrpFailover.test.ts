@@ -42,7 +42,11 @@ describe('halo ↔ halo failover in network namespaces (VRRPv3, advert 0.1 s)', 
     // ARP must move the client's neighbour entry to it.
     await waitFor(`${VIP} on node2`, async () => (await holders(hl.hosts, VIP)).includes(1), 1_000);
     const n2mac = await macOf(hl.hosts[1]!);
-    await waitFor(`the client's neighbour entry for ${VIP} to name node2's MAC ${n2mac}`, async () => (await neighbourMac(client, VIP)) === n2mac, 2_000);
+    await waitFor(
+      `the client's neighbour entry for ${VIP} to name node2's MAC ${n2mac}`,
+      async () => (await neighbourMac(client, VIP)) === n2mac,
+      2_000,
+    );
     assert.match(await client.exec('ping', ['-c', '1', '-W', '1', VIP]), /1 received/);
 
     // Back with preempt: the higher priority takes the VIP again (after removing the VIP its
@@ -61,7 +65,10 @@ describe('halo ↔ halo failover in network namespaces (VRRPv3, advert 0.1 s)', 
     const handover = n2.waitState(VI, 'master', 3_000, { fresh: true });
     await n1.kill('SIGTERM');
     const h = await handover;
-    assert.ok(h.time - stoppedAt <= skewMs + 250, `graceful takeover after ${h.time - stoppedAt} ms; Skew_Time is ${skewMs} ms`);
+    assert.ok(
+      h.time - stoppedAt <= skewMs + 250,
+      `graceful takeover after ${h.time - stoppedAt} ms; Skew_Time is ${skewMs} ms`,
+    );
     assert.deepEqual(await holders(hl.hosts, VIP), [1], 'the stopped node removed its VIP');
     await n2.kill('SIGTERM');
   });

@@ -60,7 +60,15 @@ describe('a VRRP flood at the master (VRRPv2, PASS auth, advert 1 s)', () => {
     await waitFor(`${VIP} on node1 only`, async () => (await holders(hl.hosts, VIP)).join() === '0', 2_000);
 
     // The backup's kernel stamps the master's adverts (tcpdump -tt: epoch seconds, microseconds).
-    const dump = h2.spawn('tcpdump', ['-i', 'eth0', '-n', '-l', '-tt', '--immediate-mode', `ip proto 112 and src host ${h1.ip}`]);
+    const dump = h2.spawn('tcpdump', [
+      '-i',
+      'eth0',
+      '-n',
+      '-l',
+      '-tt',
+      '--immediate-mode',
+      `ip proto 112 and src host ${h1.ip}`,
+    ]);
     const adverts: number[] = [];
     createInterface({ input: dump.stdout! }).on('line', (line) => {
       const m = /^(\d+\.\d+) /.exec(line);
@@ -70,9 +78,18 @@ describe('a VRRP flood at the master (VRRPv2, PASS auth, advert 1 s)', () => {
     dump.stderr!.on('data', (d: Buffer) => {
       dumpErr += d.toString();
     });
-    await waitFor(() => `tcpdump on ${h2.ns} to listen (stderr: ${dumpErr})`, () => dumpErr.includes('listening on'), 5_000);
+    await waitFor(
+      () => `tcpdump on ${h2.ns} to listen (stderr: ${dumpErr})`,
+      () => dumpErr.includes('listening on'),
+      5_000,
+    );
 
-    const flooder = spawnJsonChild(attacker, fixturePath(import.meta.url, 'vrrpFlooder.js'), ['eth0', GROUP, String(PPS), String(FLOOD_MS)]);
+    const flooder = spawnJsonChild(attacker, fixturePath(import.meta.url, 'vrrpFlooder.js'), [
+      'eth0',
+      GROUP,
+      String(PPS),
+      String(FLOOD_MS),
+    ]);
     await flooder.next((l) => l.event === 'ready', 5_000);
     const seen = [n1.transitions.length, n2.transitions.length];
     const pid = n1.proc!.pid!;
@@ -123,21 +140,42 @@ describe('a VRRP flood at the master (VRRPv2, PASS auth, advert 1 s)', () => {
     };
     t.diagnostic(`flood figures: ${JSON.stringify(figures)}`);
 
-    assert.ok((done.pps as number) >= MIN_PPS, `the flooder reached ${figures.pps} packets/s, at least ${MIN_PPS} needed`);
+    assert.ok(
+      (done.pps as number) >= MIN_PPS,
+      `the flooder reached ${figures.pps} packets/s, at least ${MIN_PPS} needed`,
+    );
     assert.deepEqual(moved[0], [], 'no transition on the master during the flood');
     assert.deepEqual(moved[1], [], 'no transition on the backup during the flood');
     // A loaded machine makes each look slower (three `ip` runs): one a second at least.
-    assert.ok(vipSamples.length >= FLOOD_MS / 1_000, `the VIP was looked for through the flood (${vipSamples.length} samples)`);
+    assert.ok(
+      vipSamples.length >= FLOOD_MS / 1_000,
+      `the VIP was looked for through the flood (${vipSamples.length} samples)`,
+    );
     assert.deepEqual([...new Set(vipSamples)], ['0'], `${VIP} stayed on the master alone`);
-    assert.ok(longestGap <= MAX_GAP_MS, `longest gap between the master's adverts ${figures.longestGapMs} ms (${during.length} adverts), at most ${MAX_GAP_MS}`);
-    assert.ok(cpuShare <= MAX_CPU_SHARE, `the master used ${figures.cpuPercent} % of a core, at most ${MAX_CPU_SHARE * 100} %`);
-    assert.ok(grown < MAX_LOG_BYTES, `the master's log grew by ${grown} bytes during the flood, less than ${MAX_LOG_BYTES}`);
+    assert.ok(
+      longestGap <= MAX_GAP_MS,
+      `longest gap between the master's adverts ${figures.longestGapMs} ms (${during.length} adverts), at most ${MAX_GAP_MS}`,
+    );
+    assert.ok(
+      cpuShare <= MAX_CPU_SHARE,
+      `the master used ${figures.cpuPercent} % of a core, at most ${MAX_CPU_SHARE * 100} %`,
+    );
+    assert.ok(
+      grown < MAX_LOG_BYTES,
+      `the master's log grew by ${grown} bytes during the flood, less than ${MAX_LOG_BYTES}`,
+    );
     // Told, not silenced: the first drops in full, the rest in summaries.
     const said = floodLines.map((r) => r.msg);
-    assert.ok(said.includes('vrrp advert dropped'), `the first refused advert is logged in full: ${JSON.stringify(said)}`);
+    assert.ok(
+      said.includes('vrrp advert dropped'),
+      `the first refused advert is logged in full: ${JSON.stringify(said)}`,
+    );
     assert.ok(said.includes('vrrp advert dropped (repeats)'), `the rest are summarized: ${JSON.stringify(said)}`);
     // The flood reached the master and was counted there, not lost before it.
-    assert.ok(refused >= 0.9 * (done.sent as number), `the master counted ${refused} refused packets of ${done.sent} sent`);
+    assert.ok(
+      refused >= 0.9 * (done.sent as number),
+      `the master counted ${refused} refused packets of ${done.sent} sent`,
+    );
     await n2.kill('SIGTERM');
   });
 });

@@ -62,7 +62,10 @@ describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
     await n2.waitState(VI, 'backup', 3_000);
     await sleep(SETTLE_MS);
     assert.equal(n2.state(VI), 'backup');
-    assert.ok(!n2.transitions.some((t) => t.actor === VI && t.to === 'master'), 'priority 150 with nopreempt never preempted priority 100');
+    assert.ok(
+      !n2.transitions.some((t) => t.actor === VI && t.to === 'master'),
+      'priority 150 with nopreempt never preempted priority 100',
+    );
     assert.equal(n1.state(VI), 'master');
     await expectHolders(VIP, '0');
 
@@ -96,7 +99,10 @@ describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
     await back;
     await released;
     await expectHolders(VIP, '0');
-    assert.ok(!n1.transitions.some((t) => t.actor === VI && t.to === 'fault'), 'a weighted check changes priority, not state');
+    assert.ok(
+      !n1.transitions.some((t) => t.actor === VI && t.to === 'fault'),
+      'a weighted check changes priority, not state',
+    );
   });
 
   test('sync group: a weight-0 check failing in VI_1 faults the group; VI_1 and VI_2 move together and come back together', async () => {
@@ -143,16 +149,27 @@ describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
     await back;
     await expectHolders(VIP, '0');
     await expectHolders(VIP2, '0');
-    const lines = await waitFor(`5 group notify lines in ${groupLog(1)}`, async () => {
-      const got = readFileSync(groupLog(1), 'utf8').trim().split('\n');
-      return got.length >= 5 ? got : undefined;
-    }, 2_000);
-    assert.deepEqual(lines, ['GROUP G1 BACKUP 0', 'GROUP G1 MASTER 0', 'GROUP G1 FAULT 0', 'GROUP G1 BACKUP 0', 'GROUP G1 MASTER 0']);
+    const lines = await waitFor(
+      `5 group notify lines in ${groupLog(1)}`,
+      async () => {
+        const got = readFileSync(groupLog(1), 'utf8').trim().split('\n');
+        return got.length >= 5 ? got : undefined;
+      },
+      2_000,
+    );
+    assert.deepEqual(lines, [
+      'GROUP G1 BACKUP 0',
+      'GROUP G1 MASTER 0',
+      'GROUP G1 FAULT 0',
+      'GROUP G1 BACKUP 0',
+      'GROUP G1 MASTER 0',
+    ]);
   });
 
   test('unicast: adverts go only to the configured peer, and the peer takes over on kill -9', async () => {
     const [h1, h2, h3] = [hl.hosts[0]!, hl.hosts[1]!, hl.hosts[2]!];
-    const unicast = (self: string, peer: string): string => `  unicast_src_ip ${self}\n  unicast_peer {\n    ${peer}\n  }`;
+    const unicast = (self: string, peer: string): string =>
+      `  unicast_src_ip ${self}\n  unicast_peer {\n    ${peer}\n  }`;
     const n1 = run(0, instanceBlock({ priority: 150, extra: unicast(h1.ip, h2.ip) }));
     await n1.waitState(VI, 'master', 3_000);
     const n2 = run(1, instanceBlock({ priority: 100, extra: unicast(h2.ip, h1.ip) }));
@@ -165,7 +182,11 @@ describe('VRRP scenarios in network namespaces (VRRPv3, advert 0.1 s)', () => {
     const listener = spawnJsonChild(h3, PEER, ['eth0']);
     await listener.next((l) => l.event === 'ready', 5_000);
     await sleep(500);
-    assert.deepEqual(listener.lines.filter((l) => l.event === 'packet'), [], 'no VRRP packet reached the non-peer');
+    assert.deepEqual(
+      listener.lines.filter((l) => l.event === 'packet'),
+      [],
+      'no VRRP packet reached the non-peer',
+    );
 
     const takeover = n2.waitState(VI, 'master', 3_000, { fresh: true });
     await n1.kill('SIGKILL');

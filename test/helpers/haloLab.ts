@@ -41,7 +41,13 @@ export async function createHaloLab(prefix: string, nodes: number): Promise<Halo
       const host = lab.nodes[i];
       if (!host) throw new Error(`no lab host ${i}`);
       const path = write(`node${i + 1}.conf`, conf);
-      const p = new NodeProcess(`node${i + 1}`, host, ['-c', path, '--state-dir', join(dir, `state${i + 1}`), ...extraArgs], undefined, env);
+      const p = new NodeProcess(
+        `node${i + 1}`,
+        host,
+        ['-c', path, '--state-dir', join(dir, `state${i + 1}`), ...extraArgs],
+        undefined,
+        env,
+      );
       daemons.push(p);
       return p;
     },

@@ -63,8 +63,22 @@ export class KeepalivedPeer {
     // -n stay in the foreground (ip netns exec execs in place, so proc.pid is keepalived's
     // parent), -P VRRP only, -R never respawn a dead VRRP child (a crash must stay a crash),
     // -l -D -G detailed log on the console and none to syslog; private pid files.
-    this.proc = this.host.spawn('keepalived', ['-n', '-P', '-R', '-l', '-D', '-G', '-f', this.confPath, '-p', this.pidFile, '-r', this.vrrpPidFile]);
-    for (const stream of [this.proc.stdout!, this.proc.stderr!]) createInterface({ input: stream }).on('line', (line) => this.onLine(line));
+    this.proc = this.host.spawn('keepalived', [
+      '-n',
+      '-P',
+      '-R',
+      '-l',
+      '-D',
+      '-G',
+      '-f',
+      this.confPath,
+      '-p',
+      this.pidFile,
+      '-r',
+      this.vrrpPidFile,
+    ]);
+    for (const stream of [this.proc.stdout!, this.proc.stderr!])
+      createInterface({ input: stream }).on('line', (line) => this.onLine(line));
   }
 
   private onLine(line: string): void {
@@ -95,7 +109,12 @@ export class KeepalivedPeer {
   }
 
   /** The next time `instance` enters `to` (or the current state, if it is already there). */
-  waitState(instance: string, to: KeepalivedState, timeoutMs: number, opts: { fresh?: boolean } = {}): Promise<KeepalivedTransition> {
+  waitState(
+    instance: string,
+    to: KeepalivedState,
+    timeoutMs: number,
+    opts: { fresh?: boolean } = {},
+  ): Promise<KeepalivedTransition> {
     if (!opts.fresh && this.current.get(instance) === to) {
       const last = this.transitions.findLast((t) => t.instance === instance && t.to === to);
       if (last) return Promise.resolve(last);
@@ -111,7 +130,11 @@ export class KeepalivedPeer {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`${this.name}: keepalived (${instance}) did not enter ${to} within ${timeoutMs} ms; log:\n${this.tail()}`));
+        reject(
+          new Error(
+            `${this.name}: keepalived (${instance}) did not enter ${to} within ${timeoutMs} ms; log:\n${this.tail()}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });
@@ -198,12 +221,16 @@ export function watchAddress(host: LabNode, address: string): AddressWatch {
       mon.once('error', reject);
       mon.once('spawn', resolve);
     });
-    await waitFor(`ip monitor in ${host.ns} to report a marker address`, async () => {
-      if (heardMarker) return true;
-      await host.exec('ip', ['addr', 'add', `${MARKER}/32`, 'dev', 'lo']);
-      await host.exec('ip', ['addr', 'del', `${MARKER}/32`, 'dev', 'lo']);
-      return false;
-    }, 5_000);
+    await waitFor(
+      `ip monitor in ${host.ns} to report a marker address`,
+      async () => {
+        if (heardMarker) return true;
+        await host.exec('ip', ['addr', 'add', `${MARKER}/32`, 'dev', 'lo']);
+        await host.exec('ip', ['addr', 'del', `${MARKER}/32`, 'dev', 'lo']);
+        return false;
+      },
+      5_000,
+    );
   })();
   return {
     ready,

@@ -48,13 +48,17 @@ export async function startMariadb(): Promise<PrivateMariadb> {
   const datadir = join(dir, 'data');
   const socketPath = join(dir, 'sock');
   const errLog = join(dir, 'err.log');
-  await run('mariadb-install-db', [
-    '--no-defaults',
-    '--auth-root-authentication-method=normal',
-    `--datadir=${datadir}`,
-    '--user=root',
-    '--skip-test-db',
-  ], { timeout: INSTALL_TIMEOUT_MS });
+  await run(
+    'mariadb-install-db',
+    [
+      '--no-defaults',
+      '--auth-root-authentication-method=normal',
+      `--datadir=${datadir}`,
+      '--user=root',
+      '--skip-test-db',
+    ],
+    { timeout: INSTALL_TIMEOUT_MS },
+  );
   const port = await freePort();
   let child: ChildProcess | undefined;
 

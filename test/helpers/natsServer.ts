@@ -40,10 +40,15 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 async function waitForPort(port: number, proc: ChildProcess, timeoutMs: number): Promise<void> {
-  await waitFor(`nats-server listening on 127.0.0.1:${port}`, async () => {
-    if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}`);
-    return portOpen(port);
-  }, timeoutMs, 25);
+  await waitFor(
+    `nats-server listening on 127.0.0.1:${port}`,
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`nats-server exited with ${proc.exitCode}`);
+      return portOpen(port);
+    },
+    timeoutMs,
+    25,
+  );
 }
 
 export async function startNatsServer(opts: { port?: number } = {}): Promise<NatsServer> {
@@ -52,7 +57,9 @@ export async function startNatsServer(opts: { port?: number } = {}): Promise<Nat
   let proc: ChildProcess | null = null;
 
   const launch = async (): Promise<void> => {
-    const p = spawn(NATS_SERVER_BIN, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], { stdio: 'ignore' });
+    const p = spawn(NATS_SERVER_BIN, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+      stdio: 'ignore',
+    });
     proc = p;
     await waitForPort(port, p, 10_000);
   };

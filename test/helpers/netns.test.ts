@@ -26,16 +26,22 @@ test('waitFor returns the first truthy value, and on timeout names what it waite
     return n >= 3 ? n : undefined;
   };
   assert.equal(await waitFor('n to reach 3', count, 1_000, 1), 3);
-  await assert.rejects(waitFor('a thing that never happens', () => false, 50, 10), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'HALO_E_TIMEOUT');
-    assert.equal(err.message, 'timed out after 50 ms waiting for a thing that never happens');
-    return true;
-  });
+  await assert.rejects(
+    waitFor('a thing that never happens', () => false, 50, 10),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'HALO_E_TIMEOUT');
+      assert.equal(err.message, 'timed out after 50 ms waiting for a thing that never happens');
+      return true;
+    },
+  );
   // The description can be computed at the failure, to show the state the wait last saw.
   let checks = 0;
   const never = (): false => {
     checks += 1;
     return false;
   };
-  await assert.rejects(waitFor(() => `${checks} checks to pass`, never, 30, 5), /waiting for [1-9]\d* checks to pass$/);
+  await assert.rejects(
+    waitFor(() => `${checks} checks to pass`, never, 30, 5),
+    /waiting for [1-9]\d* checks to pass$/,
+  );
 });

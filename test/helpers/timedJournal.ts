@@ -6,7 +6,11 @@ import { type AnyStateMachine, createActor } from 'xstate';
 import { createTransitionMapper } from '../../src/actors/transitionMapper.js';
 import type { FileJournal } from '../../src/io/journal/fileJournal.js';
 
-export function journaledActor(machine: AnyStateMachine, journal: FileJournal, node: string): { actor: ReturnType<typeof createActor>; appendNs: number[] } {
+export function journaledActor(
+  machine: AnyStateMachine,
+  journal: FileJournal,
+  node: string,
+): { actor: ReturnType<typeof createActor>; appendNs: number[] } {
   const appendNs: number[] = [];
   const mapper = createTransitionMapper({
     node,

@@ -9,7 +9,10 @@ import { leftAfterKill9 } from '../helpers/processTree.js';
 
 test('exit codes and output are reported, a failing script does not reject', async () => {
   const ok = await runCommand(['sh', '-c', 'echo out; echo err >&2; exit 0'], { timeoutMs: 5000 });
-  assert.deepEqual([ok.exitCode, ok.signal, ok.stdout, ok.stderr, ok.timedOut, ok.aborted], [0, null, 'out\n', 'err\n', false, false]);
+  assert.deepEqual(
+    [ok.exitCode, ok.signal, ok.stdout, ok.stderr, ok.timedOut, ok.aborted],
+    [0, null, 'out\n', 'err\n', false, false],
+  );
   const bad = await runCommand(['sh', '-c', 'exit 3'], { timeoutMs: 5000 });
   assert.equal(bad.exitCode, 3);
   const seedCheck = await runCommand(['killall', '-0', 'no-such-process-halo'], { timeoutMs: 5000 });
@@ -17,7 +20,10 @@ test('exit codes and output are reported, a failing script does not reject', asy
 });
 
 test('env adds to the daemon environment', async () => {
-  const r = await runCommand(['sh', '-c', 'echo "$HALO_TEST_VAR:$PATH"'], { timeoutMs: 5000, env: { HALO_TEST_VAR: 'x1' } });
+  const r = await runCommand(['sh', '-c', 'echo "$HALO_TEST_VAR:$PATH"'], {
+    timeoutMs: 5000,
+    env: { HALO_TEST_VAR: 'x1' },
+  });
   assert.equal(r.stdout.trim(), `x1:${process.env.PATH}`);
 });
 
@@ -54,7 +60,10 @@ test('an abort signal kills the script and marks the result aborted', async () =
 });
 
 test('output is capped per stream and the script still runs to its end', async () => {
-  const r = await runCommand(['sh', '-c', 'head -c 100000 /dev/zero | tr "\\0" a; echo done >&2'], { timeoutMs: 5000, maxOutputBytes: 1000 });
+  const r = await runCommand(['sh', '-c', 'head -c 100000 /dev/zero | tr "\\0" a; echo done >&2'], {
+    timeoutMs: 5000,
+    maxOutputBytes: 1000,
+  });
   assert.equal(r.exitCode, 0);
   assert.equal(r.stdout, 'a'.repeat(1000));
   assert.equal(r.stderr, 'done\n');

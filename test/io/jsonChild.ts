@@ -55,7 +55,9 @@ export function spawnJsonChild(node: LabNode, script: string, args: string[]): J
       };
       const timer = setTimeout(() => {
         waiters.delete(wake);
-        reject(new Error(`no matching line within ${timeoutMs} ms; lines: ${JSON.stringify(lines)}; stderr: ${errText}`));
+        reject(
+          new Error(`no matching line within ${timeoutMs} ms; lines: ${JSON.stringify(lines)}; stderr: ${errText}`),
+        );
       }, timeoutMs);
       waiters.add(wake);
       check();

@@ -88,7 +88,10 @@ describe('throttledLog', () => {
     timers.advance(1000);
     assert.equal(timers.armed, 0, 'no timer runs while nothing happens');
     log.note('auth', { reason: 'auth', again: true });
-    assert.deepEqual(lines.map(([, , msg]) => msg), ['dropped', 'dropped (repeats)', 'dropped']);
+    assert.deepEqual(
+      lines.map(([, , msg]) => msg),
+      ['dropped', 'dropped (repeats)', 'dropped'],
+    );
     assert.deepEqual(lines[2]![1], { reason: 'auth', again: true });
   });
 
@@ -121,10 +124,13 @@ describe('throttledLog', () => {
     log.note('x', {});
     log.close();
     assert.equal(timers.armed, 0);
-    assert.deepEqual(lines.map(([level, obj, msg]) => [level, obj.repeats, msg]), [
-      ['error', undefined, 'failed'],
-      ['error', { x: 1 }, 'failed (repeats)'],
-    ]);
+    assert.deepEqual(
+      lines.map(([level, obj, msg]) => [level, obj.repeats, msg]),
+      [
+        ['error', undefined, 'failed'],
+        ['error', { x: 1 }, 'failed (repeats)'],
+      ],
+    );
   });
 
   it('writes to a pino logger as its sink', () => {
@@ -132,6 +138,9 @@ describe('throttledLog', () => {
     const logger = pino({ base: {}, timestamp: false }, { write: (s: string) => out.push(s) });
     const log = throttledLog(logger, { level: 'warn', msg: 'dropped', timers: new FakeTimers() });
     log.note('auth', { reason: 'auth' });
-    assert.deepEqual(out.map((s) => JSON.parse(s)), [{ level: 40, reason: 'auth', msg: 'dropped' }]);
+    assert.deepEqual(
+      out.map((s) => JSON.parse(s)),
+      [{ level: 40, reason: 'auth', msg: 'dropped' }],
+    );
   });
 });

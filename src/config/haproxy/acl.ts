@@ -8,7 +8,18 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import type { SourcePos } from '../../errors.js';
 import type { Diagnostics } from '../diagnostics.js';
-import type { LbAcl, LbAclCondition, LbAclFetch, LbAclMatch, LbAclNetwork, LbAclRange, LbAclTerm, LbAclTest, LbCondition, LbUseBackend } from '../lb.model.js';
+import type {
+  LbAcl,
+  LbAclCondition,
+  LbAclFetch,
+  LbAclMatch,
+  LbAclNetwork,
+  LbAclRange,
+  LbAclTerm,
+  LbAclTest,
+  LbCondition,
+  LbUseBackend,
+} from '../lb.model.js';
 import type { Ctx } from './keyword.js';
 import type { ProxyDraft } from './proxy.js';
 
@@ -43,7 +54,21 @@ const FETCHES: ReadonlyMap<string, FetchSpec> = new Map(
 const KNOWN_CRITERIA = 'src, dst, src_port, dst_port, nbsrv(<backend>), always_true, always_false';
 
 /** haproxy's matching methods (7.1 "-m"); halo runs those `METHODS_FOR` lists, per sample type. */
-const HAPROXY_METHODS = new Set(['found', 'bool', 'int', 'ip', 'bin', 'len', 'str', 'sub', 'reg', 'beg', 'end', 'dir', 'dom']);
+const HAPROXY_METHODS = new Set([
+  'found',
+  'bool',
+  'int',
+  'ip',
+  'bin',
+  'len',
+  'str',
+  'sub',
+  'reg',
+  'beg',
+  'end',
+  'dir',
+  'dom',
+]);
 const METHODS_FOR: Readonly<Record<SampleType, readonly LbAclMatch['method'][]>> = {
   ip: ['ip', 'found'],
   int: ['int', 'bool', 'found'],
@@ -116,7 +141,10 @@ export function readAclStatement(c: Ctx): void {
  * names when it reads the rule), but later lines of that name still extend it, as in haproxy.
  * A condition with an error is reported and kept as never matching: the config fails anyway.
  */
-export function resolveAcls(p: ProxyDraft, diag: Diagnostics): { acls: LbAcl[]; useBackends: LbUseBackend<LbAclCondition>[] } {
+export function resolveAcls(
+  p: ProxyDraft,
+  diag: Diagnostics,
+): { acls: LbAcl[]; useBackends: LbUseBackend<LbAclCondition>[] } {
   const declared: Declared = new Map();
   for (const s of p.acls) {
     let entry = declared.get(s.name);
@@ -128,14 +156,18 @@ export function resolveAcls(p: ProxyDraft, diag: Diagnostics): { acls: LbAcl[]; 
     if (test !== null) entry.tests.push(test);
   }
   const acls = [...declared].map(([name, e]) => ({ name, tests: e.tests }));
-  const useBackends = p.useBackends.map((u) => ({ ...u, condition: u.condition === null ? null : resolveCondition(u.condition, declared, p, diag) }));
+  const useBackends = p.useBackends.map((u) => ({
+    ...u,
+    condition: u.condition === null ? null : resolveCondition(u.condition, declared, p, diag),
+  }));
   return { acls, useBackends };
 }
 
 /** Every test a frontend's ACLs and rules use, once each (anonymous ones live only in rules). */
 export function aclTestsOf(acls: readonly LbAcl[], rules: readonly LbUseBackend<LbAclCondition>[]): LbAclTest[] {
   const all = new Set(acls.flatMap((a) => a.tests));
-  for (const r of rules) for (const group of r.condition?.anyOf ?? []) for (const term of group) for (const t of term.tests) all.add(t);
+  for (const r of rules)
+    for (const group of r.condition?.anyOf ?? []) for (const term of group) for (const t of term.tests) all.add(t);
   return [...all];
 }
 
@@ -194,7 +226,13 @@ function resolveCondition(c: LbCondition, declared: Declared, p: ProxyDraft, dia
  * (haproxy looks them up in that order, so a section may redefine TRUE). A string is an error
  * for the condition; null means the error was already reported.
  */
-function lookUp(name: string, c: LbCondition, declared: Declared, p: ProxyDraft, diag: Diagnostics): LbAclTest[] | string | null {
+function lookUp(
+  name: string,
+  c: LbCondition,
+  declared: Declared,
+  p: ProxyDraft,
+  diag: Diagnostics,
+): LbAclTest[] | string | null {
   const own = declared.get(name);
   if (own !== undefined && own.firstLine < c.pos.line) return own.tests;
   const predefined = PREDEFINED.get(name);
@@ -202,12 +240,19 @@ function lookUp(name: string, c: LbCondition, declared: Declared, p: ProxyDraft,
     const test = parseTest(predefined.split(' '), `predefined ACL '${name}'`, p, c.pos, diag);
     return test === null ? null : [test];
   }
-  if (own !== undefined) return `ACL '${name}' is declared at line ${own.firstLine}, after this rule: declare it before the rules that use it`;
+  if (own !== undefined)
+    return `ACL '${name}' is declared at line ${own.firstLine}, after this rule: declare it before the rules that use it`;
   return `no such ACL: '${name}'`;
 }
 
 /** `<criterion> [flags] [operator] [<value>] ...` (7.1) of an acl line, an anonymous ACL or a predefined one. */
-function parseTest(words: readonly string[], what: string, p: ProxyDraft, pos: SourcePos, diag: Diagnostics): LbAclTest | null {
+function parseTest(
+  words: readonly string[],
+  what: string,
+  p: ProxyDraft,
+  pos: SourcePos,
+  diag: Diagnostics,
+): LbAclTest | null {
   const fail = (message: string): null => {
     diag.error(pos, `${what}: ${message}`);
     return null;
@@ -220,13 +265,18 @@ function parseTest(words: readonly string[], what: string, p: ProxyDraft, pos: S
     if (comma > 0 && FETCHES.has(criterion.slice(0, comma))) {
       return fail(`converters ('${criterion}') are not supported by halo`);
     }
-    return fail(`criterion '${criterion}' is not available in halo's mode tcp (halo decides when it accepts the connection, from ${KNOWN_CRITERIA})`);
+    return fail(
+      `criterion '${criterion}' is not available in halo's mode tcp (halo decides when it accepts the connection, from ${KNOWN_CRITERIA})`,
+    );
   }
   const arg = call[2];
   let backend: string | null = null;
   if (spec.takesBackend) {
     backend = arg === undefined || arg === '' ? (p.kind === 'listen' ? p.name : null) : arg;
-    if (backend === null) return fail(`'${criterion}' counts the servers of its own section, and ${p.kind} '${p.name}' has none: write nbsrv(<backend>)`);
+    if (backend === null)
+      return fail(
+        `'${criterion}' counts the servers of its own section, and ${p.kind} '${p.name}' has none: write nbsrv(<backend>)`,
+      );
     if (backend.includes(',')) return fail(`'${criterion}' takes one backend name`);
   } else if (arg !== undefined) {
     return fail(`'${call[1]}' takes no argument`);
@@ -248,7 +298,8 @@ function parseTest(words: readonly string[], what: string, p: ProxyDraft, pos: S
       if (!HAPROXY_METHODS.has(name)) return fail(`unknown matching method '${name}'`);
       const allowed = METHODS_FOR[spec.type];
       const chosen = allowed.find((m) => m === name);
-      if (chosen === undefined) return fail(`matching method '${name}' is not supported by halo for '${call[1]}' (use ${allowed.join(', ')})`);
+      if (chosen === undefined)
+        return fail(`matching method '${name}' is not supported by halo for '${call[1]}' (use ${allowed.join(', ')})`);
       method = chosen;
       continue;
     }
@@ -293,7 +344,8 @@ function parseMatch(method: LbAclMatch['method'], patterns: readonly string[]): 
       continue;
     }
     const r = parseRange(text, operator);
-    if (r === null) return `'${text}' is not a number, a number range (a:b, a:, :b) or an operator (eq, ge, gt, le, lt)`;
+    if (r === null)
+      return `'${text}' is not a number, a number range (a:b, a:, :b) or an operator (eq, ge, gt, le, lt)`;
     ranges.push(r);
   }
   return { method, ranges };

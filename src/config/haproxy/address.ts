@@ -18,7 +18,8 @@ export function parseAddress(text: string, opts: { portRequired: boolean; anyHos
   if (at >= 0) {
     const prefix = rest.slice(0, at + 1);
     const forced = FAMILY_PREFIXES[prefix];
-    if (forced === undefined) return { ok: false, error: `address '${text}': only TCP over IPv4/IPv6 is supported (no ${prefix})` };
+    if (forced === undefined)
+      return { ok: false, error: `address '${text}': only TCP over IPv4/IPv6 is supported (no ${prefix})` };
     family = forced;
     rest = rest.slice(at + 1);
   }
@@ -31,7 +32,8 @@ export function parseAddress(text: string, opts: { portRequired: boolean; anyHos
     if (close < 0) return { ok: false, error: `address '${text}': missing ']'` };
     host = rest.slice(1, close);
     const after = rest.slice(close + 1);
-    if (after !== '' && !after.startsWith(':')) return { ok: false, error: `address '${text}': unexpected '${after}' after ']'` };
+    if (after !== '' && !after.startsWith(':'))
+      return { ok: false, error: `address '${text}': unexpected '${after}' after ']'` };
     portText = after === '' ? null : after.slice(1);
   } else {
     const colon = rest.lastIndexOf(':');
@@ -45,7 +47,11 @@ export function parseAddress(text: string, opts: { portRequired: boolean; anyHos
   }
   const is4 = isIPv4(host);
   const is6 = isIPv6(host);
-  if (!is4 && !is6) return { ok: false, error: `address '${text}': '${host}' is not an IPv4 or IPv6 address (host names are not resolved)` };
+  if (!is4 && !is6)
+    return {
+      ok: false,
+      error: `address '${text}': '${host}' is not an IPv4 or IPv6 address (host names are not resolved)`,
+    };
   if ((family === 4 && !is4) || (family === 6 && !is6)) {
     return { ok: false, error: `address '${text}': '${host}' is not an IPv${family} address` };
   }
@@ -59,7 +65,10 @@ export function parseAddress(text: string, opts: { portRequired: boolean; anyHos
   }
   const port = parsePort(portText);
   if (port === null) {
-    return { ok: false, error: `address '${text}': port '${portText}' is not a number in 1..65535 (ranges and +/- offsets are not supported)` };
+    return {
+      ok: false,
+      error: `address '${text}': port '${portText}' is not a number in 1..65535 (ranges and +/- offsets are not supported)`,
+    };
   }
   return { ok: true, host, port };
 }

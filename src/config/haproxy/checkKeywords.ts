@@ -10,7 +10,13 @@ import { MAX_INT, parseIntIn } from './values.js';
 
 /** Reads `halo-check mysql` options (name, value) pairs and flags into rules; null on an error. */
 function mysqlRules(c: Ctx): LbMysqlRules | null {
-  const rules: LbMysqlRules = { passwordFile: null, readOnly: null, maxReplicaLagS: null, wsrepSynced: false, pos: c.pos };
+  const rules: LbMysqlRules = {
+    passwordFile: null,
+    readOnly: null,
+    maxReplicaLagS: null,
+    wsrepSynced: false,
+    pos: c.pos,
+  };
   const words = [...c.args];
   while (words.length > 0) {
     const option = words.shift()!;
@@ -25,9 +31,10 @@ function mysqlRules(c: Ctx): LbMysqlRules | null {
     }
     if (option === 'password-file') rules.passwordFile = value;
     else if (option === 'read-only' && (value === 'on' || value === 'off')) rules.readOnly = value === 'on' ? 1 : 0;
-    else if (option === 'max-replica-lag' && parseIntIn(value, 0, MAX_INT) !== null) rules.maxReplicaLagS = parseIntIn(value, 0, MAX_INT);
+    else if (option === 'max-replica-lag' && parseIntIn(value, 0, MAX_INT) !== null)
+      rules.maxReplicaLagS = parseIntIn(value, 0, MAX_INT);
     else {
-      const known = "password-file <file>, read-only on|off, max-replica-lag <seconds>, wsrep-synced";
+      const known = 'password-file <file>, read-only on|off, max-replica-lag <seconds>, wsrep-synced';
       c.diag.error(c.pos, `halo-check mysql: '${option} ${value}' is not one of ${known}`);
       return null;
     }
@@ -48,7 +55,8 @@ export const CHECK_KEYWORDS: Readonly<Record<string, Keyword>> = {
     { negatable: true },
   ),
   'external-check command': kw('be', (c) => {
-    if (expectArgs(c, 'external-check command', 1, 1)) c.draft.settings.externalCommand = { command: c.args[0]!, pos: c.pos };
+    if (expectArgs(c, 'external-check command', 1, 1))
+      c.draft.settings.externalCommand = { command: c.args[0]!, pos: c.pos };
   }),
   'external-check path': kw('be', (c) => {
     if (expectArgs(c, 'external-check path', 1, 1)) c.draft.settings.externalPath = c.args[0]!;

@@ -57,7 +57,11 @@ export function readCondition(c: Ctx, from: number): LbCondition | null | undefi
   const kind = c.args[from];
   if (kind === undefined) return null;
   if ((kind !== 'if' && kind !== 'unless') || c.args.length === from + 1) {
-    c.diag.error(c.pos, `expected 'if <condition>' or 'unless <condition>', got '${c.args.slice(from).join(' ')}'`, 'HALO_E_CONFIG_SYNTAX');
+    c.diag.error(
+      c.pos,
+      `expected 'if <condition>' or 'unless <condition>', got '${c.args.slice(from).join(' ')}'`,
+      'HALO_E_CONFIG_SYNTAX',
+    );
     return undefined;
   }
   return { kind, text: c.args.slice(from + 1).join(' '), pos: c.pos };

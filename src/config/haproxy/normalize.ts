@@ -1,6 +1,16 @@
 import type { Diagnostics } from '../diagnostics.js';
 import type { SourcePos } from '../../errors.js';
-import type { LbAclCondition, LbBackend, LbConfig, LbFrontend, LbGlobal, LbHealthCheck, LbStatsListener, LbTimeouts, LbUseBackend } from '../lb.model.js';
+import type {
+  LbAclCondition,
+  LbBackend,
+  LbConfig,
+  LbFrontend,
+  LbGlobal,
+  LbHealthCheck,
+  LbStatsListener,
+  LbTimeouts,
+  LbUseBackend,
+} from '../lb.model.js';
 import { aclTestsOf, resolveAcls } from './acl.js';
 import type { ProxyDraft } from './proxy.js';
 
@@ -31,8 +41,10 @@ export function normalize(global: LbGlobal, proxies: readonly ProxyDraft[], diag
       const f = frontend(p, diag);
       config.frontends.push(f);
       refs.push(...f.useBackends.map((u) => ({ frontend: f, name: u.backend, pos: u.pos, nbsrv: false })));
-      if (f.defaultBackend !== null) refs.push({ frontend: f, name: f.defaultBackend, pos: p.settings.defaultBackend?.pos ?? p.pos, nbsrv: false });
-      for (const t of aclTestsOf(f.acls, f.useBackends)) if (t.backend !== null) refs.push({ frontend: f, name: t.backend, pos: t.pos, nbsrv: true });
+      if (f.defaultBackend !== null)
+        refs.push({ frontend: f, name: f.defaultBackend, pos: p.settings.defaultBackend?.pos ?? p.pos, nbsrv: false });
+      for (const t of aclTestsOf(f.acls, f.useBackends))
+        if (t.backend !== null) refs.push({ frontend: f, name: t.backend, pos: t.pos, nbsrv: true });
     }
     if (p.kind !== 'frontend') config.backends.push(backend(p, diag));
   }
@@ -61,7 +73,15 @@ function statsListener(p: ProxyDraft, diag: Diagnostics): LbStatsListener {
       `${p.kind} '${p.name}' has no 'bind': the stats page is not reachable`,
       'HALO_W_CONFIG_INEFFECTIVE',
     );
-  return { name: p.name, section: p.kind === 'listen' ? 'listen' : 'frontend', binds: p.binds, stats: p.settings.stats!, timeouts: timeouts(p), logs: p.settings.logs, pos: p.pos };
+  return {
+    name: p.name,
+    section: p.kind === 'listen' ? 'listen' : 'frontend',
+    binds: p.binds,
+    stats: p.settings.stats!,
+    timeouts: timeouts(p),
+    logs: p.settings.logs,
+    pos: p.pos,
+  };
 }
 
 function frontend(p: ProxyDraft, diag: Diagnostics): LbFrontend {
@@ -115,7 +135,10 @@ function healthCheckOf(p: ProxyDraft, diag: Diagnostics): LbHealthCheck {
   }
   // A role rule that silently did nothing would send writes to a replica: refuse to start.
   if (s.mysqlRules !== null && (hc.kind !== 'mysql' || hc.user === null)) {
-    diag.error(s.mysqlRules.pos, `${where}: 'halo-check mysql' needs 'option mysql-check user <name>' in the same backend`);
+    diag.error(
+      s.mysqlRules.pos,
+      `${where}: 'halo-check mysql' needs 'option mysql-check user <name>' in the same backend`,
+    );
   }
   switch (hc.kind) {
     case 'http':
@@ -124,8 +147,14 @@ function healthCheckOf(p: ProxyDraft, diag: Diagnostics): LbHealthCheck {
       return { ...hc, rules: s.mysqlRules };
     case 'external':
       // haproxy refuses to start too ("no external-check command"): there is nothing to run.
-      if (s.externalCommand === null) diag.error(hc.pos, `${where}: 'option external-check' needs 'external-check command <command>'`);
-      return { ...hc, command: s.externalCommand?.command ?? '', path: s.externalPath, dynamicWeight: s.dynamicWeight !== null };
+      if (s.externalCommand === null)
+        diag.error(hc.pos, `${where}: 'option external-check' needs 'external-check command <command>'`);
+      return {
+        ...hc,
+        command: s.externalCommand?.command ?? '',
+        path: s.externalPath,
+        dynamicWeight: s.dynamicWeight !== null,
+      };
     default:
       return hc;
   }
@@ -192,14 +221,24 @@ function checkReferences(config: LbConfig, refs: readonly BackendRef[], diag: Di
   const backends = new Map(config.backends.map((b) => [b.name, b]));
   for (const { frontend: f, name, pos, nbsrv } of refs) {
     const b = backends.get(name);
-    if (b === undefined) diag.error(pos, `${f.section} '${f.name}': ${nbsrv ? `nbsrv(${name}): ` : ''}unknown backend '${name}'`, 'HALO_E_CONFIG_REF');
+    if (b === undefined)
+      diag.error(
+        pos,
+        `${f.section} '${f.name}': ${nbsrv ? `nbsrv(${name}): ` : ''}unknown backend '${name}'`,
+        'HALO_E_CONFIG_REF',
+      );
     // configuration.txt 4: an http frontend cannot hand its requests to a tcp backend.
-    else if (!nbsrv && f.mode === 'http' && b.mode === 'tcp') diag.error(pos, `${f.section} '${f.name}' is in mode http but backend '${b.name}' is in mode tcp`);
+    else if (!nbsrv && f.mode === 'http' && b.mode === 'tcp')
+      diag.error(pos, `${f.section} '${f.name}' is in mode http but backend '${b.name}' is in mode tcp`);
   }
   for (const f of config.frontends) {
     if (f.defaultBackend === null && !f.useBackends.some(isUnconditional)) {
       if (f.useBackends.length === 0) {
-        diag.error(f.pos, `frontend '${f.name}' has no backend: add 'default_backend' or an unconditional 'use_backend'`, 'HALO_E_CONFIG_REF');
+        diag.error(
+          f.pos,
+          `frontend '${f.name}' has no backend: add 'default_backend' or an unconditional 'use_backend'`,
+          'HALO_E_CONFIG_REF',
+        );
       } else {
         diag.warn(
           f.pos,

@@ -25,7 +25,12 @@ export function parseHaproxyCfg(path: string): ParseResult<LbConfig> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new HaloError('HALO_E_CONFIG_IO', `cannot read haproxy config ${path}: ${(err as Error).message}`, { path }, { cause: err });
+    throw new HaloError(
+      'HALO_E_CONFIG_IO',
+      `cannot read haproxy config ${path}: ${(err as Error).message}`,
+      { path },
+      { cause: err },
+    );
   }
   return parseHaproxyText(text, path);
 }

@@ -78,9 +78,24 @@ export function initialSettings(): ProxySettings {
     balance: 'roundrobin',
     retries: 3,
     maxconn: 0,
-    timeouts: { connect: null, client: null, server: null, queue: null, check: null, clientFin: null, serverFin: null, tunnel: null },
+    timeouts: {
+      connect: null,
+      client: null,
+      server: null,
+      queue: null,
+      check: null,
+      clientFin: null,
+      serverFin: null,
+      tunnel: null,
+    },
     frontendOptions: { tcplog: false, httplog: false, dontlognull: false },
-    backendOptions: { redispatch: false, redispatchInterval: -1, abortonclose: false, allbackups: false, logHealthChecks: false },
+    backendOptions: {
+      redispatch: false,
+      redispatchInterval: -1,
+      abortonclose: false,
+      allbackups: false,
+      logHealthChecks: false,
+    },
     healthCheck: null,
     httpExpect: null,
     externalCommand: null,
@@ -96,5 +111,13 @@ export function initialSettings(): ProxySettings {
 
 /** Default statistics settings, 4.2 "stats enable". */
 export function initialStats(pos: SourcePos): LbStats {
-  return { uri: '/haproxy?stats', realm: 'HAProxy Statistics', users: [], refresh: null, admin: null, hideVersion: false, pos };
+  return {
+    uri: '/haproxy?stats',
+    realm: 'HAProxy Statistics',
+    users: [],
+    refresh: null,
+    admin: null,
+    hideVersion: false,
+    pos,
+  };
 }

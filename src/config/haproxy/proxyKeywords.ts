@@ -30,11 +30,12 @@ const FRONTEND_OPTIONS: Readonly<Record<string, keyof LbFrontendOptions>> = {
 };
 
 /** The on/off backend options; `option redispatch` also takes an interval (its own keyword below). */
-const BACKEND_OPTIONS: Readonly<Record<string, Exclude<keyof LbBackendOptions, 'redispatch' | 'redispatchInterval'>>> = {
-  abortonclose: 'abortonclose',
-  allbackups: 'allbackups',
-  'log-health-checks': 'logHealthChecks',
-};
+const BACKEND_OPTIONS: Readonly<Record<string, Exclude<keyof LbBackendOptions, 'redispatch' | 'redispatchInterval'>>> =
+  {
+    abortonclose: 'abortonclose',
+    allbackups: 'allbackups',
+    'log-health-checks': 'logHealthChecks',
+  };
 
 const HTTP_EXPECT_MATCHES: readonly LbHttpExpect['match'][] = ['status', 'rstatus', 'string', 'rstring'];
 
@@ -92,7 +93,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
         'HALO_W_CONFIG_UNSUPPORTED',
       );
     const algo = draws ? 'random' : BALANCE.find((b) => b === c.args[0]);
-    if (algo === undefined) c.diag.error(c.pos, `unknown balance algorithm '${c.args[0]}' (halo supports ${BALANCE.join(', ')})`);
+    if (algo === undefined)
+      c.diag.error(c.pos, `unknown balance algorithm '${c.args[0]}' (halo supports ${BALANCE.join(', ')})`);
     else c.draft.settings.balance = algo;
     if (c.args.length > 1)
       c.diag.warn(
@@ -108,7 +110,10 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
       if (server === null) return;
       const twin = c.draft.servers.find((s) => s.name === server.name);
       if (twin !== undefined) {
-        c.diag.error(c.pos, `${c.draft.kind} '${c.draft.name}': another server named '${server.name}' was already defined at line ${twin.pos.line}`);
+        c.diag.error(
+          c.pos,
+          `${c.draft.kind} '${c.draft.name}': another server named '${server.name}' was already defined at line ${twin.pos.line}`,
+        );
         return;
       }
       c.draft.servers.push(server);
@@ -150,7 +155,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
     'both',
     (c) => {
       if (c.negate) c.draft.settings.logs = [];
-      else if (expectArgs(c, 'log', 1, Number.POSITIVE_INFINITY)) c.draft.settings.logs.push({ args: c.args, pos: c.pos });
+      else if (expectArgs(c, 'log', 1, Number.POSITIVE_INFINITY))
+        c.draft.settings.logs.push({ args: c.args, pos: c.pos });
     },
     { negatable: true },
   ),
@@ -164,7 +170,14 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
       if (!expectArgs(c, 'option httpchk', 0, 3)) return;
       // 4.2 "option httpchk": one argument is the URI; method defaults to OPTIONS, URI to "/", version to HTTP/1.0.
       const [method, uri, version] = c.args.length === 1 ? ['OPTIONS', c.args[0], undefined] : c.args;
-      c.draft.settings.healthCheck = { kind: 'http', method: method ?? 'OPTIONS', uri: uri ?? '/', version: version ?? 'HTTP/1.0', expect: null, pos: c.pos };
+      c.draft.settings.healthCheck = {
+        kind: 'http',
+        method: method ?? 'OPTIONS',
+        uri: uri ?? '/',
+        version: version ?? 'HTTP/1.0',
+        expect: null,
+        pos: c.pos,
+      };
     },
     { negatable: true },
   ),
@@ -262,7 +275,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
   'stats admin': statsKeyword(
     (c, st) => {
       const cond = readCondition(c, 0);
-      if (cond === null) c.diag.error(c.pos, "'stats admin' expects 'if <condition>' or 'unless <condition>'", 'HALO_E_CONFIG_SYNTAX');
+      if (cond === null)
+        c.diag.error(c.pos, "'stats admin' expects 'if <condition>' or 'unless <condition>'", 'HALO_E_CONFIG_SYNTAX');
       else if (cond !== undefined) st.admin = cond;
     },
     { inDefaults: false },
@@ -341,7 +355,12 @@ function hasCapability(kind: ProxyKind, cap: Keyword['cap']): boolean {
 }
 
 /** Applies one statement of a defaults/listen/frontend/backend section to its draft. */
-export function applyProxyStatement(draft: ProxyDraft, words: readonly string[], pos: SourcePos, diag: Diagnostics): void {
+export function applyProxyStatement(
+  draft: ProxyDraft,
+  words: readonly string[],
+  pos: SourcePos,
+  diag: Diagnostics,
+): void {
   const negate = words[0] === 'no';
   const rest = negate ? words.slice(1) : [...words];
   const width = TWO_WORD.has(rest[0] ?? '') && rest.length > 1 ? 2 : 1;

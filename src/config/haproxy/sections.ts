@@ -7,7 +7,18 @@ import { initialSettings, type ProxyDraft, type ProxyKind } from './proxy.js';
 import { applyProxyStatement } from './proxyKeywords.js';
 
 /** Sections haproxy has that halo does not use; their bodies are skipped with one warning. */
-const FOREIGN_SECTIONS = new Set(['userlist', 'peers', 'mailers', 'resolvers', 'cache', 'program', 'http-errors', 'ring', 'log-forward', 'fcgi-app']);
+const FOREIGN_SECTIONS = new Set([
+  'userlist',
+  'peers',
+  'mailers',
+  'resolvers',
+  'cache',
+  'program',
+  'http-errors',
+  'ring',
+  'log-forward',
+  'fcgi-app',
+]);
 
 /** configuration.txt 4: proxy names use letters, digits, '-', '_', '.' and ':'. */
 const PROXY_NAME = /^[A-Za-z0-9_.:-]+$/;
@@ -44,12 +55,25 @@ export function readSections(statements: readonly Statement[], file: string, dia
       const header = readHeader(keyword, words, pos, diag);
       const parent = header.from === null ? lastDefaults : (namedDefaults.get(header.from) ?? null);
       if (header.from !== null && parent === null) {
-        diag.error(pos, `${keyword} '${header.name}': no defaults section named '${header.from}' before it`, 'HALO_E_CONFIG_REF');
+        diag.error(
+          pos,
+          `${keyword} '${header.name}': no defaults section named '${header.from}' before it`,
+          'HALO_E_CONFIG_REF',
+        );
       }
       // A bare defaults section resets to the documented settings (configuration.txt 4).
       const inherit = keyword === 'defaults' && header.from === null ? null : parent;
       const settings = inherit === null ? initialSettings() : structuredClone(inherit.settings);
-      const draft: ProxyDraft = { kind: keyword, name: header.name, pos, settings, binds: [], servers: [], useBackends: [], acls: [] };
+      const draft: ProxyDraft = {
+        kind: keyword,
+        name: header.name,
+        pos,
+        settings,
+        binds: [],
+        servers: [],
+        useBackends: [],
+        acls: [],
+      };
       if (keyword === 'defaults') {
         lastDefaults = draft;
         if (header.name !== '') namedDefaults.set(header.name, draft);
@@ -76,7 +100,12 @@ export function readSections(statements: readonly Statement[], file: string, dia
 }
 
 /** `KIND [NAME] [from DEFAULTS]`; the name is optional only for defaults. */
-function readHeader(kind: ProxyKind, words: readonly string[], pos: SourcePos, diag: Diagnostics): { name: string; from: string | null } {
+function readHeader(
+  kind: ProxyKind,
+  words: readonly string[],
+  pos: SourcePos,
+  diag: Diagnostics,
+): { name: string; from: string | null } {
   const args = words.slice(1);
   let name = '';
   if (args[0] !== undefined && args[0] !== 'from') name = args.shift()!;
@@ -89,6 +118,7 @@ function readHeader(kind: ProxyKind, words: readonly string[], pos: SourcePos, d
   if (args.length > 0)
     diag.warn(pos, `'${kind} ${name}': extra words '${args.join(' ')}' ignored`, 'HALO_W_CONFIG_IGNORED');
   if (name === '' && kind !== 'defaults') diag.error(pos, `'${kind}' expects a name`, 'HALO_E_CONFIG_SYNTAX');
-  else if (name !== '' && !PROXY_NAME.test(name)) diag.error(pos, `${kind} name '${name}' may only contain letters, digits, '-', '_', '.' and ':'`);
+  else if (name !== '' && !PROXY_NAME.test(name))
+    diag.error(pos, `${kind} name '${name}' may only contain letters, digits, '-', '_', '.' and ':'`);
   return { name, from };
 }

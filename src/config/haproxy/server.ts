@@ -227,7 +227,12 @@ const NOT_IMPLEMENTED: Readonly<Record<string, number>> = {
  * Reads the settings of a `server` (after name and address) or `default-server` line into `s`.
  * Invalid values are errors; unknown settings are warnings, like every unknown keyword in halo.
  */
-export function applyServerOptions(s: ServerSettings, words: readonly string[], pos: SourcePos, diag: Diagnostics): void {
+export function applyServerOptions(
+  s: ServerSettings,
+  words: readonly string[],
+  pos: SourcePos,
+  diag: Diagnostics,
+): void {
   let i = 0;
   while (i < words.length) {
     const key = words[i]!;
@@ -251,7 +256,12 @@ export function applyServerOptions(s: ServerSettings, words: readonly string[], 
 }
 
 /** A `server NAME ADDR[:PORT] settings...` line on top of the section's current default-server. */
-export function parseServerLine(defaults: Readonly<ServerSettings>, args: readonly string[], pos: SourcePos, diag: Diagnostics): LbServer | null {
+export function parseServerLine(
+  defaults: Readonly<ServerSettings>,
+  args: readonly string[],
+  pos: SourcePos,
+  diag: Diagnostics,
+): LbServer | null {
   const [name, address] = args;
   if (name === undefined || address === undefined) {
     diag.error(pos, "'server' expects a name and an address", 'HALO_E_CONFIG_SYNTAX');
@@ -269,5 +279,13 @@ export function parseServerLine(defaults: Readonly<ServerSettings>, args: readon
     diag.error(pos, `server '${name}': 'check' needs a port on the address or a 'port' setting`);
   }
   // 5.2 "inter": fastinter and downinter use inter when not set.
-  return { name, host: addr.host, port: addr.port, ...s, fastinter: s.fastinter ?? s.inter, downinter: s.downinter ?? s.inter, pos };
+  return {
+    name,
+    host: addr.host,
+    port: addr.port,
+    ...s,
+    fastinter: s.fastinter ?? s.inter,
+    downinter: s.downinter ?? s.inter,
+    pos,
+  };
 }

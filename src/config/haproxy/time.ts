@@ -28,7 +28,8 @@ export function parseDuration(text: string, bareUnit: 'ms' | 's' = 'ms'): Durati
   if (m === null) return { ok: false, error: `'${text}' is not a duration (digits then one of us, ms, s, m, h, d)` };
   const suffix = m[2]!;
   const unit: TimeUnit | undefined = suffix === '' ? bareUnit : isTimeUnit(suffix) ? suffix : undefined;
-  if (unit === undefined) return { ok: false, error: `unknown time unit '${suffix}' in '${text}' (us, ms, s, m, h, d)` };
+  if (unit === undefined)
+    return { ok: false, error: `unknown time unit '${suffix}' in '${text}' (us, ms, s, m, h, d)` };
   const us = BigInt(m[1]!) * TIME_UNIT_US[unit];
   const ms = (us + 999n) / 1000n;
   if (ms > BigInt(MAX_DURATION_MS)) {

@@ -53,7 +53,13 @@ export type KeywordTable<S> = Record<string, Keyword<S>>;
  * Runs each statement of a block through its section's table. Unknown keywords are warnings
  * (keepalived logs "Unknown keyword" and goes on); their blocks are skipped whole.
  */
-export function dispatch<S>(stmts: Stmt[], table: KeywordTable<S>, state: S, section: string, diags: Diagnostics): void {
+export function dispatch<S>(
+  stmts: Stmt[],
+  table: KeywordTable<S>,
+  state: S,
+  section: string,
+  diags: Diagnostics,
+): void {
   for (const stmt of stmts) {
     const word = stmt.words[0]!;
     const keyword = Object.hasOwn(table, word) ? table[word] : undefined;

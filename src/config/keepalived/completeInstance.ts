@@ -16,18 +16,28 @@ const V3_MAX_ADVERT_CS = 4095;
  * vrrp.c vrrp_complete_instance does, with the same warnings; what keepalived cannot run
  * (no VRID, no interface) is an error. Returns undefined when the instance is unusable.
  */
-export function completeInstance(d: InstanceDraft, globals: VrrpGlobals, diags: Diagnostics): CompletedInstance | undefined {
+export function completeInstance(
+  d: InstanceDraft,
+  globals: VrrpGlobals,
+  diags: Diagnostics,
+): CompletedInstance | undefined {
   const tag = `(${d.name})`;
   const families = new Set(d.vips.map((v) => (v.address.includes(':') ? 6 : 4)));
-  if (families.size > 1) diags.error(d.vips[0]!.pos, `${tag} virtual_ipaddress mixes IPv4 and IPv6; use virtual_ipaddress_excluded for the other family`);
+  if (families.size > 1)
+    diags.error(
+      d.vips[0]!.pos,
+      `${tag} virtual_ipaddress mixes IPv4 and IPv6; use virtual_ipaddress_excluded for the other family`,
+    );
   const ipv6 = families.has(6);
 
   // IPv6 instances always run VRRPv3 (keepalived.conf(5) `version`); others default to global vrrp_version.
   const version = d.version ?? (ipv6 ? 3 : globals.vrrpVersion);
-  if (ipv6 && version === 2) diags.error(d.pos, `${tag} VRRP version 2 cannot carry IPv6 addresses (RFC 3768); use version 3`);
+  if (ipv6 && version === 2)
+    diags.error(d.pos, `${tag} VRRP version 2 cannot carry IPv6 addresses (RFC 3768); use version 3`);
 
   // "If no priority has been set, derive it from the initial state"; then the state from the priority.
-  const priority = d.priority ?? (d.state === 'MASTER' ? KEEPALIVED_DEFAULTS.ownerPriority : KEEPALIVED_DEFAULTS.priority);
+  const priority =
+    d.priority ?? (d.state === 'MASTER' ? KEEPALIVED_DEFAULTS.ownerPriority : KEEPALIVED_DEFAULTS.priority);
   let state = d.state ?? (priority === KEEPALIVED_DEFAULTS.ownerPriority ? 'MASTER' : 'BACKUP');
 
   const auth = { ...d.auth };

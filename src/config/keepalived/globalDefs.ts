@@ -98,7 +98,8 @@ function globalKeywords(diags: Diagnostics): KeywordTable<VrrpGlobals> {
         const addr = oneArg(stmt, diags);
         if (ipAddress(addr, 'vrrp_mcast_group4', stmt, diags) === undefined) return;
         const first = Number(addr!.split('.')[0]);
-        if (first < 224 || first > 239) diags.error(stmt.pos, `vrrp_mcast_group4 '${addr}' is not an IPv4 multicast address`);
+        if (first < 224 || first > 239)
+          diags.error(stmt.pos, `vrrp_mcast_group4 '${addr}' is not an IPv4 multicast address`);
         else g.mcastGroup4 = addr!;
       },
     },
@@ -124,7 +125,8 @@ function globalKeywords(diags: Diagnostics): KeywordTable<VrrpGlobals> {
 
 /** Applies one global_defs block; several blocks accumulate, as in keepalived. */
 export function parseGlobalDefs(stmt: Stmt, globals: VrrpGlobals, diags: Diagnostics): void {
-  if (stmt.words.length > 1) diags.error(stmt.pos, 'global_defs takes no value before its block', 'HALO_E_CONFIG_SYNTAX');
+  if (stmt.words.length > 1)
+    diags.error(stmt.pos, 'global_defs takes no value before its block', 'HALO_E_CONFIG_SYNTAX');
   globals.pos = stmt.pos;
   dispatch(stmt.block ?? [], globalKeywords(diags), globals, 'global_defs', diags);
 }

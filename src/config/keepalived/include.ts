@@ -43,7 +43,13 @@ export function readConfItems(text: string, file: string, source: IncludeSource,
   return expandFile(text, file, source, diags, [resolve(file)]);
 }
 
-function expandFile(text: string, file: string, source: IncludeSource, diags: Diagnostics, stack: string[]): ConfItem[] {
+function expandFile(
+  text: string,
+  file: string,
+  source: IncludeSource,
+  diags: Diagnostics,
+  stack: string[],
+): ConfItem[] {
   const out: ConfItem[] = [];
   for (const item of tokenizeConf(text, file, diags)) {
     if (item.kind === 'words' && isInclude(item.words[0]!)) {
@@ -55,7 +61,13 @@ function expandFile(text: string, file: string, source: IncludeSource, diags: Di
   return out;
 }
 
-function expandInclude(words: string[], pos: SourcePos, source: IncludeSource, diags: Diagnostics, stack: string[]): ConfItem[] {
+function expandInclude(
+  words: string[],
+  pos: SourcePos,
+  source: IncludeSource,
+  diags: Diagnostics,
+  stack: string[],
+): ConfItem[] {
   const [keyword, pattern] = words;
   if (pattern === undefined || words.length > 2) {
     diags.error(pos, `${keyword} takes exactly one file name or pattern`, 'HALO_E_CONFIG_SYNTAX');

@@ -21,10 +21,20 @@ interface TopState {
 }
 
 /** Adds a named section unless the name is taken (keepalived: "... already defined"). */
-function addUnique<T extends { name: string; pos: { file: string; line: number } }>(list: T[], item: T | undefined, kind: string, diags: Diagnostics): void {
+function addUnique<T extends { name: string; pos: { file: string; line: number } }>(
+  list: T[],
+  item: T | undefined,
+  kind: string,
+  diags: Diagnostics,
+): void {
   if (!item) return;
   const first = list.find((x) => x.name === item.name);
-  if (first) diags.error(item.pos, `${kind} ${item.name} already defined at ${first.pos.file}:${first.pos.line}`, 'HALO_E_CONFIG_REF');
+  if (first)
+    diags.error(
+      item.pos,
+      `${kind} ${item.name} already defined at ${first.pos.file}:${first.pos.line}`,
+      'HALO_E_CONFIG_REF',
+    );
   else list.push(item);
 }
 
@@ -32,10 +42,24 @@ function addUnique<T extends { name: string; pos: { file: string; line: number }
 function topKeywords(diags: Diagnostics): KeywordTable<TopState> {
   return {
     global_defs: { block: true, handle: (stmt, s) => parseGlobalDefs(stmt, s.config.globals, diags) },
-    vrrp_script: { block: true, handle: (stmt, s) => addUnique<VrrpScript>(s.config.scripts, parseVrrpScript(stmt, diags), 'vrrp_script', diags) },
-    track_file: { block: true, handle: (stmt, s) => addUnique<VrrpTrackFile>(s.config.trackFiles, parseTrackFile(stmt, diags), 'track_file', diags) },
-    vrrp_track_file: { block: true, handle: (stmt, s) => addUnique<VrrpTrackFile>(s.config.trackFiles, parseTrackFile(stmt, diags), 'track_file', diags) },
-    vrrp_sync_group: { block: true, handle: (stmt, s) => addUnique(s.groups, parseSyncGroup(stmt, diags), 'vrrp_sync_group', diags) },
+    vrrp_script: {
+      block: true,
+      handle: (stmt, s) => addUnique<VrrpScript>(s.config.scripts, parseVrrpScript(stmt, diags), 'vrrp_script', diags),
+    },
+    track_file: {
+      block: true,
+      handle: (stmt, s) =>
+        addUnique<VrrpTrackFile>(s.config.trackFiles, parseTrackFile(stmt, diags), 'track_file', diags),
+    },
+    vrrp_track_file: {
+      block: true,
+      handle: (stmt, s) =>
+        addUnique<VrrpTrackFile>(s.config.trackFiles, parseTrackFile(stmt, diags), 'track_file', diags),
+    },
+    vrrp_sync_group: {
+      block: true,
+      handle: (stmt, s) => addUnique(s.groups, parseSyncGroup(stmt, diags), 'vrrp_sync_group', diags),
+    },
     vrrp_instance: {
       block: true,
       handle(stmt, s) {
@@ -51,7 +75,11 @@ function topKeywords(diags: Diagnostics): KeywordTable<TopState> {
  * `readInclude` serves includes for tests (wildcards are not expanded without a directory);
  * without it includes are read and globbed from the file system.
  */
-export function parseKeepalivedText(text: string, file: string, readInclude?: (path: string) => string): ParseResult<VrrpConfig> {
+export function parseKeepalivedText(
+  text: string,
+  file: string,
+  readInclude?: (path: string) => string,
+): ParseResult<VrrpConfig> {
   const source: IncludeSource = readInclude ? callbackIncludeSource(readInclude) : fsIncludeSource;
   return parseWith(text, file, source);
 }
@@ -93,7 +121,7 @@ function build(text: string, file: string, source: IncludeSource, diags: Diagnos
   const state: TopState = {
     config: { globals: defaultGlobals({ file, line: 1 }), scripts: [], trackFiles: [], instances: [], syncGroups: [] },
     drafts: [],
-    groups: []
+    groups: [],
   };
   dispatch(tree, topKeywords(diags), state, 'the top level', diags);
 
@@ -109,8 +137,16 @@ function build(text: string, file: string, source: IncludeSource, diags: Diagnos
   const knownGroups = state.groups.map((g) => ({
     ...g,
     // Members that exist but failed to complete already have an error of their own.
-    members: g.members.filter((m) => completed.some((c) => c.name === m.name) || !state.drafts.some((d) => d.name === m.name)),
+    members: g.members.filter(
+      (m) => completed.some((c) => c.name === m.name) || !state.drafts.some((d) => d.name === m.name),
+    ),
   }));
-  const { instances, syncGroups } = resolveReferences(completed, knownGroups, state.config.scripts, state.config.trackFiles, diags);
+  const { instances, syncGroups } = resolveReferences(
+    completed,
+    knownGroups,
+    state.config.scripts,
+    state.config.trackFiles,
+    diags,
+  );
   return { ...state.config, instances, syncGroups };
 }

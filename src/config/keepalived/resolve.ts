@@ -10,7 +10,13 @@ interface Named {
 }
 
 /** A ref without its own weight takes the tracked object's (vrrp_track.c); unknown names are errors. */
-function resolveRefs(raw: RawTrackRef[], kind: string, owner: string, known: Map<string, Named> | undefined, diags: Diagnostics): TrackRef[] {
+function resolveRefs(
+  raw: RawTrackRef[],
+  kind: string,
+  owner: string,
+  known: Map<string, Named> | undefined,
+  diags: Diagnostics,
+): TrackRef[] {
   const out: TrackRef[] = [];
   for (const ref of raw) {
     const target = known ? known.get(ref.name) : { weight: 0, reverse: false };
@@ -18,13 +24,24 @@ function resolveRefs(raw: RawTrackRef[], kind: string, owner: string, known: Map
       diags.error(ref.pos, `${owner} tracks unknown ${kind} '${ref.name}'`, 'HALO_E_CONFIG_REF');
       continue;
     }
-    out.push({ name: ref.name, weight: ref.weight ?? target.weight, reverse: ref.reverse ?? target.reverse, pos: ref.pos });
+    out.push({
+      name: ref.name,
+      weight: ref.weight ?? target.weight,
+      reverse: ref.reverse ?? target.reverse,
+      pos: ref.pos,
+    });
   }
   return out;
 }
 
 /** Resolves a draft's track refs; also run on instances too broken to complete, to report every bad name. */
-export function resolveTracking(draft: TrackingDraft, owner: string, scripts: Map<string, VrrpScript>, files: Map<string, VrrpTrackFile>, diags: Diagnostics) {
+export function resolveTracking(
+  draft: TrackingDraft,
+  owner: string,
+  scripts: Map<string, VrrpScript>,
+  files: Map<string, VrrpTrackFile>,
+  diags: Diagnostics,
+) {
   return {
     trackScripts: resolveRefs(draft.trackScripts, 'vrrp_script', owner, scripts, diags),
     // Interfaces need no declaration; unweighted means "down → FAULT" (weight 0).
@@ -97,8 +114,14 @@ export function resolveReferences(
     const members: string[] = [];
     for (const m of g.members) {
       const inst = byName.get(m.name);
-      if (!inst) diags.error(m.pos, `vrrp_sync_group ${g.name}: unknown vrrp_instance '${m.name}'`, 'HALO_E_CONFIG_REF');
-      else if (inst.syncGroup !== undefined) diags.error(m.pos, `vrrp_instance ${m.name} is already in vrrp_sync_group ${inst.syncGroup}`, 'HALO_E_CONFIG_REF');
+      if (!inst)
+        diags.error(m.pos, `vrrp_sync_group ${g.name}: unknown vrrp_instance '${m.name}'`, 'HALO_E_CONFIG_REF');
+      else if (inst.syncGroup !== undefined)
+        diags.error(
+          m.pos,
+          `vrrp_instance ${m.name} is already in vrrp_sync_group ${inst.syncGroup}`,
+          'HALO_E_CONFIG_REF',
+        );
       else if (members.includes(m.name)) {
         diags.warn(m.pos, `vrrp_sync_group ${g.name}: duplicate member ${m.name}; ignored`, 'HALO_W_CONFIG_IGNORED');
       } else {
@@ -127,7 +150,12 @@ export function resolveReferences(
     const family = inst.vips[0]?.address.includes(':') ? 6 : 4;
     const key = `${inst.interface}/${family}/${inst.vrid}/${inst.unicastPeers.join(',')}`;
     const other = seen.get(key);
-    if (other) diags.error(inst.pos, `(${inst.name}) duplicate VRID ${inst.vrid} on ${inst.interface}: also used by ${other.name}`, 'HALO_E_CONFIG_REF');
+    if (other)
+      diags.error(
+        inst.pos,
+        `(${inst.name}) duplicate VRID ${inst.vrid} on ${inst.interface}: also used by ${other.name}`,
+        'HALO_E_CONFIG_REF',
+      );
     else seen.set(key, inst);
   }
   return { instances, syncGroups };

@@ -16,7 +16,15 @@ interface ScriptDraft extends Omit<VrrpScript, 'command' | 'timeoutMs'> {
 function scriptTimer(key: 'intervalMs' | 'timeoutMs', diags: Diagnostics): KeywordTable<ScriptDraft>[string] {
   return {
     handle(stmt, draft) {
-      const ms = secondsIn(oneArg(stmt, diags), 3, 0, SCRIPT_TIMER_MAX_MS, `vrrp_script ${draft.name} ${stmt.words[0]}`, stmt, diags);
+      const ms = secondsIn(
+        oneArg(stmt, diags),
+        3,
+        0,
+        SCRIPT_TIMER_MAX_MS,
+        `vrrp_script ${draft.name} ${stmt.words[0]}`,
+        stmt,
+        diags,
+      );
       if (ms === undefined) return;
       if (ms === 0)
         diags.warn(
@@ -52,7 +60,8 @@ function scriptKeywords(diags: Diagnostics): KeywordTable<ScriptDraft> {
     // The whole rest of the line is the command: `script "killall -0 haproxy"` or `script /bin/chk arg`.
     script: {
       handle(stmt, draft) {
-        if (stmt.words.length < 2) diags.error(stmt.pos, `vrrp_script ${draft.name}: script needs a command`, 'HALO_E_CONFIG_SYNTAX');
+        if (stmt.words.length < 2)
+          diags.error(stmt.pos, `vrrp_script ${draft.name}: script needs a command`, 'HALO_E_CONFIG_SYNTAX');
         else draft.command = stmt.words.slice(1).join(' ');
       },
     },

@@ -19,7 +19,8 @@ function syncGroupKeywords(diags: Diagnostics): KeywordTable<SyncGroupDraft> {
       block: true,
       handle(stmt, g) {
         // vrrp_group_handler: "Group list already specified for sync group".
-        if (g.members.length > 0) diags.error(stmt.pos, `vrrp_sync_group ${g.name}: group list already specified`, 'HALO_E_CONFIG_SYNTAX');
+        if (g.members.length > 0)
+          diags.error(stmt.pos, `vrrp_sync_group ${g.name}: group list already specified`, 'HALO_E_CONFIG_SYNTAX');
         else g.members = namesOf(stmt, diags);
       },
     },

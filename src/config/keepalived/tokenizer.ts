@@ -79,7 +79,12 @@ export function tokenizeConf(text: string, file: string, diags: Diagnostics): Co
     // keepalived spots include lines before it splits braces (read_line → check_include), so a
     // csh brace pattern such as `include conf.d/{a,b}.conf` stays one word.
     const include = /^\s*(include[a-z]?)\s+(.*?)\s*$/.exec(body);
-    if (include) items.push({ kind: 'words', words: [include[1]!, ...include[2]!.split(/\s+/).map((w) => w.replace(/^"(.*)"$/, '$1'))], pos });
+    if (include)
+      items.push({
+        kind: 'words',
+        words: [include[1]!, ...include[2]!.split(/\s+/).map((w) => w.replace(/^"(.*)"$/, '$1'))],
+        pos,
+      });
     else splitLine(body, pos, items);
   }
   return items;

@@ -56,11 +56,16 @@ function trackLine(line: Stmt, kind: 'script' | 'interface' | 'file', diags: Dia
   return ref;
 }
 
-function trackBlock(kind: 'script' | 'interface' | 'file', pick: (d: TrackingDraft) => RawTrackRef[], diags: Diagnostics): KeywordTable<TrackingDraft>[string] {
+function trackBlock(
+  kind: 'script' | 'interface' | 'file',
+  pick: (d: TrackingDraft) => RawTrackRef[],
+  diags: Diagnostics,
+): KeywordTable<TrackingDraft>[string] {
   return {
     block: true,
     handle(stmt, draft) {
-      if (stmt.words.length > 1) diags.error(stmt.pos, `track_${kind} takes no value before its block`, 'HALO_E_CONFIG_SYNTAX');
+      if (stmt.words.length > 1)
+        diags.error(stmt.pos, `track_${kind} takes no value before its block`, 'HALO_E_CONFIG_SYNTAX');
       const list = pick(draft);
       for (const line of valueLines(stmt, diags)) {
         const ref = trackLine(line, kind, diags);

@@ -24,7 +24,14 @@ export function noArgs(stmt: Stmt, diags: Diagnostics): boolean {
 }
 
 /** A decimal integer within [min, max], as keepalived's read_int/read_unsigned check it. */
-export function intIn(word: string | undefined, min: number, max: number, what: string, stmt: Stmt, diags: Diagnostics): number | undefined {
+export function intIn(
+  word: string | undefined,
+  min: number,
+  max: number,
+  what: string,
+  stmt: Stmt,
+  diags: Diagnostics,
+): number | undefined {
   if (word === undefined) return undefined;
   const n = /^[+-]?\d+$/.test(word) ? Number(word) : Number.NaN;
   if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
@@ -36,16 +43,28 @@ export function intIn(word: string | undefined, min: number, max: number, what: 
  * A non-negative decimal number of seconds such as `2` or `0.92`, returned as an integer count
  * of 10^-digits seconds (digits 6: microseconds, keepalived's TIMER_HZ), rounded half up.
  */
-export function secondsIn(word: string | undefined, digits: number, minUnits: number, maxUnits: number, what: string, stmt: Stmt, diags: Diagnostics): number | undefined {
+export function secondsIn(
+  word: string | undefined,
+  digits: number,
+  minUnits: number,
+  maxUnits: number,
+  what: string,
+  stmt: Stmt,
+  diags: Diagnostics,
+): number | undefined {
   if (word === undefined) return undefined;
   const m = /^(\d+)(?:\.(\d*))?$/.exec(word);
   if (m) {
     const frac = (m[2] ?? '').padEnd(digits + 1, '0');
-    const units = Number(m[1]) * 10 ** digits + Number(frac.slice(0, digits) || '0') + (Number(frac[digits]) >= 5 ? 1 : 0);
+    const units =
+      Number(m[1]) * 10 ** digits + Number(frac.slice(0, digits) || '0') + (Number(frac[digits]) >= 5 ? 1 : 0);
     if (units >= minUnits && units <= maxUnits) return units;
   }
   const scale = 10 ** digits;
-  diags.error(stmt.pos, `${what} '${word}' is invalid: must be from ${minUnits / scale} to ${maxUnits / scale} seconds`);
+  diags.error(
+    stmt.pos,
+    `${what} '${word}' is invalid: must be from ${minUnits / scale} to ${maxUnits / scale} seconds`,
+  );
   return undefined;
 }
 

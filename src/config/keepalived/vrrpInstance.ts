@@ -68,7 +68,8 @@ export function parseVip(line: Stmt, diags: Diagnostics): VirtualAddress | undef
   if (extra.length > 0) diags.error(line.pos, `virtual address '${spec}' is invalid`);
   if (family === undefined) return undefined;
   const maxPrefix = family === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? maxPrefix : intIn(prefixText, 0, maxPrefix, `prefix of ${address}`, line, diags);
+  const prefix =
+    prefixText === undefined ? maxPrefix : intIn(prefixText, 0, maxPrefix, `prefix of ${address}`, line, diags);
   if (prefix === undefined) return undefined;
   const vip: VirtualAddress = { address: address!, prefix, pos: line.pos };
   for (let i = 0; i < options.length; i++) {
@@ -95,7 +96,10 @@ export function parseVip(line: Stmt, diags: Diagnostics): VirtualAddress | undef
   return vip;
 }
 
-function addressBlock(pick: (d: InstanceDraft) => VirtualAddress[], diags: Diagnostics): KeywordTable<InstanceDraft>[string] {
+function addressBlock(
+  pick: (d: InstanceDraft) => VirtualAddress[],
+  diags: Diagnostics,
+): KeywordTable<InstanceDraft>[string] {
   return {
     block: true,
     handle(stmt, draft) {
@@ -116,14 +120,16 @@ function instanceKeywords(diags: Diagnostics): KeywordTable<InstanceDraft> {
       handle(stmt, d) {
         const state = oneArg(stmt, diags);
         if (state === 'MASTER' || state === 'BACKUP') d.state = state;
-        else if (state !== undefined) diags.error(stmt.pos, `(${d.name}) unknown state '${state}': must be MASTER or BACKUP`);
+        else if (state !== undefined)
+          diags.error(stmt.pos, `(${d.name}) unknown state '${state}': must be MASTER or BACKUP`);
       },
     },
     interface: {
       handle(stmt, d) {
         const name = oneArg(stmt, diags);
         // Linux interface names are at most IFNAMSIZ - 1 = 15 bytes (vrrp_int_handler).
-        if (name !== undefined && Buffer.byteLength(name) > 15) diags.error(stmt.pos, `(${d.name}) interface name '${name}' is too long`);
+        if (name !== undefined && Buffer.byteLength(name) > 15)
+          diags.error(stmt.pos, `(${d.name}) interface name '${name}' is too long`);
         else if (name !== undefined) d.interface = name;
       },
     },
@@ -229,7 +235,8 @@ function authKeywords(diags: Diagnostics): KeywordTable<InstanceDraft> {
         const type = oneArg(stmt, diags);
         if (type === 'PASS') d.auth.type = 'pass';
         else if (type === 'AH') d.auth.type = 'ah';
-        else if (type !== undefined) diags.error(stmt.pos, `(${d.name}) unknown authentication type '${type}': must be PASS or AH`);
+        else if (type !== undefined)
+          diags.error(stmt.pos, `(${d.name}) unknown authentication type '${type}': must be PASS or AH`);
       },
     },
     auth_pass: {

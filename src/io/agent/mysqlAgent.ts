@@ -86,7 +86,12 @@ export async function startMysqlAgent(opts: MysqlAgentOptions): Promise<MysqlAge
         return `cannot read password file ${opts.mysql.passwordFile}: ${(err as NodeJS.ErrnoException).code ?? err}`;
       }
     }
-    const checkOpts: MysqlCheckOptions = { user: opts.mysql.user, password, query: opts.query, connectTimeoutMs: checkTimeoutMs };
+    const checkOpts: MysqlCheckOptions = {
+      user: opts.mysql.user,
+      password,
+      query: opts.query,
+      connectTimeoutMs: checkTimeoutMs,
+    };
     const timer = AbortSignal.timeout(checkTimeoutMs);
     return mysqlProbe(target, checkOpts, AbortSignal.any([signal, timer]));
   };

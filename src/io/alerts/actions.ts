@@ -49,24 +49,51 @@ async function runExec(argv: string[], timeoutMs: number, ctx: ActionContext): P
     env: { HALO_ALERT_RULE: ctx.rule, HALO_EVENT_ID: ctx.env.id },
   });
   if (r.exitCode === 0) return { ok: true, detail: `exit 0 in ${Math.round(r.durationMs)} ms` };
-  const why = r.timedOut ? `timed out after ${timeoutMs} ms` : r.exitCode !== null ? `exit ${r.exitCode}` : `signal ${r.signal ?? '?'}`;
+  const why = r.timedOut
+    ? `timed out after ${timeoutMs} ms`
+    : r.exitCode !== null
+      ? `exit ${r.exitCode}`
+      : `signal ${r.signal ?? '?'}`;
   return { ok: false, detail: `${why}${r.stderr ? `: ${r.stderr.trim().slice(0, 200)}` : ''}` };
 }
 
 export async function runAction(action: AlertAction, ctx: ActionContext): Promise<ActionOutcome> {
   switch (action.kind) {
     case 'log':
-      ctx.log.warn({ rule: ctx.rule, id: ctx.env.id, node: ctx.env.node, actor: ctx.env.actor, from: ctx.env.from, to: ctx.env.to }, renderTemplate(action.message, ctx.rule, ctx.env));
+      ctx.log.warn(
+        {
+          rule: ctx.rule,
+          id: ctx.env.id,
+          node: ctx.env.node,
+          actor: ctx.env.actor,
+          from: ctx.env.from,
+          to: ctx.env.to,
+        },
+        renderTemplate(action.message, ctx.rule, ctx.env),
+      );
       return { ok: true, detail: 'logged' };
     case 'exec':
       return runExec(action.argv, action.timeoutMs, ctx);
     case 'webhook': {
-      const r = await postWebhook(action, { rule: ctx.rule, event: ctx.env }, {
-        idempotencyKey: `${ctx.rule}:${ctx.env.id}`,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-        onRetry: (attempt, delayMs, why) => ctx.log.warn({ rule: ctx.rule, id: ctx.env.id, url: action.url, attempt, delayMs, why }, 'alerts: webhook failed; retrying'),
-      });
-      return { ok: r.ok, detail: r.ok ? `HTTP ${r.status} after ${r.attempts} attempt(s)` : `${r.error ?? 'failed'} after ${r.attempts} attempt(s)` };
+      const r = await postWebhook(
+        action,
+        { rule: ctx.rule, event: ctx.env },
+        {
+          idempotencyKey: `${ctx.rule}:${ctx.env.id}`,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          onRetry: (attempt, delayMs, why) =>
+            ctx.log.warn(
+              { rule: ctx.rule, id: ctx.env.id, url: action.url, attempt, delayMs, why },
+              'alerts: webhook failed; retrying',
+            ),
+        },
+      );
+      return {
+        ok: r.ok,
+        detail: r.ok
+          ? `HTTP ${r.status} after ${r.attempts} attempt(s)`
+          : `${r.error ?? 'failed'} after ${r.attempts} attempt(s)`,
+      };
     }
   }
 }

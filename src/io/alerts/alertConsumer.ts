@@ -107,7 +107,10 @@ export async function startAlertConsumer(opts: AlertConsumerOptions): Promise<Al
             failed = true;
             stats.failed += 1;
             const delivery = d.deliveryCount;
-            log.error({ rule: rule.name, id: env.id, action: action.kind, detail: out.detail, delivery }, 'alerts: action failed');
+            log.error(
+              { rule: rule.name, id: env.id, action: action.kind, detail: out.detail, delivery },
+              'alerts: action failed',
+            );
           }
         }
       }

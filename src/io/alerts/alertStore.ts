@@ -35,10 +35,19 @@ export async function openAlertStore(file: string, opts: { maxKeys?: number } = 
   try {
     await mkdir(dirname(file), { recursive: true });
     const raw = (await readJsonFile(file)) as Partial<StoreFile> | null;
-    data = { v: 1, fired: Array.isArray(raw?.fired) ? raw.fired.filter((k) => typeof k === 'string') : [], book: raw?.book && typeof raw.book === 'object' ? raw.book : {} };
+    data = {
+      v: 1,
+      fired: Array.isArray(raw?.fired) ? raw.fired.filter((k) => typeof k === 'string') : [],
+      book: raw?.book && typeof raw.book === 'object' ? raw.book : {},
+    };
   } catch (err) {
     // Starting without it could page again for everything redelivered: refuse instead.
-    throw new HaloError('HALO_E_JOURNAL_IO', `cannot read the alerts store ${file}: ${(err as Error).message}`, { file }, { cause: err });
+    throw new HaloError(
+      'HALO_E_JOURNAL_IO',
+      `cannot read the alerts store ${file}: ${(err as Error).message}`,
+      { file },
+      { cause: err },
+    );
   }
   // Insertion-ordered, so the oldest keys are dropped first.
   const fired = new Set(data.fired);

@@ -49,8 +49,16 @@ export function matchesEvent(m: AlertMatch, env: EventEnvelope): boolean {
   if (m.event !== undefined && !globMatch(m.event, env.event.type)) return false;
   if (m.to !== undefined && !stateMatches(m.to, env.to)) return false;
   if (m.from !== undefined && (env.from === null || !stateMatches(m.from, env.from))) return false;
-  if (m.enters !== undefined && (env.from === null || !stateMatches(m.enters, env.to) || stateMatches(m.enters, env.from))) return false;
-  if (m.leaves !== undefined && (env.from === null || !stateMatches(m.leaves, env.from) || stateMatches(m.leaves, env.to))) return false;
+  if (
+    m.enters !== undefined &&
+    (env.from === null || !stateMatches(m.enters, env.to) || stateMatches(m.enters, env.from))
+  )
+    return false;
+  if (
+    m.leaves !== undefined &&
+    (env.from === null || !stateMatches(m.leaves, env.from) || stateMatches(m.leaves, env.to))
+  )
+    return false;
   return true;
 }
 

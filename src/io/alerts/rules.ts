@@ -47,7 +47,15 @@ export interface AllCondition {
 export type AlertAction =
   | { kind: 'log'; message: string }
   | { kind: 'exec'; argv: string[]; timeoutMs: number }
-  | { kind: 'webhook'; url: string; timeoutMs: number; retries: number; backoffMs: number; maxBackoffMs: number; headers: Record<string, string> };
+  | {
+      kind: 'webhook';
+      url: string;
+      timeoutMs: number;
+      retries: number;
+      backoffMs: number;
+      maxBackoffMs: number;
+      headers: Record<string, string>;
+    };
 
 export interface AlertRule {
   name: string;
@@ -109,7 +117,8 @@ export function parseAlertsYaml(text: string, file: string): AlertsConfig {
   const knownKeys = (map: YAMLMap, keys: readonly string[], where: string): void => {
     for (const pair of map.items) {
       const k = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!keys.includes(k)) diag.error(posOf(pair.key as Node), `unknown key '${k}' in ${where} (known: ${keys.join(', ')})`);
+      if (!keys.includes(k))
+        diag.error(posOf(pair.key as Node), `unknown key '${k}' in ${where} (known: ${keys.join(', ')})`);
     }
   };
 
@@ -118,7 +127,8 @@ export function parseAlertsYaml(text: string, file: string): AlertsConfig {
   if (consumer !== undefined) {
     const c = str(consumer, 'consumer');
     if (c !== undefined && /^[A-Za-z0-9_-]+$/.test(c)) cfg.consumer = c;
-    else if (c !== undefined) diag.error(posOf(consumer), 'consumer: letters, digits, _ and - only (a JetStream durable name)');
+    else if (c !== undefined)
+      diag.error(posOf(consumer), 'consumer: letters, digits, _ and - only (a JetStream durable name)');
   }
   const start = root.get('start', true);
   if (start !== undefined) {
@@ -185,7 +195,8 @@ export function parseAlertsYaml(text: string, file: string): AlertsConfig {
 
     const actions: AlertAction[] = [];
     const acts = item.get('actions', true);
-    if (!isSeq(acts) || acts.items.length === 0) diag.error(posOf((acts as Node) ?? item), `rule '${name}' needs a non-empty actions list`);
+    if (!isSeq(acts) || acts.items.length === 0)
+      diag.error(posOf((acts as Node) ?? item), `rule '${name}' needs a non-empty actions list`);
     else {
       for (const act of acts.items) {
         const action = parseAction(act as Node);
@@ -245,7 +256,9 @@ export function parseAlertsYaml(text: string, file: string): AlertsConfig {
       }
       const headers: Record<string, string> = {};
       const h = v.get('headers', true);
-      if (isMap(h)) for (const p of h.items) headers[String(isScalar(p.key) ? p.key.value : '')] = str(p.value, 'webhook header') ?? '';
+      if (isMap(h))
+        for (const p of h.items)
+          headers[String(isScalar(p.key) ? p.key.value : '')] = str(p.value, 'webhook header') ?? '';
       else if (h !== undefined) diag.error(posOf(h as Node), 'webhook.headers must be a mapping');
       return {
         kind: 'webhook',

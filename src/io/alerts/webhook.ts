@@ -37,7 +37,9 @@ export async function postWebhook(target: WebhookTarget, body: unknown, opts: We
   let error: string | undefined;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(target.timeoutMs)]) : AbortSignal.timeout(target.timeoutMs);
+      const signal = opts.signal
+        ? AbortSignal.any([opts.signal, AbortSignal.timeout(target.timeoutMs)])
+        : AbortSignal.timeout(target.timeoutMs);
       const res = await fetch(target.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': opts.idempotencyKey, ...target.headers },
@@ -53,7 +55,8 @@ export async function postWebhook(target: WebhookTarget, body: unknown, opts: We
       status = null;
       error = (err as Error).message;
     }
-    if (attempt > target.retries || opts.signal?.aborted) return { ok: false, attempts: attempt, status, ...(error === undefined ? {} : { error }) };
+    if (attempt > target.retries || opts.signal?.aborted)
+      return { ok: false, attempts: attempt, status, ...(error === undefined ? {} : { error }) };
     const delay = Math.min(target.maxBackoffMs, target.backoffMs * 2 ** (attempt - 1));
     opts.onRetry?.(attempt, delay, error ?? 'unknown');
     await sleep(delay, opts.signal);

@@ -93,10 +93,12 @@ export function decodeIcmp(datagram: Buffer, identifier: number): IcmpDecoded {
   if (outer.protocol !== IPPROTO_ICMP) return malformed(`IP protocol ${outer.protocol}, not ICMP`);
   // The IP total length bounds the message: anything after it is not part of the datagram.
   const totalLength = datagram.readUInt16BE(2);
-  if (totalLength > datagram.length) return malformed(`${datagram.length} bytes received, IP total length ${totalLength}`);
+  if (totalLength > datagram.length)
+    return malformed(`${datagram.length} bytes received, IP total length ${totalLength}`);
   const icmp = datagram.subarray(outer.headerLength, totalLength);
   if (icmp.length < ICMP_HEADER) return malformed(`ICMP message is ${icmp.length} bytes, its header is ${ICMP_HEADER}`);
-  if (internetChecksum([icmp]) !== 0) return malformed(`ICMP checksum 0x${hex16(icmp.readUInt16BE(2))} does not verify`);
+  if (internetChecksum([icmp]) !== 0)
+    return malformed(`ICMP checksum 0x${hex16(icmp.readUInt16BE(2))} does not verify`);
 
   const type = icmp[0]!;
   const code = icmp[1]!;

@@ -10,7 +10,11 @@ import { errorText, fail, type Outcome, pass, socketErrorReason, stopwatch } fro
 type Row = Record<string, unknown>;
 
 /** Server errors that mean the login itself was refused. */
-const AUTH_ERRORS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
+const AUTH_ERRORS = new Set([
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
+]);
 
 /** Galera wsrep_local_state 4 = Synced. */
 const WSREP_SYNCED = '4';
@@ -99,7 +103,11 @@ export function mysqlProbe(target: MysqlTarget, opts: MysqlCheckOptions, signal:
     conn.on('error', (err: QueryError) => settle(fail(reasonFor(err), `${reasonFor(err)}: ${err.message}`)));
     runRules(conn, opts).then(settle, (err: unknown) => {
       const e = err as QueryError;
-      settle(typeof e?.code === 'string' ? fail(reasonFor(e), `${reasonFor(e)}: ${e.message}`) : fail('error', errorText(err)));
+      settle(
+        typeof e?.code === 'string'
+          ? fail(reasonFor(e), `${reasonFor(e)}: ${e.message}`)
+          : fail('error', errorText(err)),
+      );
     });
   });
 }

@@ -88,11 +88,14 @@ export function scriptOutcome(program: string, run: ExecResult, configuredWeight
   const output = firstLine(run.stderr) || firstLine(run.stdout);
   const said = (head: string): string => (output ? `${head}: ${output}` : head);
   if (run.signal !== null) return fail('exit', said(`killed by ${run.signal}`));
-  if (run.exitCode === null) return fail('error', `cannot run ${JSON.stringify(program)}: ${bounded(run.stderr.trim())}`);
+  if (run.exitCode === null)
+    return fail('error', `cannot run ${JSON.stringify(program)}: ${bounded(run.stderr.trim())}`);
   const code = run.exitCode;
-  if (configuredWeight !== null && code === 0) return { ...pass(said(`exit 0, weight ${configuredWeight} (configured)`)), weight: configuredWeight };
+  if (configuredWeight !== null && code === 0)
+    return { ...pass(said(`exit 0, weight ${configuredWeight} (configured)`)), weight: configuredWeight };
   if (code === 0) return pass(said('exit 0'));
-  if (configuredWeight !== null && code >= 2) return { ...pass(said(`exit ${code}, weight ${code - 2}`)), weight: code - 2 };
+  if (configuredWeight !== null && code >= 2)
+    return { ...pass(said(`exit ${code}, weight ${code - 2}`)), weight: code - 2 };
   return fail('exit', said(`exit ${code}`));
 }
 

@@ -320,7 +320,10 @@ export async function openJournal(opts: JournalOptions): Promise<FileJournal> {
       stats.dropped += lost;
       queue = [];
       queuedBytes = 0;
-      log.error({ dir, lost, writeErrors: stats.writeErrors, waitedMs: closeTimeoutMs }, 'journal: closed with events still unwritten; they are lost');
+      log.error(
+        { dir, lost, writeErrors: stats.writeErrors, waitedMs: closeTimeoutMs },
+        'journal: closed with events still unwritten; they are lost',
+      );
     }
     await closeSegment().catch((err: unknown) => {
       stats.writeErrors += 1;

@@ -5,7 +5,14 @@
  * segment before it creates the next), so only then is its unterminated last line corrupt.
  */
 import { comparePositions, type EventEnvelope, type JournalPosition } from './envelope.js';
-import { type CorruptHandler, LineCursor, listSegments, parseLine, type SegmentInfo, segmentsFrom } from './segments.js';
+import {
+  type CorruptHandler,
+  LineCursor,
+  listSegments,
+  parseLine,
+  type SegmentInfo,
+  segmentsFrom,
+} from './segments.js';
 
 export interface JournalTailOptions {
   /** Yield only envelopes after this position (exclusive); null: from the start. */
@@ -52,7 +59,8 @@ export class JournalTail {
       // first, since the writer may have appended between our read and its rotation.
       if (!(await this.hasNewer())) return [];
       const tail: EventEnvelope[] = [];
-      for (let more = await cursor.read(); more !== null; more = await cursor.read()) tail.push(...this.accept(cursor.file, more));
+      for (let more = await cursor.read(); more !== null; more = await cursor.read())
+        tail.push(...this.accept(cursor.file, more));
       await this.finishSegment();
       if (tail.length > 0) return tail;
     }

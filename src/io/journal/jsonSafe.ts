@@ -68,9 +68,21 @@ export function toJsonSafe(value: unknown, opts: JsonSafeOptions = {}): JsonValu
     if (seen.has(obj)) return '[circular]';
     seen.add(obj);
     try {
-      if (Array.isArray(obj)) return obj.map((x) => { const s = walk(x, depth + 1); return s === OMIT ? null : s; });
-      if (obj instanceof Set) return [...obj].map((x) => { const s = walk(x, depth + 1); return s === OMIT ? null : s; });
-      if (obj instanceof Map) return entries([...obj].map(([k, x]): [string, unknown] => [String(k), x]), depth);
+      if (Array.isArray(obj))
+        return obj.map((x) => {
+          const s = walk(x, depth + 1);
+          return s === OMIT ? null : s;
+        });
+      if (obj instanceof Set)
+        return [...obj].map((x) => {
+          const s = walk(x, depth + 1);
+          return s === OMIT ? null : s;
+        });
+      if (obj instanceof Map)
+        return entries(
+          [...obj].map(([k, x]): [string, unknown] => [String(k), x]),
+          depth,
+        );
       if (obj instanceof Error) {
         const code = (obj as { code?: unknown }).code;
         return entries(Object.entries({ name: obj.name, message: obj.message, code }), depth);

@@ -44,7 +44,8 @@ export function natsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NatsEve
     const text = env[name];
     if (text === undefined || text === '') return undefined;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 0) throw new HaloError('HALO_E_NATS', `${name}='${text}' must be a whole number`, { name });
+    if (!Number.isInteger(n) || n < 0)
+      throw new HaloError('HALO_E_NATS', `${name}='${text}' must be a whole number`, { name });
     return n;
   };
   const tls = {
@@ -61,7 +62,10 @@ export function natsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NatsEve
     ...(maxBytes !== undefined ? { maxBytes } : {}),
   };
   return {
-    servers: url.split(',').map((s) => s.trim()).filter(Boolean),
+    servers: url
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     ...(env.HALO_NATS_TOKEN ? { token: env.HALO_NATS_TOKEN } : {}),
     ...(env.HALO_NATS_USER ? { user: env.HALO_NATS_USER } : {}),
     ...(env.HALO_NATS_PASS ? { pass: env.HALO_NATS_PASS } : {}),
@@ -94,7 +98,12 @@ export async function connectionOptions(cfg: NatsEventsConfig, name: string): Pr
     if (cfg.credsFile !== undefined) opts.authenticator = credsAuthenticator(await readFile(cfg.credsFile));
     else if (cfg.nkeySeed !== undefined) opts.authenticator = nkeyAuthenticator(new TextEncoder().encode(cfg.nkeySeed));
   } catch (err) {
-    throw new HaloError('HALO_E_NATS', `cannot read NATS credentials ${cfg.credsFile ?? '(nkey seed)'}`, { credsFile: cfg.credsFile }, { cause: err });
+    throw new HaloError(
+      'HALO_E_NATS',
+      `cannot read NATS credentials ${cfg.credsFile ?? '(nkey seed)'}`,
+      { credsFile: cfg.credsFile },
+      { cause: err },
+    );
   }
   if (cfg.tls) {
     opts.tls = {};

@@ -228,7 +228,11 @@ export async function openNatsLink(opts: NatsPublisherOptions, counters: NatsLin
       try {
         const failure = await window.run(current().js, signal);
         if (!failure) return null;
-        return { code: linkFailure(failure.error).message, streamLost: failure.streamLost, progressed: failure.progressed };
+        return {
+          code: linkFailure(failure.error).message,
+          streamLost: failure.streamLost,
+          progressed: failure.progressed,
+        };
       } catch (err) {
         noteError(err, 'nats: publishing stopped on an unexpected error');
         return { code: linkFailure(err).message, streamLost: false, progressed: false };

@@ -156,9 +156,14 @@ export class PublishWindow {
             this.backlog = await this.opts.tail.next();
           } catch (err) {
             const { journalDir } = this.opts;
-            const cause = new HaloError('HALO_E_JOURNAL_IO', `cannot read journal ${journalDir}`, { dir: journalDir }, {
-              cause: err,
-            });
+            const cause = new HaloError(
+              'HALO_E_JOURNAL_IO',
+              `cannot read journal ${journalDir}`,
+              { dir: journalDir },
+              {
+                cause: err,
+              },
+            );
             this.opts.onError(cause, 'nats: journal read failed');
             await this.wakeup.wait(JOURNAL_RETRY_MS);
             continue;

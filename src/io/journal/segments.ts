@@ -105,7 +105,9 @@ export class LineCursor {
     const { bytesRead } = await this.fh.read(this.buf, 0, CHUNK, this.offset);
     if (bytesRead === 0) return null;
     this.offset += bytesRead;
-    const data = this.rest.length ? Buffer.concat([this.rest, this.buf.subarray(0, bytesRead)]) : this.buf.subarray(0, bytesRead);
+    const data = this.rest.length
+      ? Buffer.concat([this.rest, this.buf.subarray(0, bytesRead)])
+      : this.buf.subarray(0, bytesRead);
     const out: ReadLine[] = [];
     let start = 0;
     for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
@@ -130,7 +132,10 @@ export type CorruptHandler = (file: string, line: number, text: string) => void;
  * The last valid envelope position in the journal, scanning segments from the newest back
  * (a segment can be all garbage after a crash). Corrupt lines seen on the way are reported.
  */
-export async function lastPosition(segments: SegmentInfo[], onCorrupt: CorruptHandler): Promise<JournalPosition | null> {
+export async function lastPosition(
+  segments: SegmentInfo[],
+  onCorrupt: CorruptHandler,
+): Promise<JournalPosition | null> {
   for (let i = segments.length - 1; i >= 0; i -= 1) {
     const seg = segments[i]!;
     let found: JournalPosition | null = null;

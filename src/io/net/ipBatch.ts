@@ -85,7 +85,11 @@ export function openIpBatch(opts: IpBatchOptions = {}): IpBatch {
       if (done) {
         pending.delete(n - 1);
         clearTimeout(done.timer);
-        done.resolve(done.failed ? { ok: false, stderr: done.errors.join('\n'), cause: new Error(done.errors.join('\n')) } : { ok: true, stdout: '' });
+        done.resolve(
+          done.failed
+            ? { ok: false, stderr: done.errors.join('\n'), cause: new Error(done.errors.join('\n')) }
+            : { ok: true, stdout: '' },
+        );
       }
     }
     stderrLines = [];
@@ -125,7 +129,12 @@ export function openIpBatch(opts: IpBatchOptions = {}): IpBatch {
   const run = (args: string[]): Promise<IpOutcome> => {
     if (closed) return Promise.resolve({ ok: false, stderr: 'ip batch is closed', cause: new Error('closed') });
     // One batch line per command: an argument with white space cannot be sent this way.
-    if (args.some((a) => /\s/.test(a) || a === '')) return Promise.resolve({ ok: false, stderr: `unsafe argument in: ${args.join(' ')}`, cause: new Error('unsafe') });
+    if (args.some((a) => /\s/.test(a) || a === ''))
+      return Promise.resolve({
+        ok: false,
+        stderr: `unsafe argument in: ${args.join(' ')}`,
+        cause: new Error('unsafe'),
+      });
     const child = ensure();
     // The write goes first, the bookkeeping after: on takeover this is the VIP on its way,
     // and `ip` answers on a later turn at the earliest.

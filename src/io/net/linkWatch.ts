@@ -32,7 +32,12 @@ const RESYNC_AFTER_START_MS = 100;
 /** The monitor's last stderr bytes kept for the log line when it dies: its last words explain why. */
 const STDERR_TAIL = 512;
 
-export function watchLink(dev: string, onChange: (up: boolean) => void, log: Logger, opts: LinkWatchOptions = {}): LinkWatch {
+export function watchLink(
+  dev: string,
+  onChange: (up: boolean) => void,
+  log: Logger,
+  opts: LinkWatchOptions = {},
+): LinkWatch {
   let up = readLinkUp(dev);
   let closed = false;
   let monitor: ChildProcess | undefined;

@@ -70,7 +70,10 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
     killChildren();
     await Promise.all(
       [...children].map(
-        (c) => new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()))),
+        (c) =>
+          new Promise<void>((resolve) =>
+            c.exitCode !== null || c.signalCode !== null ? resolve() : c.once('exit', () => resolve()),
+          ),
       ),
     );
     for (const ns of made.reverse()) await ip(['netns', 'del', ns]).catch(() => undefined);
@@ -183,7 +186,11 @@ export async function waitFor<T>(
 export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HaloError('HALO_E_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, { timeoutMs })), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(new HaloError('HALO_E_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`, { timeoutMs })),
+      timeoutMs,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -196,7 +203,9 @@ export async function macOf(node: LabNode, dev = node.dev): Promise<string> {
 
 /** The MAC a node's neighbour (ARP) table holds for `address`, if it holds one. */
 export async function neighbourMac(node: LabNode, address: string, dev = node.dev): Promise<string | undefined> {
-  const out = JSON.parse(await node.exec('ip', ['-j', 'neigh', 'show', address, 'dev', dev])) as Array<{ lladdr?: string }>;
+  const out = JSON.parse(await node.exec('ip', ['-j', 'neigh', 'show', address, 'dev', dev])) as Array<{
+    lladdr?: string;
+  }>;
   return out[0]?.lladdr;
 }
 

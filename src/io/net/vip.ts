@@ -87,12 +87,19 @@ async function ipListAddresses(dev: string): Promise<InterfaceAddress[]> {
   const args = ['-j', 'addr', 'show', 'dev', dev];
   const outcome = await ip(args);
   if (!outcome.ok) {
-    throw new HaloError('HALO_E_NET_COMMAND', `ip ${args.join(' ')}: ${outcome.stderr.trim()}`, { dev, args }, { cause: outcome.cause });
+    throw new HaloError(
+      'HALO_E_NET_COMMAND',
+      `ip ${args.join(' ')}: ${outcome.stderr.trim()}`,
+      { dev, args },
+      { cause: outcome.cause },
+    );
   }
   const links = JSON.parse(outcome.stdout) as IpJsonLink[];
   return links.flatMap((link) =>
     (link.addr_info ?? []).flatMap((a) =>
-      a.local === undefined || a.prefixlen === undefined ? [] : [{ address: a.local, prefix: a.prefixlen, ...(a.label ? { label: a.label } : {}) }],
+      a.local === undefined || a.prefixlen === undefined
+        ? []
+        : [{ address: a.local, prefix: a.prefixlen, ...(a.label ? { label: a.label } : {}) }],
     ),
   );
 }

@@ -5,7 +5,14 @@
  * negates a term, `unless` the whole condition. Pure: the caller brings the connection's
  * addresses and the live server counts.
  */
-import type { LbAclCondition, LbAclMatch, LbAclNetwork, LbAclTerm, LbAclTest, LbUseBackend } from '../../config/lb.model.js';
+import type {
+  LbAclCondition,
+  LbAclMatch,
+  LbAclNetwork,
+  LbAclTerm,
+  LbAclTest,
+  LbUseBackend,
+} from '../../config/lb.model.js';
 
 /** What is known of a connection when it is accepted (haproxy's src, src_port, dst, dst_port). */
 export interface ConnectionFacts {
@@ -25,7 +32,9 @@ export type Matcher = (facts: ConnectionFacts) => boolean;
  * before the first one that always applies), else the rules run in order per connection and
  * null means no rule matched and there is no default_backend.
  */
-export type BackendChoice = { kind: 'fixed'; backend: string | null } | { kind: 'per-connection'; choose: (facts: ConnectionFacts) => string | null };
+export type BackendChoice =
+  | { kind: 'fixed'; backend: string | null }
+  | { kind: 'per-connection'; choose: (facts: ConnectionFacts) => string | null };
 
 /** An address as haproxy compares it: IPv4 as a 32-bit number, IPv6 as a 128-bit bigint. */
 type Ip = { family: 4; value: number } | { family: 6; value: bigint };
@@ -39,7 +48,11 @@ const ALL_128 = (1n << 128n) - 1n;
 const NO_FACTS: ConnectionFacts = { src: '', srcPort: 0, dst: '', dstPort: 0 };
 
 /** 4.2 "use_backend": the first rule whose condition holds wins, else the default backend. */
-export function backendChoice(rules: readonly LbUseBackend<LbAclCondition>[], fallback: string | null, nbsrv: NbsrvLookup): BackendChoice {
+export function backendChoice(
+  rules: readonly LbUseBackend<LbAclCondition>[],
+  fallback: string | null,
+  nbsrv: NbsrvLookup,
+): BackendChoice {
   const live: { backend: string; holds: Matcher }[] = [];
   let otherwise = fallback;
   for (const r of rules) {
@@ -64,7 +77,9 @@ export function backendChoice(rules: readonly LbUseBackend<LbAclCondition>[], fa
 
 /** The condition's value when it reads nothing from the connection or the servers (TRUE, FALSE, …), else null. */
 export function constantValue(c: LbAclCondition): boolean | null {
-  const constant = c.anyOf.every((group) => group.every((term) => term.tests.every((t) => t.fetch === 'always_true' || t.fetch === 'always_false')));
+  const constant = c.anyOf.every((group) =>
+    group.every((term) => term.tests.every((t) => t.fetch === 'always_true' || t.fetch === 'always_false')),
+  );
   return constant ? compileCondition(c, () => 0)(NO_FACTS) : null;
 }
 
@@ -136,8 +151,10 @@ function compileNetworks(list: readonly LbAclNetwork[]): Networks {
   const nets: Networks = { v4: [], v6: [] };
   for (const n of list) {
     const ip = parseIp(n.address);
-    if (ip?.family === 4) nets.v4.push({ address: ip.value, mask: n.prefix === 0 ? 0 : (0xffffffff << (32 - n.prefix)) >>> 0 });
-    else if (ip?.family === 6) nets.v6.push({ address: ip.value, mask: ALL_128 ^ ((1n << BigInt(128 - n.prefix)) - 1n) });
+    if (ip?.family === 4)
+      nets.v4.push({ address: ip.value, mask: n.prefix === 0 ? 0 : (0xffffffff << (32 - n.prefix)) >>> 0 });
+    else if (ip?.family === 6)
+      nets.v6.push({ address: ip.value, mask: ALL_128 ^ ((1n << BigInt(128 - n.prefix)) - 1n) });
   }
   return nets;
 }

@@ -106,34 +106,48 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
         contexts.set(pool.cfg.name, { pool, events, aborts, idle, frontendLabels, clientTimeouts, observe });
       }
     }
-    const contextOf = (backend: string | null): SessionContext | null => (backend === null ? null : (contexts.get(backend) ?? null));
+    const contextOf = (backend: string | null): SessionContext | null =>
+      backend === null ? null : (contexts.get(backend) ?? null);
     // Without a rule that depends on the connection, every client goes to one place, decided now.
     const choice = backendChoice(fe.useBackends, fe.defaultBackend, nbsrv);
     const fixed = choice.kind === 'fixed' ? contextOf(choice.backend) : null;
     frontends.push(
-      new FrontendRuntime(fe, frontendLabels, limit, events, (client: Socket, done) => {
-        const ctx = choice.kind === 'fixed' ? fixed : contextOf(choice.choose(factsOf(client)));
-        if (!ctx) {
-          // No rule matched and there is no default_backend: haproxy closes the connection too.
-          events.count('halo_lb_no_backend_total', frontendLabels, 1);
-          client.destroy();
-          done();
-          return;
-        }
-        const session = new Session(client, ctx, () => {
-          sessions.delete(session);
-          done();
-          admitAll();
-        });
-        sessions.add(session);
-        session.start();
-      }, (host) => managed.has(host), listenerErrors),
+      new FrontendRuntime(
+        fe,
+        frontendLabels,
+        limit,
+        events,
+        (client: Socket, done) => {
+          const ctx = choice.kind === 'fixed' ? fixed : contextOf(choice.choose(factsOf(client)));
+          if (!ctx) {
+            // No rule matched and there is no default_backend: haproxy closes the connection too.
+            events.count('halo_lb_no_backend_total', frontendLabels, 1);
+            client.destroy();
+            done();
+            return;
+          }
+          const session = new Session(client, ctx, () => {
+            sessions.delete(session);
+            done();
+            admitAll();
+          });
+          sessions.add(session);
+          session.start();
+        },
+        (host) => managed.has(host),
+        listenerErrors,
+      ),
     );
   }
 
   const listenError = (err: unknown): HaloError => {
     const e = err as NodeJS.ErrnoException & { where?: Record<string, unknown> };
-    return new HaloError('HALO_E_LISTEN', `cannot listen on ${e.where?.host}:${e.where?.port}: ${e.message}`, { ...e.where, errno: e.code }, { cause: err });
+    return new HaloError(
+      'HALO_E_LISTEN',
+      `cannot listen on ${e.where?.host}:${e.where?.port}: ${e.message}`,
+      { ...e.where, errno: e.code },
+      { cause: err },
+    );
   };
   const isFixed = (b: LbBind): boolean => !managed.has(b.host);
   const fixed = frontends.flatMap((f) => f.setWanted(isFixed, true));
@@ -149,7 +163,9 @@ export function createProxyEngine(cfg: LbConfig, vips: VipView, events: DataPath
   const followVip = (address: string, on: boolean): void => {
     for (const f of frontends) {
       for (const p of f.setWanted((b) => b.host === address && managed.has(address), on)) {
-        p.catch((err: unknown) => events.log('error', { address, err: listenError(err).message }, 'cannot listen on a held VIP'));
+        p.catch((err: unknown) =>
+          events.log('error', { address, err: listenError(err).message }, 'cannot listen on a held VIP'),
+        );
       }
     }
   };

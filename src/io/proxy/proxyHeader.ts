@@ -47,7 +47,10 @@ function family(e: ProxyEndpoints): Family {
 export function encodeProxyV1(e: ProxyEndpoints): Buffer {
   const f = family(e);
   if (f.kind === 'unknown') return Buffer.from('PROXY UNKNOWN\r\n', 'latin1');
-  return Buffer.from(`PROXY ${f.kind === 'v4' ? 'TCP4' : 'TCP6'} ${f.src} ${f.dst} ${e.srcPort} ${e.dstPort}\r\n`, 'latin1');
+  return Buffer.from(
+    `PROXY ${f.kind === 'v4' ? 'TCP4' : 'TCP6'} ${f.src} ${f.dst} ${e.srcPort} ${e.dstPort}\r\n`,
+    'latin1',
+  );
 }
 
 function ipv4Bytes(a: string): number[] {
@@ -74,7 +77,8 @@ export function ipv6Bytes(a: string): number[] {
 export function encodeProxyV2(e: ProxyEndpoints): Buffer {
   const f = family(e);
   if (f.kind === 'unknown') return Buffer.concat([V2_SIGNATURE, Buffer.from([V2_PROXY, V2_UNSPEC, 0, 0])]);
-  const addr = f.kind === 'v4' ? [...ipv4Bytes(f.src), ...ipv4Bytes(f.dst)] : [...ipv6Bytes(f.src), ...ipv6Bytes(f.dst)];
+  const addr =
+    f.kind === 'v4' ? [...ipv4Bytes(f.src), ...ipv4Bytes(f.dst)] : [...ipv6Bytes(f.src), ...ipv6Bytes(f.dst)];
   const body = Buffer.alloc(addr.length + 4);
   Buffer.from(addr).copy(body, 0);
   body.writeUInt16BE(e.srcPort!, addr.length);

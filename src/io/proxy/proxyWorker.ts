@@ -64,7 +64,13 @@ const engine = createProxyEngine(cfg, vips, events);
 engine.ready.then(
   () => post({ type: 'ready', error: null }),
   (err: unknown) =>
-    post({ type: 'ready', error: { message: err instanceof Error ? err.message : String(err), context: isHaloError(err) ? err.context : {} } }),
+    post({
+      type: 'ready',
+      error: {
+        message: err instanceof Error ? err.message : String(err),
+        context: isHaloError(err) ? err.context : {},
+      },
+    }),
 );
 
 port.on('message', (m: ToWorker) => {

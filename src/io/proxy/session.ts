@@ -125,7 +125,8 @@ export class Session implements PoolSession, QueueWaiter, Watched {
 
   /** The connect timeout (4.2 "timeout connect"), checked by the engine's sweep. */
   sweep(): void {
-    if (this.connectStart >= 0 && this.ctx.idle.expired(this.connectStart, this.ctx.pool.cfg.timeouts.connect)) this.connectFailed('timeout');
+    if (this.connectStart >= 0 && this.ctx.idle.expired(this.connectStart, this.ctx.pool.cfg.timeouts.connect))
+      this.connectFailed('timeout');
   }
 
   private readonly onEarlyData = (chunk: Buffer): void => {
@@ -287,7 +288,13 @@ export class Session implements PoolSession, QueueWaiter, Watched {
     this.early.length = 0;
     if (this.clientEnded) server.end();
     const be = ctx.pool.cfg.timeouts;
-    this.tunnel = new Tunnel(client, server, { ...ctx.clientTimeouts, server: be.server, serverFin: be.serverFin, tunnel: be.tunnel }, ctx.idle, this);
+    this.tunnel = new Tunnel(
+      client,
+      server,
+      { ...ctx.clientTimeouts, server: be.server, serverFin: be.serverFin, tunnel: be.tunnel },
+      ctx.idle,
+      this,
+    );
     client.resume();
   }
 

@@ -129,7 +129,11 @@ export class Tunnel implements Watched {
     const { t, idle } = this;
     const clientTimeout = this.halfClosed && t.clientFin !== null ? t.clientFin : (t.tunnel ?? t.client);
     const serverTimeout = this.halfClosed && t.serverFin !== null ? t.serverFin : (t.tunnel ?? t.server);
-    const side = idle.expired(this.lastActive, clientTimeout) ? 'client' : idle.expired(this.lastActive, serverTimeout) ? 'server' : null;
+    const side = idle.expired(this.lastActive, clientTimeout)
+      ? 'client'
+      : idle.expired(this.lastActive, serverTimeout)
+        ? 'server'
+        : null;
     if (side === null) return;
     this.idle.delete(this);
     this.hooks.timedOut(side);

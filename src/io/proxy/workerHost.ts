@@ -33,7 +33,9 @@ export function startProxyWorker(cfg: LbConfig, vips: VipView, events: DataPathE
   });
   ready.catch(() => undefined);
   const readyBound = setTimeout(() => {
-    settleReady?.reject(new HaloError('HALO_E_LISTEN', `the proxy worker did not report its listeners within ${READY_TIMEOUT_MS} ms`));
+    settleReady?.reject(
+      new HaloError('HALO_E_LISTEN', `the proxy worker did not report its listeners within ${READY_TIMEOUT_MS} ms`),
+    );
     settleReady = null;
   }, READY_TIMEOUT_MS);
   readyBound.unref();
@@ -68,7 +70,10 @@ export function startProxyWorker(cfg: LbConfig, vips: VipView, events: DataPathE
     const data: ProxyWorkerData = { cfg, vips: { managed: vips.managed, present: [...present] }, nice: baseNice };
     // A small young generation: dead 64 KiB read buffers and per-session objects are collected
     // before they pile up (peak RSS −20–30 MiB, no measurable CPU cost per connection).
-    worker = new Worker(new URL('./proxyWorker.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    worker = new Worker(new URL('./proxyWorker.js', import.meta.url), {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    });
     worker.on('message', onMessage);
     worker.on('error', (err) => events.log('error', { err: err.message, stack: err.stack }, 'proxy worker failed'));
     worker.once('online', () => {

@@ -78,7 +78,8 @@ function vrrpChecksumParts(version: VrrpVersion, src: Buffer, dst: Buffer, messa
 }
 
 function ipv4Bytes(addr: string, what: string): Buffer {
-  if (!isIPv4(addr)) throw new HaloError('HALO_E_CONFIG_VALUE', `VRRP ${what} is not an IPv4 address: ${addr}`, { [what]: addr });
+  if (!isIPv4(addr))
+    throw new HaloError('HALO_E_CONFIG_VALUE', `VRRP ${what} is not an IPv4 address: ${addr}`, { [what]: addr });
   return Buffer.from(addr.split('.').map(Number));
 }
 
@@ -88,7 +89,9 @@ function ipv4String(buf: Buffer, offset: number): string {
 
 function requireInt(value: number, min: number, max: number, what: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new HaloError('HALO_E_CONFIG_VALUE', `VRRP ${what} must be an integer in ${min}..${max}, got ${value}`, { [what]: value });
+    throw new HaloError('HALO_E_CONFIG_VALUE', `VRRP ${what} must be an integer in ${min}..${max}, got ${value}`, {
+      [what]: value,
+    });
   }
   return value;
 }
@@ -107,9 +110,13 @@ function intervalField(spec: AdvertSpec): number {
 export function authData(authPass: string, encoding: 'utf8' | 'latin1' = 'utf8'): Buffer {
   const text = Buffer.from(authPass, encoding);
   if (text.length > VRRP_AUTH_LEN) {
-    throw new HaloError('HALO_E_CONFIG_VALUE', `VRRP auth_pass is ${text.length} bytes; the limit is ${VRRP_AUTH_LEN}`, {
-      authPassBytes: text.length,
-    });
+    throw new HaloError(
+      'HALO_E_CONFIG_VALUE',
+      `VRRP auth_pass is ${text.length} bytes; the limit is ${VRRP_AUTH_LEN}`,
+      {
+        authPassBytes: text.length,
+      },
+    );
   }
   const data = Buffer.alloc(VRRP_AUTH_LEN);
   text.copy(data);
@@ -174,23 +181,27 @@ function drop(reason: DropReason, detail: string): DecodeResult {
  * checkAdvert's. Never throws: every index below is bounds-checked first.
  */
 export function decodeIpv4Packet(buf: Buffer): DecodeResult {
-  if (buf.length < IPV4_HEADER_LEN) return drop('truncated', `${buf.length} bytes, an IPv4 header needs ${IPV4_HEADER_LEN}`);
+  if (buf.length < IPV4_HEADER_LEN)
+    return drop('truncated', `${buf.length} bytes, an IPv4 header needs ${IPV4_HEADER_LEN}`);
   const ipVersion = buf[0]! >> 4;
   const headerLen = (buf[0]! & 0x0f) * 4;
   if (ipVersion !== 4) return drop('bad_ip_header', `IP version ${ipVersion}`);
   if (headerLen < IPV4_HEADER_LEN) return drop('bad_ip_header', `IHL ${headerLen / 4} words`);
-  if (buf.length < headerLen) return drop('truncated', `${buf.length} bytes, IHL says the header alone is ${headerLen}`);
+  if (buf.length < headerLen)
+    return drop('truncated', `${buf.length} bytes, IHL says the header alone is ${headerLen}`);
   const ipHeader = buf.subarray(0, headerLen);
   if (internetChecksum([ipHeader]) !== 0) return drop('bad_ip_header', 'IPv4 header checksum does not verify');
   const totalLength = buf.readUInt16BE(2);
   // keepalived: "ip_tot_len mismatch against received length".
-  if (totalLength > buf.length) return drop('truncated', `${buf.length} bytes received, IP total length ${totalLength}`);
+  if (totalLength > buf.length)
+    return drop('truncated', `${buf.length} bytes received, IP total length ${totalLength}`);
   if (totalLength !== buf.length) return drop('length', `${buf.length} bytes received, IP total length ${totalLength}`);
   const protocol = buf[9]!;
   if (protocol !== IPPROTO_VRRP) return drop('not_vrrp', `IP protocol ${protocol}`);
 
   const msg = buf.subarray(headerLen, totalLength);
-  if (msg.length < VRRP_FIXED_LEN) return drop('truncated', `VRRP message is ${msg.length} bytes, the fixed header is ${VRRP_FIXED_LEN}`);
+  if (msg.length < VRRP_FIXED_LEN)
+    return drop('truncated', `VRRP message is ${msg.length} bytes, the fixed header is ${VRRP_FIXED_LEN}`);
   const version = msg[0]! >> 4;
   if (version !== 2 && version !== 3) return drop('version', `VRRP version ${version}`);
   const count = msg[3]!;
@@ -201,7 +212,10 @@ export function decodeIpv4Packet(buf: Buffer): DecodeResult {
   const src = buf.subarray(12, 16);
   const dst = buf.subarray(16, 20);
   if (internetChecksum(vrrpChecksumParts(version, src, dst, msg)) !== 0) {
-    return drop('checksum', `VRRPv${version} checksum 0x${msg.readUInt16BE(6).toString(16).padStart(4, '0')} does not verify`);
+    return drop(
+      'checksum',
+      `VRRPv${version} checksum 0x${msg.readUInt16BE(6).toString(16).padStart(4, '0')} does not verify`,
+    );
   }
 
   const ip: Ipv4Header = {
@@ -228,7 +242,13 @@ export function decodeIpv4Packet(buf: Buffer): DecodeResult {
     advertIntervalCs: version === 2 ? msg[5]! * 100 : msg.readUInt16BE(4) & V3_MAX_INTERVAL_CS,
     authType,
     // RFC 3768 5.3.10: the data is only meaningful for PASS; latin1 keeps every byte.
-    authPass: authType === VRRP_AUTH_PASS ? msg.subarray(msg.length - VRRP_AUTH_LEN).toString('latin1').replace(/\0+$/, '') : '',
+    authPass:
+      authType === VRRP_AUTH_PASS
+        ? msg
+            .subarray(msg.length - VRRP_AUTH_LEN)
+            .toString('latin1')
+            .replace(/\0+$/, '')
+        : '',
     checksum: msg.readUInt16BE(6),
   };
   return { ok: true, packet: { ip, vrrp } };

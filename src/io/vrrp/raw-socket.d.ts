@@ -32,7 +32,14 @@ declare module 'raw-socket' {
       close(): this;
       /** Queues the datagram; it is written when the fd polls writable. Errors reach the callback. */
       send(buffer: Buffer, offset: number, length: number, address: string, afterCallback: SendCallback): this;
-      send(buffer: Buffer, offset: number, length: number, address: string, beforeCallback: () => void, afterCallback: SendCallback): this;
+      send(
+        buffer: Buffer,
+        offset: number,
+        length: number,
+        address: string,
+        beforeCallback: () => void,
+        afterCallback: SendCallback,
+      ): this;
       /** setsockopt() with a 32-bit unsigned value; throws on failure. */
       setOption(level: number, option: number, value: number): void;
       /** setsockopt() with `length` bytes of `buffer`; throws on failure. */
@@ -52,7 +59,13 @@ declare module 'raw-socket' {
     }
 
     const AddressFamily: { readonly IPv4: number; readonly IPv6: number };
-    const Protocol: { readonly None: number; readonly ICMP: number; readonly TCP: number; readonly UDP: number; readonly ICMPv6: number };
+    const Protocol: {
+      readonly None: number;
+      readonly ICMP: number;
+      readonly TCP: number;
+      readonly UDP: number;
+      readonly ICMPv6: number;
+    };
     const SocketLevel: { readonly SOL_SOCKET: number; readonly IPPROTO_IP: number; readonly IPPROTO_IPV6: number };
     /** SO_BINDTODEVICE exists on Linux only; IPV6_HDRINCL on Windows only. */
     const SocketOption: {

@@ -44,7 +44,10 @@ function checkAuth(packet: VrrpPacket, local: LocalInstance): CheckResult | unde
   const { authType } = packet.vrrp;
   const localType = local.authPass === undefined ? VRRP_AUTH_NONE : VRRP_AUTH_PASS;
   if (authType !== localType) return drop('auth', `Auth Type ${authType}, expected ${localType}`);
-  if (local.authPass !== undefined && !timingSafeEqual(authData(packet.vrrp.authPass, 'latin1'), authData(local.authPass))) {
+  if (
+    local.authPass !== undefined &&
+    !timingSafeEqual(authData(packet.vrrp.authPass, 'latin1'), authData(local.authPass))
+  ) {
     return drop('auth', 'PASS authentication data does not match');
   }
   return undefined;
@@ -59,7 +62,8 @@ function checkAddresses(packet: VrrpPacket, local: LocalInstance): CheckResult {
   const received = packet.vrrp.addresses;
   const verify = local.verifyAddresses ?? true;
   if (received.length !== local.addresses.length) {
-    if (verify) return drop('addr_count', `advert lists ${received.length} addresses, we have ${local.addresses.length}`);
+    if (verify)
+      return drop('addr_count', `advert lists ${received.length} addresses, we have ${local.addresses.length}`);
     return { ok: true, addressMismatch: true };
   }
   const missing = local.addresses.find((addr) => !received.includes(addr));
@@ -80,7 +84,8 @@ export function checkAdvert(packet: VrrpPacket, local: LocalInstance): CheckResu
   // RFC 3768 7.1 / RFC 5798 7.1: MUST verify the IP TTL is 255. keepalived skips this for unicast
   // peers, whose adverts may be routed.
   if (!unicast && ip.ttl !== VRRP_TTL) return drop('ttl', `TTL ${ip.ttl}, expected ${VRRP_TTL}`);
-  if (vrrp.version !== local.version) return drop('version', `VRRPv${vrrp.version} advert, instance runs v${local.version}`);
+  if (vrrp.version !== local.version)
+    return drop('version', `VRRPv${vrrp.version} advert, instance runs v${local.version}`);
   if (vrrp.version === 2) {
     const authFailure = checkAuth(packet, local);
     if (authFailure) return authFailure;

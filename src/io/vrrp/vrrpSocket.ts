@@ -76,7 +76,9 @@ export function openVrrpSocket(opts: VrrpSocketOptions): VrrpSocket {
   let closed = false;
 
   const fail = (what: string, err: unknown, context: Record<string, unknown> = {}): void => {
-    opts.onError(new HaloError('HALO_E_VRRP_SOCKET', `${dev}: ${what}: ${errorText(err)}`, { dev, ...context }, { cause: err }));
+    opts.onError(
+      new HaloError('HALO_E_VRRP_SOCKET', `${dev}: ${what}: ${errorText(err)}`, { dev, ...context }, { cause: err }),
+    );
   };
 
   let fast: ReturnType<typeof rawSocketFastPath>;

@@ -132,21 +132,37 @@ function hashKey(key: string): number {
 }
 
 /** Is `a` less loaded than `b` (connections per unit of weight)? */
-function lighter(servers: readonly BalancedServer[], a: { index: number; weight: number }, b: { index: number; weight: number }): boolean {
+function lighter(
+  servers: readonly BalancedServer[],
+  a: { index: number; weight: number },
+  b: { index: number; weight: number },
+): boolean {
   return servers[a.index]!.active * b.weight < servers[b.index]!.active * a.weight;
 }
 
-function sameLoad(servers: readonly BalancedServer[], a: { index: number; weight: number }, b: { index: number; weight: number }): boolean {
+function sameLoad(
+  servers: readonly BalancedServer[],
+  a: { index: number; weight: number },
+  b: { index: number; weight: number },
+): boolean {
   return servers[a.index]!.active * b.weight === servers[b.index]!.active * a.weight;
 }
 
-export function pickServer(servers: readonly BalancedServer[], settings: BalancerSettings, cursor: BalancerCursor, req: PickRequest): PickResult {
+export function pickServer(
+  servers: readonly BalancedServer[],
+  settings: BalancerSettings,
+  cursor: BalancerCursor,
+  req: PickRequest,
+): PickResult {
   // An excluded server counts as unusable, so a redispatch away from the last live primary
   // reaches the backups (haproxy would pick that primary again until a check marks it DOWN).
   const usable = activeSet(servers, settings, req.nowMs, req.exclude);
   if (usable.length === 0) return { pick: { kind: 'none' }, cursor };
   const open = usable.filter((c) => !isFull(servers[c.index]!));
-  const server = (index: number, next: BalancerCursor = cursor): PickResult => ({ pick: { kind: 'server', index }, cursor: next });
+  const server = (index: number, next: BalancerCursor = cursor): PickResult => ({
+    pick: { kind: 'server', index },
+    cursor: next,
+  });
   const queue: PickResult = { pick: { kind: 'queue' }, cursor };
 
   switch (settings.algorithm) {
@@ -160,7 +176,8 @@ export function pickServer(servers: readonly BalancedServer[], settings: Balance
       const total = usable.reduce((n, c) => n + c.weight, 0);
       let slot = hashKey(req.sourceKey ?? '') % total;
       for (const c of usable) {
-        if (slot < c.weight) return isFull(servers[c.index]!) ? { pick: { kind: 'queue', server: c.index }, cursor } : server(c.index);
+        if (slot < c.weight)
+          return isFull(servers[c.index]!) ? { pick: { kind: 'queue', server: c.index }, cursor } : server(c.index);
         slot -= c.weight;
       }
       return queue;

@@ -95,8 +95,7 @@ export interface HealthCounters {
 }
 
 /** The input's settings with their defaults applied, plus the running health state. */
-export interface ServerHealthContext
-  extends Required<Omit<ServerHealthInput, 'initialAdmin' | 'seed'>> {
+export interface ServerHealthContext extends Required<Omit<ServerHealthInput, 'initialAdmin' | 'seed'>> {
   /**
    * haproxy's single health counter, 0..rise+fall-1: the server is UP while health >= rise.
    * A success below rise counts up and, on reaching rise, jumps to the top; a failure at or

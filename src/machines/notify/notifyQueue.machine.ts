@@ -37,7 +37,12 @@ type Outcome = 'ran' | 'failed' | 'timedOut';
 
 /** How a finished run leaves the queue: counted, head removed, next one started if any. */
 const finish = (outcome: Outcome) => [
-  { guard: 'moreQueued' as const, target: 'running' as const, reenter: true, actions: { type: 'complete' as const, params: { outcome } } },
+  {
+    guard: 'moreQueued' as const,
+    target: 'running' as const,
+    reenter: true,
+    actions: { type: 'complete' as const, params: { outcome } },
+  },
   { target: 'idle' as const, actions: { type: 'complete' as const, params: { outcome } } },
 ];
 

@@ -72,7 +72,10 @@ function statusState(firstRun: boolean) {
           onDone: {
             actions: {
               type: 'endRun',
-              params: ({ event }: { event: { output: { ok: boolean } } }) => ({ success: event.output.ok, timedOut: false }),
+              params: ({ event }: { event: { output: { ok: boolean } } }) => ({
+                success: event.output.ok,
+                timedOut: false,
+              }),
             },
           },
           onError: { actions: { type: 'endRun', params: { success: false, timedOut: false } } },
@@ -85,12 +88,18 @@ function statusState(firstRun: boolean) {
             {
               guard: { type: 'reports', params: { ok: true, firstRun } },
               target: '#scriptTracker.ok.waiting',
-              actions: [{ type: 'record', params: { firstRun } }, { type: 'report', params: { ok: true } }],
+              actions: [
+                { type: 'record', params: { firstRun } },
+                { type: 'report', params: { ok: true } },
+              ],
             },
             {
               guard: { type: 'reports', params: { ok: false, firstRun } },
               target: '#scriptTracker.failed.waiting',
-              actions: [{ type: 'record', params: { firstRun } }, { type: 'report', params: { ok: false } }],
+              actions: [
+                { type: 'record', params: { firstRun } },
+                { type: 'report', params: { ok: false } },
+              ],
             },
             { target: 'waiting', actions: { type: 'record', params: { firstRun } } },
           ],
@@ -160,7 +169,11 @@ export const scriptTrackerMachine = setup({
   states: {
     start: {
       always: [
-        { guard: ({ context }) => context.initFail, target: 'failed', actions: { type: 'report', params: { ok: false } } },
+        {
+          guard: ({ context }) => context.initFail,
+          target: 'failed',
+          actions: { type: 'report', params: { ok: false } },
+        },
         { target: 'init' },
       ],
     },

@@ -70,7 +70,8 @@ export const syncGroupMachine = setup({
     }),
     ownFault: assign({ faulty: ({ context, event }) => [...new Set([...context.faulty, event.member])] }),
     forcedOthers: assign({
-      forcedToFault: ({ context, event }) => context.members.filter((m) => m !== event.member && context.memberStates[m] !== 'fault'),
+      forcedToFault: ({ context, event }) =>
+        context.members.filter((m) => m !== event.member && context.memberStates[m] !== 'fault'),
     }),
     expectEcho: assign({ forcedToFault: ({ context, event }) => [...context.forcedToFault, event.member] }),
     forgetForced: assign({ forcedToFault: [] }),
@@ -78,14 +79,22 @@ export const syncGroupMachine = setup({
     recovered: assign({ faulty: ({ context, event }) => context.faulty.filter((m) => m !== event.member) }),
   },
   guards: {
-    reports: ({ context, event }, params: { state: VrrpStateName }) => isMember(context, event) && event.state === params.state,
-    reportsUp: ({ context, event }) => isMember(context, event) && (event.state === 'master' || event.state === 'backup'),
+    reports: ({ context, event }, params: { state: VrrpStateName }) =>
+      isMember(context, event) && event.state === params.state,
+    reportsUp: ({ context, event }) =>
+      isMember(context, event) && (event.state === 'master' || event.state === 'backup'),
     isEcho: ({ context, event }) => context.forcedToFault.includes(event.member),
     othersFaulty: ({ context, event }) => context.faulty.some((m) => m !== event.member),
   },
 }).createMachine({
   id: 'syncGroup',
-  context: ({ input }) => ({ name: input.name, members: input.members, memberStates: {}, faulty: [], forcedToFault: [] }),
+  context: ({ input }) => ({
+    name: input.name,
+    members: input.members,
+    memberStates: {},
+    faulty: [],
+    forcedToFault: [],
+  }),
   initial: 'backup',
   states: {
     backup: {
@@ -93,7 +102,11 @@ export const syncGroupMachine = setup({
       on: {
         MEMBER_STATE: [
           memberFaulted,
-          { guard: { type: 'reports', params: { state: 'master' } }, target: 'master', actions: ['remember', force('master')] },
+          {
+            guard: { type: 'reports', params: { state: 'master' } },
+            target: 'master',
+            actions: ['remember', force('master')],
+          },
           { actions: 'remember' },
         ],
       },
@@ -103,7 +116,11 @@ export const syncGroupMachine = setup({
       on: {
         MEMBER_STATE: [
           memberFaulted,
-          { guard: { type: 'reports', params: { state: 'backup' } }, target: 'backup', actions: ['remember', force('backup')] },
+          {
+            guard: { type: 'reports', params: { state: 'backup' } },
+            target: 'backup',
+            actions: ['remember', force('backup')],
+          },
           { actions: 'remember' },
         ],
       },
@@ -112,7 +129,10 @@ export const syncGroupMachine = setup({
       entry: { type: 'notify', params: { state: 'FAULT' } },
       on: {
         MEMBER_STATE: [
-          { guard: and([{ type: 'reports', params: { state: 'fault' as const } }, 'isEcho']), actions: ['echoed', 'remember'] },
+          {
+            guard: and([{ type: 'reports', params: { state: 'fault' as const } }, 'isEcho']),
+            actions: ['echoed', 'remember'],
+          },
           { guard: { type: 'reports', params: { state: 'fault' } }, actions: ['ownFault', 'remember'] },
           // keepalived try_up_instance: while another member is faulty the group stays in FAULT.
           {

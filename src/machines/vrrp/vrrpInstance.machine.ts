@@ -72,7 +72,11 @@ const ANNOUNCER_ID = 'announcer';
 const PREEMPT_DELAY_ID = 'preemptDelay';
 
 /** Priority and own fault reasons follow from the trackers' last reports and the link. */
-function statusFrom(ctx: VrrpInstanceContext, trackers: TrackerStatus[], linkUp: boolean): Partial<VrrpInstanceContext> {
+function statusFrom(
+  ctx: VrrpInstanceContext,
+  trackers: TrackerStatus[],
+  linkUp: boolean,
+): Partial<VrrpInstanceContext> {
   const reported = trackers.filter((t): t is TrackerStatus & { ok: boolean } => t.ok !== null);
   const result = effectivePriority(ctx.basePriority, reported);
   const faultReasons = [...(linkUp ? [] : [LINK_DOWN_REASON]), ...result.reasons];
@@ -159,7 +163,10 @@ const advertise = {
 /** RFC 3768 6.4.3 / RFC 5798 6.4.3: a master that stops sends an advert with priority 0. */
 const advertiseResign = {
   type: 'sendAdvert' as const,
-  params: ({ context }: { context: VrrpInstanceContext }) => ({ priority: 0, advertIntervalCs: context.advertIntervalCs }),
+  params: ({ context }: { context: VrrpInstanceContext }) => ({
+    priority: 0,
+    advertIntervalCs: context.advertIntervalCs,
+  }),
 };
 
 /** keepalived clears preempt_time whenever the instance enters BACKUP afresh or leaves it. */
@@ -200,7 +207,8 @@ export const vrrpInstanceMachine = setup({
     }),
     /** RFC 3768 6.4.2 / RFC 5798 6.4.2: on a priority-0 advert, Master_Down_Timer = Skew_Time. */
     armSkew: assign({
-      downTimerMs: ({ context }) => skewTimeMs(context.effectivePriority, context.masterAdvertIntervalCs, context.version),
+      downTimerMs: ({ context }) =>
+        skewTimeMs(context.effectivePriority, context.masterAdvertIntervalCs, context.version),
     }),
     /** RFC 5798 6.4.2: a backup sets Master_Adver_Interval from the accepted advert (v3 only). */
     learnMaster: assign(({ context, event }) => {
@@ -328,7 +336,10 @@ export const vrrpInstanceMachine = setup({
         },
       ],
       on: {
-        SYNC: [{ guard: { type: 'syncTo', params: { state: 'fault' } }, actions: 'holdBySync' }, { actions: 'releaseBySync' }],
+        SYNC: [
+          { guard: { type: 'syncTo', params: { state: 'fault' } }, actions: 'holdBySync' },
+          { actions: 'releaseBySync' },
+        ],
         SHUTDOWN: { target: 'stopped', actions: notifyAs('STOP') },
       },
     },

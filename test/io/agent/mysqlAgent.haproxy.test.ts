@@ -38,12 +38,21 @@ function showStat(sock: string): Promise<ServerStat | undefined> {
       const row = rows.map((r) => r.split(',')).find((r) => r[0] === 'proxy' && r[1] === 's1');
       if (!row) return resolve(undefined);
       const get = (name: string) => row[cols.indexOf(name)] ?? '';
-      resolve({ status: get('status'), check_status: get('check_status'), check_code: get('check_code'), check_desc: get('check_desc') });
+      resolve({
+        status: get('status'),
+        check_status: get('check_status'),
+        check_code: get('check_code'),
+        check_desc: get('check_desc'),
+      });
     });
   });
 }
 
-async function waitForStat(sock: string, want: (s: ServerStat) => boolean, ms: number): Promise<ServerStat | undefined> {
+async function waitForStat(
+  sock: string,
+  want: (s: ServerStat) => boolean,
+  ms: number,
+): Promise<ServerStat | undefined> {
   let last: ServerStat | undefined;
   for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
     last = await showStat(sock);
@@ -64,7 +73,8 @@ describe('Debian haproxy with option httpchk against the mysql agent', () => {
 
   before(async () => {
     db = await startMariadb();
-    for (const host of ['127.0.0.1', 'localhost']) await db.sql(`CREATE USER 'mysqlchkusr'@'${host}' IDENTIFIED BY 'secret'`);
+    for (const host of ['127.0.0.1', 'localhost'])
+      await db.sql(`CREATE USER 'mysqlchkusr'@'${host}' IDENTIFIED BY 'secret'`);
     dir = await mkdtemp(join(tmpdir(), 'halo-hap-'));
     await writeFile(join(dir, 'password'), 'secret\n');
     // Start forced DOWN so the UP that follows is haproxy's reading of a 200, not its start state.

@@ -29,7 +29,8 @@ describe('mysqlAgent (replaces xinetd + /opt/mysqlchk)', () => {
 
   before(async () => {
     db = await startMariadb();
-    for (const host of ['127.0.0.1', 'localhost']) await db.sql(`CREATE USER 'mysqlchkusr'@'${host}' IDENTIFIED BY 'secret'`);
+    for (const host of ['127.0.0.1', 'localhost'])
+      await db.sql(`CREATE USER 'mysqlchkusr'@'${host}' IDENTIFIED BY 'secret'`);
     dir = await mkdtemp(join(tmpdir(), 'halo-agent-'));
     await writeFile(passwordFile(), 'secret\n');
     const destination = new Writable({

@@ -25,12 +25,21 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): P
 }
 
 describe('alert consumer (in process)', () => {
-  it('waits for the stream, fires on envelopes, counts a message that is no envelope and reads on', { timeout: 30_000 }, async (t) => {
+  it('waits for the stream, fires on envelopes, counts a message that is no envelope and reads on', {
+    timeout: 30_000,
+  }, async (t) => {
     const { server, stateDir, publish } = await publishedJournal(t, 'alert-consumer');
     const store = await openAlertStore(join(stateDir, 'alerts-test.json'));
     // Started before anything is published: the stream does not exist yet.
     const nats = { servers: [server.url] };
-    const consumer = await startAlertConsumer({ nats, consumer: 'test', start: 'all', rules: [toMaster], store, log: quietLog });
+    const consumer = await startAlertConsumer({
+      nats,
+      consumer: 'test',
+      start: 'all',
+      rules: [toMaster],
+      store,
+      log: quietLog,
+    });
     t.after(() => consumer.stop());
     await publish([envelope(1)]);
     const nc = await connect({ servers: server.url });
@@ -38,7 +47,10 @@ describe('alert consumer (in process)', () => {
     await jetstream(nc).publish('halo.events.n1.vrrp.VI_1', '{"v":1,"id":"n1:1:2"}');
     await publish([envelope(3)]);
     await waitFor('three messages handled', () => consumer.stats.handled >= 3);
-    assert.deepEqual({ ...consumer.stats }, { handled: 3, matched: 2, fired: 2, deduplicated: 0, failed: 0, corrupt: 1 });
+    assert.deepEqual(
+      { ...consumer.stats },
+      { handled: 3, matched: 2, fired: 2, deduplicated: 0, failed: 0, corrupt: 1 },
+    );
     assert.ok(store.hasFired(firedKey('n1:1:3', 'to-master', 0)), 'the fired action is in the store');
     // SIGTERM while NATS is down must still end the process.
     await server.stop();

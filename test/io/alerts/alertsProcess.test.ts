@@ -13,7 +13,20 @@ import { publishedJournal } from '../journal/natsFixtures.js';
 const MAIN = join(import.meta.dirname, '../../../src/cli/main.js');
 
 function vrrp(seq: number, from: string | null, to: string): EventEnvelope {
-  return { v: 1, id: `node-a:1:${seq}`, node: 'node-a', boot: 1, seq, ts: 1_790_000_000_000 + seq, actor: 'vrrp:VI_1', machine: 'vrrpInstance', from, to, event: { type: 'X' }, context: { effectivePriority: 100 } };
+  return {
+    v: 1,
+    id: `node-a:1:${seq}`,
+    node: 'node-a',
+    boot: 1,
+    seq,
+    ts: 1_790_000_000_000 + seq,
+    actor: 'vrrp:VI_1',
+    machine: 'vrrpInstance',
+    from,
+    to,
+    event: { type: 'X' },
+    context: { effectivePriority: 100 },
+  };
 }
 
 async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -105,7 +118,11 @@ describe('halo alerts (a real child process)', () => {
     const second = startAlerts(config);
     t.after(() => second.child.kill('SIGKILL'));
     await waitFor('the third page', () => hits.length >= 3);
-    await waitFor('the replayed stream handled', () => /"deduplicated":6/.test(second.out()) || second.out().includes('node-a:1:6'), 5000);
+    await waitFor(
+      'the replayed stream handled',
+      () => /"deduplicated":6/.test(second.out()) || second.out().includes('node-a:1:6'),
+      5000,
+    );
     // Give a would-be duplicate time to arrive.
     await new Promise((r) => setTimeout(r, 1000));
     second.child.kill('SIGTERM');
@@ -118,7 +135,10 @@ describe('halo alerts (a real child process)', () => {
     ]);
     assert.match(second.out(), /webhook failed; retrying/);
     assert.match(second.out(), /"stats":\{"handled":6,"matched":3,"fired":3,"deduplicated":6,"failed":0,"corrupt":0\}/);
-    const stdin = (await readFile(execOut, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as EventEnvelope).id);
+    const stdin = (await readFile(execOut, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as EventEnvelope).id);
     assert.deepEqual(stdin, ['node-a:1:2', 'node-a:1:4', 'node-a:1:6']);
   });
 });

@@ -3,7 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { EventEnvelope } from '../../../src/io/journal/envelope.js';
-import { allHold, firedRules, matchesEvent, recordState, type StateBook, stateMatches } from '../../../src/io/alerts/matcher.js';
+import {
+  allHold,
+  firedRules,
+  matchesEvent,
+  recordState,
+  type StateBook,
+  stateMatches,
+} from '../../../src/io/alerts/matcher.js';
 import { type AlertMatch, parseAlertsYaml } from '../../../src/io/alerts/rules.js';
 
 const EXAMPLE = join(import.meta.dirname, '../../../../examples/alerts.yaml');
@@ -12,7 +19,21 @@ let seq = 0;
 function env(actor: string, from: string | null, to: string, over: Partial<EventEnvelope> = {}): EventEnvelope {
   seq += 1;
   const machine = actor.startsWith('server:') ? 'serverHealth' : 'vrrpInstance';
-  return { v: 1, id: `n1:1:${seq}`, node: 'n1', boot: 1, seq, ts: seq, actor, machine, from, to, event: { type: 'E' }, context: {}, ...over };
+  return {
+    v: 1,
+    id: `n1:1:${seq}`,
+    node: 'n1',
+    boot: 1,
+    seq,
+    ts: seq,
+    actor,
+    machine,
+    from,
+    to,
+    event: { type: 'E' },
+    context: {},
+    ...over,
+  };
 }
 
 const down = 'health.down.stable,admin.ready';
@@ -31,11 +52,14 @@ describe('alert matcher', () => {
       ['*.stable', 'health.up.stable,admin.ready', true],
       ['fault', 'faulty', false],
     ];
-    for (const [pattern, state, want] of table) assert.equal(stateMatches(pattern, state), want, `${pattern} ~ ${state}`);
+    for (const [pattern, state, want] of table)
+      assert.equal(stateMatches(pattern, state), want, `${pattern} ~ ${state}`);
   });
 
   it('matches one envelope by node, actor, machine, event, from/to, enters/leaves', () => {
-    const toMaster = env('vrrp:VI_1', 'backup', 'master', { event: { type: 'xstate.after.masterDown.vrrpInstance.backup' } });
+    const toMaster = env('vrrp:VI_1', 'backup', 'master', {
+      event: { type: 'xstate.after.masterDown.vrrpInstance.backup' },
+    });
     const first = env('vrrp:VI_1', null, 'master');
     const srvDown = env('server:proxy/db1', up, down);
     const adminOnly = env('server:proxy/db1', down, 'health.down.stable,admin.maint');
@@ -61,7 +85,8 @@ describe('alert matcher', () => {
       [{ leaves: 'health.down', to: 'health.up' }, env('server:proxy/db1', 'health.down.rising,admin.ready', up), true],
       [{ leaves: 'health.down' }, adminOnly, false],
     ];
-    for (const [m, e, want] of table) assert.equal(matchesEvent(m, e), want, `${JSON.stringify(m)} on ${e.from} -> ${e.to}`);
+    for (const [m, e, want] of table)
+      assert.equal(matchesEvent(m, e), want, `${JSON.stringify(m)} on ${e.from} -> ${e.to}`);
   });
 
   it('all: holds only when every actor of the group is in the state, per node and boot', () => {
@@ -86,7 +111,10 @@ describe('alert matcher', () => {
 
   it('the example rule set pages for a VIP move, a fault, a backend down/up and a proxy with no backend', async () => {
     const cfg = parseAlertsYaml(await readFile(EXAMPLE, 'utf8'), EXAMPLE);
-    assert.deepEqual(cfg.rules.map((r) => r.name), ['vip-moved', 'instance-fault', 'backend-down', 'backend-up', 'all-backends-down']);
+    assert.deepEqual(
+      cfg.rules.map((r) => r.name),
+      ['vip-moved', 'instance-fault', 'backend-down', 'backend-up', 'all-backends-down'],
+    );
     const book: StateBook = {};
     const fire = (e: EventEnvelope): string[] => {
       recordState(book, e);
@@ -103,7 +131,16 @@ describe('alert matcher', () => {
   });
 
   it('reports every mistake in an alerts file with file:line', () => {
-    const text = ['rules:', '  - name: a', '    match: { to: master, colour: red }', '    actions:', '      - page: now', '  - name: a', '    actions: []', 'start: later'].join('\n');
+    const text = [
+      'rules:',
+      '  - name: a',
+      '    match: { to: master, colour: red }',
+      '    actions:',
+      '      - page: now',
+      '  - name: a',
+      '    actions: []',
+      'start: later',
+    ].join('\n');
     assert.throws(
       () => parseAlertsYaml(text, 'alerts.yaml'),
       (err: Error) => {

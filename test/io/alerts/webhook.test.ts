@@ -19,7 +19,11 @@ async function hookServer(t: { after(fn: () => Promise<void> | void): void }, st
       body += d.toString();
     });
     req.on('end', () => {
-      hits.push({ at: performance.now(), body: JSON.parse(body), key: req.headers['idempotency-key'] as string | undefined });
+      hits.push({
+        at: performance.now(),
+        body: JSON.parse(body),
+        key: req.headers['idempotency-key'] as string | undefined,
+      });
       res.statusCode = statuses.shift() ?? 200;
       res.end();
     });
@@ -29,18 +33,31 @@ async function hookServer(t: { after(fn: () => Promise<void> | void): void }, st
   return { hits, url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/hook` };
 }
 
-const target = (url: string, over: Partial<WebhookTarget> = {}): WebhookTarget => ({ url, timeoutMs: 2000, retries: 4, backoffMs: 100, maxBackoffMs: 1000, headers: {}, ...over });
+const target = (url: string, over: Partial<WebhookTarget> = {}): WebhookTarget => ({
+  url,
+  timeoutMs: 2000,
+  retries: 4,
+  backoffMs: 100,
+  maxBackoffMs: 1000,
+  headers: {},
+  ...over,
+});
 
 describe('webhook action', () => {
   it('retries 5xx with exponential backoff until the receiver accepts', async (t) => {
     const { hits, url } = await hookServer(t, [500, 503, 500]);
     const retries: number[] = [];
-    const r = await postWebhook(target(url), { rule: 'r', event: { id: 'n:1:1' } }, { idempotencyKey: 'r:n:1:1', onRetry: (_a, d) => retries.push(d) });
+    const r = await postWebhook(
+      target(url),
+      { rule: 'r', event: { id: 'n:1:1' } },
+      { idempotencyKey: 'r:n:1:1', onRetry: (_a, d) => retries.push(d) },
+    );
     assert.deepEqual(r, { ok: true, attempts: 4, status: 200 });
     assert.equal(hits.length, 4);
     assert.deepEqual(retries, [100, 200, 400]);
     const gaps = hits.slice(1).map((h, i) => h.at - hits[i]!.at);
-    for (const [i, g] of gaps.entries()) assert.ok(g >= 100 * 2 ** i - 5 && g < 100 * 2 ** i + 400, `gap ${i}: ${g} ms`);
+    for (const [i, g] of gaps.entries())
+      assert.ok(g >= 100 * 2 ** i - 5 && g < 100 * 2 ** i + 400, `gap ${i}: ${g} ms`);
     assert.ok(hits.every((h) => h.key === 'r:n:1:1'));
     assert.deepEqual(hits[0]!.body, { rule: 'r', event: { id: 'n:1:1' } });
   });
@@ -57,7 +74,11 @@ describe('webhook action', () => {
   });
 
   it('retries when nothing listens, then reports the network error', async () => {
-    const r = await postWebhook(target('http://127.0.0.1:9/none', { retries: 1, backoffMs: 10 }), {}, { idempotencyKey: 'k' });
+    const r = await postWebhook(
+      target('http://127.0.0.1:9/none', { retries: 1, backoffMs: 10 }),
+      {},
+      { idempotencyKey: 'k' },
+    );
     assert.equal(r.ok, false);
     assert.equal(r.attempts, 2);
     assert.equal(r.status, null);

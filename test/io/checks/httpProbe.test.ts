@@ -36,7 +36,8 @@ describe('httpProbe against a node http server', () => {
     );
     port = portOf(server);
   });
-  const probe = (check: Partial<HttpCheck>) => httpProbe({ host: '127.0.0.1', port }, { ...DEFAULT_HTTP_CHECK, ...check }, never());
+  const probe = (check: Partial<HttpCheck>) =>
+    httpProbe({ host: '127.0.0.1', port }, { ...DEFAULT_HTTP_CHECK, ...check }, never());
 
   it('sends haproxy’s default request, OPTIONS / HTTP/1.0, and passes on 200', async () => {
     const r = await probe({});

@@ -57,7 +57,11 @@ function echo(type: number, identifier: number, sequence: number, payload = PAYL
 
 /** What a router sends back about `original`: 4 unused octets, then the datagram it could not deliver. */
 function icmpError(type: number, code: number, from: string, original: Buffer, quotedBytes = original.length): Buffer {
-  return ipv4(from, '192.0.2.11', icmp(type, code, Buffer.concat([Buffer.alloc(4), original.subarray(0, quotedBytes)])));
+  return ipv4(
+    from,
+    '192.0.2.11',
+    icmp(type, code, Buffer.concat([Buffer.alloc(4), original.subarray(0, quotedBytes)])),
+  );
 }
 
 const ourEcho = (to: string, sequence = 9, identifier = ID): Buffer =>
@@ -91,11 +95,19 @@ describe('encodeEchoRequest', () => {
 
 describe('decodeIcmp on datagrams the kernel delivered', () => {
   it("the kernel's echo reply on loopback is ours, with its sequence", () => {
-    assert.deepEqual(decodeIcmp(bytes(captured.reply), ID), { kind: 'reply', from: '127.0.0.1', identifier: ID, sequence: 7 });
+    assert.deepEqual(decodeIcmp(bytes(captured.reply), ID), {
+      kind: 'reply',
+      from: '127.0.0.1',
+      identifier: ID,
+      sequence: 7,
+    });
   });
 
   it("the same reply is foreign to a pinger with another identifier (someone else's ping)", () => {
-    assert.deepEqual(decodeIcmp(bytes(captured.reply), ID + 1), { kind: 'foreign', detail: 'echo reply for identifier 16962' });
+    assert.deepEqual(decodeIcmp(bytes(captured.reply), ID + 1), {
+      kind: 'foreign',
+      detail: 'echo reply for identifier 16962',
+    });
   });
 
   it('our own echo request, seen by the raw socket on loopback, is foreign', () => {
@@ -209,9 +221,17 @@ describe('decodeIcmp round trips and edge cases', () => {
     const udp = ipv4('192.0.2.11', '198.51.100.9', Buffer.alloc(8), 17);
     const cases: Array<[Buffer, string]> = [
       [icmpError(ICMP_DEST_UNREACH, 3, '198.51.100.9', udp), 'port unreachable about IP protocol 17'],
-      [icmpError(ICMP_DEST_UNREACH, 1, '192.0.2.12', ourEcho('198.51.100.9', 9, 0x1111)), 'host unreachable about identifier 4369'],
       [
-        icmpError(ICMP_TIME_EXCEEDED, 0, '192.0.2.12', ipv4('192.0.2.11', '198.51.100.9', echo(ICMP_ECHO_REPLY, ID, 9))),
+        icmpError(ICMP_DEST_UNREACH, 1, '192.0.2.12', ourEcho('198.51.100.9', 9, 0x1111)),
+        'host unreachable about identifier 4369',
+      ],
+      [
+        icmpError(
+          ICMP_TIME_EXCEEDED,
+          0,
+          '192.0.2.12',
+          ipv4('192.0.2.11', '198.51.100.9', echo(ICMP_ECHO_REPLY, ID, 9)),
+        ),
         'TTL exceeded in transit about ICMP type 0',
       ],
     ];

@@ -121,7 +121,11 @@ describe('icmpPinger in a 3-node lab (pinger in n1)', () => {
 
   it('an unused address in the subnet: timeout when the deadline aborts the ping', async () => {
     const r = await ping(pinger, '192.0.2.99', 300);
-    assert.deepEqual(brief(r), { ok: false, reason: 'timeout', detail: 'no echo reply from 192.0.2.99 before the deadline' });
+    assert.deepEqual(brief(r), {
+      ok: false,
+      reason: 'timeout',
+      detail: 'no echo reply from 192.0.2.99 before the deadline',
+    });
     assert.ok(r.durationMs >= 299 && r.durationMs < 450, `${r.durationMs} ms for a 300 ms deadline`);
   });
 
@@ -215,7 +219,8 @@ describe('icmpPinger in a 3-node lab (pinger in n1)', () => {
     // Root, but with CAP_NET_RAW dropped from the bounding set: socket(SOCK_RAW) gets EPERM.
     const unprivileged: LabNode = {
       ...n1,
-      spawn: (cmd, args, opts) => n1.spawn('setpriv', ['--bounding-set', '-net_raw', '--inh-caps', '-net_raw', cmd, ...args], opts),
+      spawn: (cmd, args, opts) =>
+        n1.spawn('setpriv', ['--bounding-set', '-net_raw', '--inh-caps', '-net_raw', cmd, ...args], opts),
     };
     const child = await startPinger(unprivileged);
     try {

@@ -20,9 +20,21 @@ const listenCheck: ScriptCheck = {
 };
 
 describe('scriptInvocation', () => {
-  it('appends haproxy\'s four arguments, NOT_USED where the proxy has no listener', () => {
-    assert.deepEqual(scriptInvocation(backendCheck, undefined).argv, ['/etc/halo/check-app', 'NOT_USED', 'NOT_USED', '192.0.2.10', '8080']);
-    assert.deepEqual(scriptInvocation(listenCheck, undefined).argv, ['/etc/halo/check-app', '198.51.100.1', '80', '203.0.113.5', 'NOT_USED']);
+  it("appends haproxy's four arguments, NOT_USED where the proxy has no listener", () => {
+    assert.deepEqual(scriptInvocation(backendCheck, undefined).argv, [
+      '/etc/halo/check-app',
+      'NOT_USED',
+      'NOT_USED',
+      '192.0.2.10',
+      '8080',
+    ]);
+    assert.deepEqual(scriptInvocation(listenCheck, undefined).argv, [
+      '/etc/halo/check-app',
+      '198.51.100.1',
+      '80',
+      '203.0.113.5',
+      'NOT_USED',
+    ]);
   });
 
   it('builds the whole environment: HAPROXY_* and PATH only, empty where an argument is NOT_USED', () => {
@@ -98,21 +110,86 @@ describe('scriptOutcome', () => {
   const long = 'x'.repeat(5000);
   const cases: [string, ExecResult, number | null, ReturnType<typeof scriptOutcome>][] = [
     ['exit 0', run({ exitCode: 0 }), null, { ok: true, reason: 'ok', detail: 'exit 0' }],
-    ['exit 0 with output', run({ exitCode: 0, stdout: 'all good\n' }), null, { ok: true, reason: 'ok', detail: 'exit 0: all good' }],
-    ['exit 1', run({ exitCode: 1, stderr: '\n  db down  \nmore\n' }), null, { ok: false, reason: 'exit', detail: 'exit 1: db down' }],
-    ['stderr first', run({ exitCode: 2, stdout: 'out\n', stderr: 'err\n' }), null, { ok: false, reason: 'exit', detail: 'exit 2: err' }],
-    ['stdout when stderr is blank', run({ exitCode: 2, stdout: 'out\n', stderr: ' \n' }), null, { ok: false, reason: 'exit', detail: 'exit 2: out' }],
+    [
+      'exit 0 with output',
+      run({ exitCode: 0, stdout: 'all good\n' }),
+      null,
+      { ok: true, reason: 'ok', detail: 'exit 0: all good' },
+    ],
+    [
+      'exit 1',
+      run({ exitCode: 1, stderr: '\n  db down  \nmore\n' }),
+      null,
+      { ok: false, reason: 'exit', detail: 'exit 1: db down' },
+    ],
+    [
+      'stderr first',
+      run({ exitCode: 2, stdout: 'out\n', stderr: 'err\n' }),
+      null,
+      { ok: false, reason: 'exit', detail: 'exit 2: err' },
+    ],
+    [
+      'stdout when stderr is blank',
+      run({ exitCode: 2, stdout: 'out\n', stderr: ' \n' }),
+      null,
+      { ok: false, reason: 'exit', detail: 'exit 2: out' },
+    ],
     ['exit 7', run({ exitCode: 7 }), null, { ok: false, reason: 'exit', detail: 'exit 7' }],
-    ['dynamic exit 0 restores the configured weight', run({ exitCode: 0 }), 10, { ok: true, reason: 'ok', detail: 'exit 0, weight 10 (configured)', weight: 10 }],
+    [
+      'dynamic exit 0 restores the configured weight',
+      run({ exitCode: 0 }),
+      10,
+      { ok: true, reason: 'ok', detail: 'exit 0, weight 10 (configured)', weight: 10 },
+    ],
     ['dynamic exit 1 fails', run({ exitCode: 1 }), 10, { ok: false, reason: 'exit', detail: 'exit 1' }],
-    ['dynamic exit 2 is weight 0', run({ exitCode: 2 }), 10, { ok: true, reason: 'ok', detail: 'exit 2, weight 0', weight: 0 }],
-    ['dynamic exit 7', run({ exitCode: 7, stdout: 'load 5\n' }), 10, { ok: true, reason: 'ok', detail: 'exit 7, weight 5: load 5', weight: 5 }],
-    ['dynamic exit 255', run({ exitCode: 255 }), 10, { ok: true, reason: 'ok', detail: 'exit 255, weight 253', weight: 253 }],
-    ['signal', run({ signal: 'SIGSEGV', stderr: 'oops\n' }), 10, { ok: false, reason: 'exit', detail: 'killed by SIGSEGV: oops' }],
-    ['aborted', run({ aborted: true, signal: 'SIGTERM' }), null, { ok: false, reason: 'timeout', detail: 'still running at the check deadline: process group killed' }],
-    ['timed out', run({ timedOut: true, signal: 'SIGKILL' }), 10, { ok: false, reason: 'timeout', detail: 'still running at the check deadline: process group killed' }],
-    ['spawn failure', run({ stderr: 'spawn /x/check ENOENT' }), null, { ok: false, reason: 'error', detail: 'cannot run "/x/check": spawn /x/check ENOENT' }],
-    ['long line', run({ exitCode: 1, stdout: long }), null, { ok: false, reason: 'exit', detail: `exit 1: ${'x'.repeat(DETAIL_MAX_CHARS)}…` }],
+    [
+      'dynamic exit 2 is weight 0',
+      run({ exitCode: 2 }),
+      10,
+      { ok: true, reason: 'ok', detail: 'exit 2, weight 0', weight: 0 },
+    ],
+    [
+      'dynamic exit 7',
+      run({ exitCode: 7, stdout: 'load 5\n' }),
+      10,
+      { ok: true, reason: 'ok', detail: 'exit 7, weight 5: load 5', weight: 5 },
+    ],
+    [
+      'dynamic exit 255',
+      run({ exitCode: 255 }),
+      10,
+      { ok: true, reason: 'ok', detail: 'exit 255, weight 253', weight: 253 },
+    ],
+    [
+      'signal',
+      run({ signal: 'SIGSEGV', stderr: 'oops\n' }),
+      10,
+      { ok: false, reason: 'exit', detail: 'killed by SIGSEGV: oops' },
+    ],
+    [
+      'aborted',
+      run({ aborted: true, signal: 'SIGTERM' }),
+      null,
+      { ok: false, reason: 'timeout', detail: 'still running at the check deadline: process group killed' },
+    ],
+    [
+      'timed out',
+      run({ timedOut: true, signal: 'SIGKILL' }),
+      10,
+      { ok: false, reason: 'timeout', detail: 'still running at the check deadline: process group killed' },
+    ],
+    [
+      'spawn failure',
+      run({ stderr: 'spawn /x/check ENOENT' }),
+      null,
+      { ok: false, reason: 'error', detail: 'cannot run "/x/check": spawn /x/check ENOENT' },
+    ],
+    [
+      'long line',
+      run({ exitCode: 1, stdout: long }),
+      null,
+      { ok: false, reason: 'exit', detail: `exit 1: ${'x'.repeat(DETAIL_MAX_CHARS)}…` },
+    ],
   ];
   for (const [name, result, configuredWeight, expected] of cases) {
     it(name, () => assert.deepEqual(scriptOutcome('/x/check', result, configuredWeight), expected));

@@ -88,7 +88,11 @@ describe('scriptProbe', () => {
     [0, false, { ok: true, reason: 'ok', detail: 'exit 0: status 0 for 192.0.2.10' }],
     [1, false, { ok: false, reason: 'exit', detail: 'exit 1: status 1 for 192.0.2.10' }],
     [7, false, { ok: false, reason: 'exit', detail: 'exit 7: status 7 for 192.0.2.10' }],
-    [0, true, { ok: true, reason: 'ok', detail: 'exit 0, weight 10 (configured): status 0 for 192.0.2.10', weight: 10 }],
+    [
+      0,
+      true,
+      { ok: true, reason: 'ok', detail: 'exit 0, weight 10 (configured): status 0 for 192.0.2.10', weight: 10 },
+    ],
     [1, true, { ok: false, reason: 'exit', detail: 'exit 1: status 1 for 192.0.2.10' }],
     [7, true, { ok: true, reason: 'ok', detail: 'exit 7, weight 5: status 7 for 192.0.2.10', weight: 5 }],
   ];
@@ -120,7 +124,10 @@ describe('scriptProbe', () => {
     setTimeout(() => ac.abort(), abortAfterMs);
     const r = await scriptProbe(check(file, { path: '/usr/bin:/bin' }), ac.signal);
     t.diagnostic(`aborted at ${abortAfterMs} ms: result after ${r.durationMs} ms`);
-    assert.deepEqual([r.ok, r.reason, r.detail], [false, 'timeout', 'still running at the check deadline: process group killed']);
+    assert.deepEqual(
+      [r.ok, r.reason, r.detail],
+      [false, 'timeout', 'still running at the check deadline: process group killed'],
+    );
     assert.ok(r.durationMs >= abortAfterMs - 1 && r.durationMs < abortAfterMs + 200, `took ${r.durationMs} ms`);
     const [shellPid, backgroundPid] = readFileSync(pids, 'utf8').trim().split(' ').map(Number);
     assert.ok(shellPid! > 0 && backgroundPid! > 0);
@@ -139,7 +146,10 @@ describe('scriptProbe', () => {
   it('fails with error naming a missing or unrunnable command', async () => {
     const missing = join(dir, 'no-such-check');
     const r = await scriptProbe(check(missing), never());
-    assert.deepEqual([r.ok, r.reason, r.detail], [false, 'error', `cannot run ${JSON.stringify(missing)}: spawn ${missing} ENOENT`]);
+    assert.deepEqual(
+      [r.ok, r.reason, r.detail],
+      [false, 'error', `cannot run ${JSON.stringify(missing)}: spawn ${missing} ENOENT`],
+    );
 
     const notExecutable = script('not-executable', '#!/bin/sh\nexit 0\n', 0o644);
     const denied = await scriptProbe(check(notExecutable), never());
@@ -167,7 +177,10 @@ describe('scriptProbe', () => {
   });
 
   it('bounds the detail of a script that prints 1 MB', async (t) => {
-    const file = script('chatty', '#!/bin/sh\nhead -c 1048576 /dev/zero | tr "\\0" x\nhead -c 1048576 /dev/zero | tr "\\0" y >&2\nexit 1\n');
+    const file = script(
+      'chatty',
+      '#!/bin/sh\nhead -c 1048576 /dev/zero | tr "\\0" x\nhead -c 1048576 /dev/zero | tr "\\0" y >&2\nexit 1\n',
+    );
     const r = await scriptProbe(check(file, { path: '/usr/bin:/bin' }), never());
     t.diagnostic(`2 MB of output: detail ${r.detail.length} chars, ${r.durationMs} ms`);
     assert.deepEqual([r.ok, r.reason, r.detail], [false, 'exit', `exit 1: ${'y'.repeat(DETAIL_MAX_CHARS)}…`]);

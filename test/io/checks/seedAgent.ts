@@ -7,10 +7,23 @@ import { createServer, type Server } from 'node:net';
 
 const seedLines = (lines: string[]) => lines.map((l) => `${l}\r\n\n`).join('');
 
-export const SEED_OK = seedLines(['HTTP/1.1 200 OK', 'Content-Type: text/html', 'Content-Length: 43', '', 'MySQL is running.', '']);
+export const SEED_OK = seedLines([
+  'HTTP/1.1 200 OK',
+  'Content-Type: text/html',
+  'Content-Length: 43',
+  '',
+  'MySQL is running.',
+  '',
+]);
 
 export const seedFail = (errText: string) =>
-  seedLines(['HTTP/1.1 503 Service Unavailable', 'Content-Type: text/html', 'Content-Length: 42', '', 'MySQL is *down*.']) +
+  seedLines([
+    'HTTP/1.1 503 Service Unavailable',
+    'Content-Type: text/html',
+    'Content-Length: 42',
+    '',
+    'MySQL is *down*.',
+  ]) +
   `${errText}\n` +
   seedLines(['']);
 

@@ -57,10 +57,7 @@ describe('tcpProbe', () => {
         const s = connect({ host: '127.0.0.1', port });
         s.on('error', () => undefined);
         fillers.push(s);
-        const ok = await Promise.race([
-          once(s, 'connect').then(() => true),
-          sleep(200).then(() => false),
-        ]);
+        const ok = await Promise.race([once(s, 'connect').then(() => true), sleep(200).then(() => false)]);
         if (!ok) break;
       }
       const ac = new AbortController();

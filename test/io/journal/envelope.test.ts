@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor, setup } from 'xstate';
-import { escapeSubjectToken, isEnvelope, parseEnvelopeId, stateValueToString, subjectFor, unescapeSubjectToken } from '../../../src/io/journal/envelope.js';
+import {
+  escapeSubjectToken,
+  isEnvelope,
+  parseEnvelopeId,
+  stateValueToString,
+  subjectFor,
+  unescapeSubjectToken,
+} from '../../../src/io/journal/envelope.js';
 import { envelope } from './journalFixtures.js';
 
 describe('subjectFor', () => {
@@ -19,7 +26,8 @@ describe('subjectFor', () => {
   });
 
   it('round-trips every token, empty and non-ASCII included', () => {
-    for (const t of ['', '%', 'VI_1', 'a.b', 'ü name\t>*', '%25']) assert.equal(unescapeSubjectToken(escapeSubjectToken(t)), t);
+    for (const t of ['', '%', 'VI_1', 'a.b', 'ü name\t>*', '%25'])
+      assert.equal(unescapeSubjectToken(escapeSubjectToken(t)), t);
     assert.notEqual(escapeSubjectToken(''), escapeSubjectToken('%'));
   });
 });
@@ -30,7 +38,10 @@ describe('stateValueToString', () => {
     assert.equal(stateValueToString({ master: 'sending' }), 'master.sending');
     const m = setup({}).createMachine({
       type: 'parallel',
-      states: { link: { initial: 'up', states: { up: {} } }, role: { initial: 'backup', states: { backup: { initial: 'waiting', states: { waiting: {} } } } } },
+      states: {
+        link: { initial: 'up', states: { up: {} } },
+        role: { initial: 'backup', states: { backup: { initial: 'waiting', states: { waiting: {} } } } },
+      },
     });
     const a = createActor(m).start();
     assert.equal(stateValueToString(a.getSnapshot().value), 'link.up,role.backup.waiting');

@@ -21,13 +21,21 @@ async function writeJournal(dir: string, envs: EventEnvelope[]): Promise<void> {
 }
 
 /** Takes envelopes from a live iterator until `n` have come, or fails saying how many did. */
-async function take(it: AsyncIterator<EventEnvelope>, n: number, what: string, timeoutMs = 10_000): Promise<EventEnvelope[]> {
+async function take(
+  it: AsyncIterator<EventEnvelope>,
+  n: number,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<EventEnvelope[]> {
   const out: EventEnvelope[] = [];
   const deadline = Date.now() + timeoutMs;
   while (out.length < n) {
     const left = deadline - Date.now();
     let timer: NodeJS.Timeout | undefined;
-    const r = await Promise.race([it.next(), new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, left))))]);
+    const r = await Promise.race([
+      it.next(),
+      new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), Math.max(0, left)))),
+    ]);
     clearTimeout(timer);
     if (r === 'late') throw new Error(`timed out waiting for ${what}: got ${out.length} of ${n}`);
     if (r.done) throw new Error(`the reader ended while waiting for ${what}: got ${out.length} of ${n}`);
@@ -55,17 +63,27 @@ describe('event source, local journal', { timeout: 30_000 }, () => {
     await writeJournal(dir, history());
     const source: EventSource = { kind: 'journal', dir };
     const ids = async (query: object) => (await collect(readEvents(source, { query }))).map((e) => e.id);
-    assert.deepEqual(await ids({}), history().map((e) => e.id));
+    assert.deepEqual(
+      await ids({}),
+      history().map((e) => e.id),
+    );
     assert.deepEqual(await ids({ node: 'n2', actor: 'server:*' }), ['n2:1:2', 'n2:1:4']);
     const ts = (seq: number) => envelope(seq).ts;
     assert.deepEqual(await ids({ node: 'n1', since: ts(2), until: ts(3) }), ['n1:1:2', 'n1:1:3']);
-    assert.deepEqual(await collect(readEvents({ kind: 'journal', dir: join(dir, 'missing') })), [], 'a missing journal is an empty one');
+    assert.deepEqual(
+      await collect(readEvents({ kind: 'journal', dir: join(dir, 'missing') })),
+      [],
+      'a missing journal is an empty one',
+    );
   });
 
   it('a journal that cannot be read is HALO_E_JOURNAL_IO naming it', async (t) => {
     const file = join(await tempDir(t, 'source'), 'not-a-dir');
     await writeFile(file, 'x');
-    await assert.rejects(collect(readEvents({ kind: 'journal', dir: file })), { code: 'HALO_E_JOURNAL_IO', message: new RegExp(`cannot read journal ${file}`) });
+    await assert.rejects(collect(readEvents({ kind: 'journal', dir: file })), {
+      code: 'HALO_E_JOURNAL_IO',
+      message: new RegExp(`cannot read journal ${file}`),
+    });
   });
 
   it('skips and reports corrupt lines by file:line, a JSON object missing envelope fields included', async (t) => {
@@ -77,8 +95,13 @@ describe('event source, local journal', { timeout: 30_000 }, () => {
     await appendFile(join(dir, seg!), `not json\n${noTs}\n`);
     await writeJournal(dir, history().slice(2, 3));
     const bad: [string, string][] = [];
-    const got = await collect(readEvents({ kind: 'journal', dir }, { onCorrupt: (where, text) => bad.push([where, text]) }));
-    assert.deepEqual(got.map((e) => e.id), ['n1:1:1', 'n2:1:1', 'n1:1:2']);
+    const got = await collect(
+      readEvents({ kind: 'journal', dir }, { onCorrupt: (where, text) => bad.push([where, text]) }),
+    );
+    assert.deepEqual(
+      got.map((e) => e.id),
+      ['n1:1:1', 'n2:1:1', 'n1:1:2'],
+    );
     assert.deepEqual(bad, [
       [`${join(dir, seg!)}:3`, 'not json'],
       [`${join(dir, seg!)}:4`, noTs],
@@ -90,10 +113,18 @@ describe('event source, local journal', { timeout: 30_000 }, () => {
     const envs = history();
     await writeJournal(dir, envs.slice(0, 2));
     const ac = new AbortController();
-    const it = readEvents({ kind: 'journal', dir }, { query: { node: 'n1' }, follow: true, signal: ac.signal })[Symbol.asyncIterator]();
-    assert.deepEqual((await take(it, 1, 'the event already on disk')).map((e) => e.id), ['n1:1:1']);
+    const it = readEvents({ kind: 'journal', dir }, { query: { node: 'n1' }, follow: true, signal: ac.signal })[
+      Symbol.asyncIterator
+    ]();
+    assert.deepEqual(
+      (await take(it, 1, 'the event already on disk')).map((e) => e.id),
+      ['n1:1:1'],
+    );
     await writeJournal(dir, envs.slice(2));
-    assert.deepEqual((await take(it, 3, 'the events appended while following')).map((e) => e.id), ['n1:1:2', 'n1:1:3', 'n1:1:4']);
+    assert.deepEqual(
+      (await take(it, 3, 'the events appended while following')).map((e) => e.id),
+      ['n1:1:2', 'n1:1:3', 'n1:1:4'],
+    );
     const started = Date.now();
     const end = it.next();
     ac.abort();
@@ -110,13 +141,24 @@ describe('event source, JetStream', { timeout: 60_000 }, () => {
 
     const source: EventSource = { kind: 'nats', config: { servers: [server.url] } };
     const range = await collect(readEvents(source, { query: { actor: 'vrrp:VI_1', until: envelope(2).ts } }));
-    assert.deepEqual(range.map((e) => e.id), ['n1:1:1', 'n2:1:1']);
+    assert.deepEqual(
+      range.map((e) => e.id),
+      ['n1:1:1', 'n2:1:1'],
+    );
 
     const ac = new AbortController();
-    const it = readEvents(source, { query: { node: 'n2', actor: 'server:*' }, follow: true, signal: ac.signal })[Symbol.asyncIterator]();
-    assert.deepEqual((await take(it, 1, 'the stored n2 server event')).map((e) => e.id), ['n2:1:2']);
+    const it = readEvents(source, { query: { node: 'n2', actor: 'server:*' }, follow: true, signal: ac.signal })[
+      Symbol.asyncIterator
+    ]();
+    assert.deepEqual(
+      (await take(it, 1, 'the stored n2 server event')).map((e) => e.id),
+      ['n2:1:2'],
+    );
     await publish(envs.slice(6));
-    assert.deepEqual((await take(it, 1, 'the n2 server event published while following')).map((e) => e.id), ['n2:1:4']);
+    assert.deepEqual(
+      (await take(it, 1, 'the n2 server event published while following')).map((e) => e.id),
+      ['n2:1:4'],
+    );
     const end = it.next();
     ac.abort();
     assert.equal((await end).done, true, 'the reader ends on abort');

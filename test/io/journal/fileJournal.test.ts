@@ -18,8 +18,14 @@ describe('fileJournal', () => {
     assert.equal(files.length, 1);
     const lines = (await readFile(join(dir, files[0]!), 'utf8')).split('\n');
     assert.equal(lines.pop(), '');
-    assert.deepEqual(lines.map((l) => JSON.parse(l).seq), Array.from({ length: 500 }, (_, i) => i + 1));
-    assert.deepEqual((await collect(readJournal(dir))).map((e) => e.id), Array.from({ length: 500 }, (_, i) => `n1:1:${i + 1}`));
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l).seq),
+      Array.from({ length: 500 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      (await collect(readJournal(dir))).map((e) => e.id),
+      Array.from({ length: 500 }, (_, i) => `n1:1:${i + 1}`),
+    );
     assert.equal(j.lastSeq(), 500);
     await j.close();
   });
@@ -50,7 +56,8 @@ describe('fileJournal', () => {
     await new Promise((r) => setTimeout(r, 150));
     assert.equal(j.stats.written, 2000);
     assert.ok(syncs.length >= 3 && syncs.length <= 8, `fsyncs: ${syncs.length}`);
-    for (let i = 1; i < syncs.length; i += 1) assert.ok(syncs[i]! - syncs[i - 1]! >= 80, 'fsyncs are spaced by the interval');
+    for (let i = 1; i < syncs.length; i += 1)
+      assert.ok(syncs[i]! - syncs[i - 1]! >= 80, 'fsyncs are spaced by the interval');
     assert.ok(syncs.at(-1)! - start <= 400 + 20 * 5 + 150, 'the last write was synced within the interval');
     await j.close();
   });
@@ -100,11 +107,20 @@ describe('fileJournal', () => {
     const [file] = await readdir(dir);
     const path = join(dir, file!);
     const good4 = JSON.stringify(envelope(4));
-    await appendFile(path, `this is not json\n{"v":1,"id":"half"}\n${good4}\n${JSON.stringify(envelope(5)).slice(0, 40)}`);
+    await appendFile(
+      path,
+      `this is not json\n{"v":1,"id":"half"}\n${good4}\n${JSON.stringify(envelope(5)).slice(0, 40)}`,
+    );
     const bad: [number, string][] = [];
     const got = await collect(readJournal(dir, { onCorrupt: (_f, line, text) => bad.push([line, text]) }));
-    assert.deepEqual(got.map((e) => e.seq), [1, 2, 3, 4]);
-    assert.deepEqual(bad.map(([l]) => l), [4, 5, 7]);
+    assert.deepEqual(
+      got.map((e) => e.seq),
+      [1, 2, 3, 4],
+    );
+    assert.deepEqual(
+      bad.map(([l]) => l),
+      [4, 5, 7],
+    );
     assert.equal(bad[0]![1], 'this is not json');
     // Opening the journal finds the same damage, counts it, and resumes after the last good line.
     const j2 = await openJournal({ dir, log: quietLog });
@@ -112,7 +128,10 @@ describe('fileJournal', () => {
     assert.equal(j2.lastSeq(), 4);
     j2.append(envelope(5));
     await j2.close();
-    assert.deepEqual((await collect(readJournal(dir))).map((e) => e.seq), [1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      (await collect(readJournal(dir))).map((e) => e.seq),
+      [1, 2, 3, 4, 5],
+    );
   });
 
   it('drops (and counts) appends beyond maxQueuedBytes and after close instead of growing without bound', async (t) => {

@@ -26,7 +26,10 @@ test('servers, credentials, TLS files and stream limits come from the environmen
 });
 
 test('a malformed number is a clear HALO_E_NATS error, not NaN in the stream config', () => {
-  assert.throws(() => natsConfigFromEnv({ HALO_NATS_URL: 'nats://x', HALO_NATS_STREAM_REPLICAS: 'three' }), (err: unknown) => {
-    return (err as { code?: string }).code === 'HALO_E_NATS' && /HALO_NATS_STREAM_REPLICAS/.test(String(err));
-  });
+  assert.throws(
+    () => natsConfigFromEnv({ HALO_NATS_URL: 'nats://x', HALO_NATS_STREAM_REPLICAS: 'three' }),
+    (err: unknown) => {
+      return (err as { code?: string }).code === 'HALO_E_NATS' && /HALO_NATS_STREAM_REPLICAS/.test(String(err));
+    },
+  );
 });

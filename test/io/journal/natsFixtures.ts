@@ -37,7 +37,8 @@ export async function publishedJournal(t: Parameters<typeof tempDir>[0], tag: st
     for (const e of envs) journal.append(e);
     const n = journal.stats.appended;
     for (let i = 0; i < 200 && publisher.stats.acked < n; i += 1) await new Promise((r) => setTimeout(r, 25));
-    if (publisher.stats.acked < n) throw new Error(`the publisher acked ${publisher.stats.acked} of ${n} envelopes in 5 s`);
+    if (publisher.stats.acked < n)
+      throw new Error(`the publisher acked ${publisher.stats.acked} of ${n} envelopes in 5 s`);
   };
   return { server, stateDir, journalDir, journal, publisher, publish };
 }

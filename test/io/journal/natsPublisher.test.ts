@@ -44,9 +44,16 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Pr
   }
 }
 
-const ids = (from: number, to: number, boot = 1): string[] => Array.from({ length: to - from + 1 }, (_, i) => `n1:${boot}:${from + i}`);
+const ids = (from: number, to: number, boot = 1): string[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => `n1:${boot}:${from + i}`);
 
-async function setup(t: Parameters<typeof tempDir>[0]): Promise<{ server: NatsServer; journalDir: string; stateDir: string; journal: FileJournal; publisher: () => NatsPublisher }> {
+async function setup(t: Parameters<typeof tempDir>[0]): Promise<{
+  server: NatsServer;
+  journalDir: string;
+  stateDir: string;
+  journal: FileJournal;
+  publisher: () => NatsPublisher;
+}> {
   const server = await startNatsServer();
   t.after(() => server.stop());
   const stateDir = await tempDir(t, 'pubstate');
@@ -54,7 +61,13 @@ async function setup(t: Parameters<typeof tempDir>[0]): Promise<{ server: NatsSe
   const journal = await openJournal({ dir: journalDir, log: quietLog });
   t.after(() => journal.close());
   const publisher = (): NatsPublisher => {
-    const p = createNatsPublisher({ config: { servers: [server.url] }, journalDir, stateDir, log: quietLog, ackTimeoutMs: 2000 });
+    const p = createNatsPublisher({
+      config: { servers: [server.url] },
+      journalDir,
+      stateDir,
+      log: quietLog,
+      ackTimeoutMs: 2000,
+    });
     t.after(() => p.stop());
     return p;
   };
@@ -70,11 +83,18 @@ describe('natsPublisher', () => {
     await waitFor('100 acks', () => p.stats.acked === 100, 10_000);
     await p.stop();
     const stored = await streamContents(server.url);
-    assert.deepEqual(stored.map((s) => s.id), ids(1, 100));
+    assert.deepEqual(
+      stored.map((s) => s.id),
+      ids(1, 100),
+    );
     assert.ok(stored.every((s) => s.msgId === s.id));
     assert.equal(stored[0]!.subject, subjectFor(envelope(1)));
     assert.equal(stored[1]!.subject, 'halo.events.n1.server.proxy/db1');
-    assert.deepEqual(JSON.parse(await readFile(join(stateDir, ACKED_FILE), 'utf8')), { boot: 1, seq: 100, id: 'n1:1:100' });
+    assert.deepEqual(JSON.parse(await readFile(join(stateDir, ACKED_FILE), 'utf8')), {
+      boot: 1,
+      seq: 100,
+      id: 'n1:1:100',
+    });
 
     const nc = await connect({ servers: server.url });
     const cfg = (await (await jetstreamManager(nc)).streams.info('HALO_EVENTS')).config;
@@ -96,7 +116,10 @@ describe('natsPublisher', () => {
     await waitFor('50 acks again', () => b.stats.acked === 50, 10_000);
     await b.stop();
     assert.equal(b.stats.published, 50);
-    assert.deepEqual((await streamContents(server.url)).map((s) => s.id), ids(1, 50));
+    assert.deepEqual(
+      (await streamContents(server.url)).map((s) => s.id),
+      ids(1, 50),
+    );
   });
 
   it('kill -9 of nats-server during a burst of 2000: after restart every event is stored exactly once, in seq order', async (t) => {
@@ -124,9 +147,14 @@ describe('natsPublisher', () => {
     assert.ok(p.stats.reconnects >= 1);
     const stored = await streamContents(server.url);
     assert.equal(stored.length, 2000);
-    assert.deepEqual(stored.map((s) => s.id), ids(1, 2000));
+    assert.deepEqual(
+      stored.map((s) => s.id),
+      ids(1, 2000),
+    );
     assert.ok(stored.every((s) => s.msgId === s.id));
-    t.diagnostic(`acked at kill ${ackedAtKill}, all 2000 acked ${recoveredMs} ms after restart, publishes ${p.stats.published}`);
+    t.diagnostic(
+      `acked at kill ${ackedAtKill}, all 2000 acked ${recoveredMs} ms after restart, publishes ${p.stats.published}`,
+    );
   });
 
   it('a restarted publisher resumes after the acked cursor: nothing re-sent, nothing duplicated', async (t) => {
@@ -144,7 +172,10 @@ describe('natsPublisher', () => {
     await waitFor('the rest', () => b.stats.lastAckedSeq === 400, 10_000);
     await b.stop();
     assert.equal(b.stats.published, 400 - done, 'the second publisher sends only what the first had not');
-    assert.deepEqual((await streamContents(server.url)).map((s) => s.id), ids(1, 400));
+    assert.deepEqual(
+      (await streamContents(server.url)).map((s) => s.id),
+      ids(1, 400),
+    );
   });
 
   it('start never blocks or throws when NATS is down; events flow once it comes up', async (t) => {
@@ -161,7 +192,10 @@ describe('natsPublisher', () => {
     await server.restart();
     await waitFor('20 acks', () => p.stats.acked === 20, 10_000);
     await p.stop();
-    assert.deepEqual((await streamContents(server.url)).map((s) => s.id), ids(1, 20));
+    assert.deepEqual(
+      (await streamContents(server.url)).map((s) => s.id),
+      ids(1, 20),
+    );
   });
 
   it('its link is journaled as journal:nats: streaming adds none, an outage adds down and up, stop publishes all', async (t) => {
@@ -179,11 +213,11 @@ describe('natsPublisher', () => {
     };
     await p.start();
     for (let i = 1; i <= 500; i += 1) journal.append(envelope(i));
-    await waitFor('500 envelopes and the link\'s 3 acked', () => p.stats.acked === 503, 10_000);
+    await waitFor("500 envelopes and the link's 3 acked", () => p.stats.acked === 503, 10_000);
     await new Promise((r) => setTimeout(r, 300));
     const started = ['∅>connecting', 'connecting>connected.provisioning', 'connected.provisioning>connected.streaming'];
     assert.deepEqual(await linkPath(), started);
-    assert.equal(p.stats.acked, 503, 'publishing the link\'s own events made no more');
+    assert.equal(p.stats.acked, 503, "publishing the link's own events made no more");
 
     await server.kill9();
     await server.restart();
@@ -203,7 +237,11 @@ describe('natsPublisher', () => {
     const local = envs.map((e) => e.id);
     assert.ok(local.includes('n1:2:7'), 'the move to stopping is journaled');
     const replay = verifyTransitions(envs.filter((e) => e.actor === 'journal:nats'));
-    assert.deepEqual([replay.verified, replay.divergences, replay.unverifiable], [6, 0, {}], 'the link replays through its machine');
+    assert.deepEqual(
+      [replay.verified, replay.divergences, replay.unverifiable],
+      [6, 0, {}],
+      'the link replays through its machine',
+    );
     const stored = (await streamContents(server.url)).map((s) => s.id);
     assert.deepEqual(stored, local, 'the stream holds exactly the journal, the stop included');
   });

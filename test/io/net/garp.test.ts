@@ -32,7 +32,9 @@ describe('gratuitous ARP in a lab', () => {
     await call(n1, 'addVip', { address: '192.0.2.100', prefix: 32, dev: 'eth0' });
     const r = await call(n1, 'sendGarp', { dev: 'eth0', address: '192.0.2.100', count: 1 });
     assert.equal(r.ok, true);
-    t.diagnostic(`sendGarp returned in ${Number(r.returnedMs).toFixed(2)} ms; arping ran ${Number(r.totalMs).toFixed(0)} ms`);
+    t.diagnostic(
+      `sendGarp returned in ${Number(r.returnedMs).toFixed(2)} ms; arping ran ${Number(r.totalMs).toFixed(0)} ms`,
+    );
     assert.ok(Number(r.returnedMs) < 5, `sendGarp took ${Number(r.returnedMs).toFixed(2)} ms to return`);
     assert.ok(Number(r.totalMs) > 500, 'arping itself lingers ~1 s: proof that sendGarp did not wait for it');
     assert.deepEqual(r.stats, { started: 1, sent: 1, failed: 0, cancelled: 0 });

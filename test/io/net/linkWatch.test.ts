@@ -9,14 +9,27 @@ import { survivors, waitForChildren } from '../../helpers/processTree.js';
 const WATCHER = fixturePath(import.meta.url, 'linkWatcher.js');
 
 test('parseMonitorLine: up needs UP, carrier and an UP/UNKNOWN state', () => {
-  const tail = ' mtu 1500 qdisc noqueue state %s group default \\    link/ether 56:e0:f4:01:77:5f brd ff:ff:ff:ff:ff:ff';
+  const tail =
+    ' mtu 1500 qdisc noqueue state %s group default \\    link/ether 56:e0:f4:01:77:5f brd ff:ff:ff:ff:ff:ff';
   const line = (head: string, state: string): string => head + tail.replace('%s', state);
-  assert.deepEqual(parseMonitorLine(line('3: eth0@if4: <BROADCAST,MULTICAST,UP,LOWER_UP>', 'UP')), { name: 'eth0', up: true });
-  assert.deepEqual(parseMonitorLine(line('3: eth0@if4: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN>', 'LOWERLAYERDOWN')), { name: 'eth0', up: false });
-  assert.deepEqual(parseMonitorLine(line('2: d1@d0: <NO-CARRIER,BROADCAST,MULTICAST,UP,LOWER_UP>', 'LOWERLAYERDOWN')), { name: 'd1', up: false });
+  assert.deepEqual(parseMonitorLine(line('3: eth0@if4: <BROADCAST,MULTICAST,UP,LOWER_UP>', 'UP')), {
+    name: 'eth0',
+    up: true,
+  });
+  assert.deepEqual(
+    parseMonitorLine(line('3: eth0@if4: <NO-CARRIER,BROADCAST,MULTICAST,UP,M-DOWN>', 'LOWERLAYERDOWN')),
+    { name: 'eth0', up: false },
+  );
+  assert.deepEqual(parseMonitorLine(line('2: d1@d0: <NO-CARRIER,BROADCAST,MULTICAST,UP,LOWER_UP>', 'LOWERLAYERDOWN')), {
+    name: 'd1',
+    up: false,
+  });
   assert.deepEqual(parseMonitorLine(line('3: eth0@if4: <BROADCAST,MULTICAST>', 'DOWN')), { name: 'eth0', up: false });
   assert.deepEqual(parseMonitorLine(line('1: lo: <LOOPBACK,UP,LOWER_UP>', 'UNKNOWN')), { name: 'lo', up: true });
-  assert.deepEqual(parseMonitorLine(line('Deleted 3: eth0@NONE: <BROADCAST,MULTICAST,UP,LOWER_UP>', 'UP')), { name: 'eth0', up: false });
+  assert.deepEqual(parseMonitorLine(line('Deleted 3: eth0@NONE: <BROADCAST,MULTICAST,UP,LOWER_UP>', 'UP')), {
+    name: 'eth0',
+    up: false,
+  });
   assert.equal(parseMonitorLine('garbage'), undefined);
 });
 
@@ -33,7 +46,10 @@ describe('watchLink in a lab', () => {
   let watcher: JsonChild;
   const changes = (): unknown[] => watcher.lines.filter((l) => l.event === 'change').map((l) => l.up);
   const nthChange = (n: number, up: boolean) =>
-    watcher.next((l) => l.event === 'change' && watcher.lines.filter((x) => x.event === 'change').indexOf(l) === n && l.up === up, 3000);
+    watcher.next(
+      (l) => l.event === 'change' && watcher.lines.filter((x) => x.event === 'change').indexOf(l) === n && l.up === up,
+      3000,
+    );
 
   before(async () => {
     lab = await createLab({ prefix: 'hcl', nodes: 1 });
@@ -70,7 +86,11 @@ describe('watchLink in a lab', () => {
     const monitorPid = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim());
     assert.ok(monitorPid > 0);
     process.kill(monitorPid, 'SIGKILL');
-    await waitFor('"link monitor ended; restarting" on stderr', () => watcher.stderr().includes('link monitor ended; restarting'), 3000);
+    await waitFor(
+      '"link monitor ended; restarting" on stderr',
+      () => watcher.stderr().includes('link monitor ended; restarting'),
+      3000,
+    );
     await new Promise((r) => setTimeout(r, 500)); // restartDelayMs 200 in the fixture, then subscribe
     await lab.setCable(n1, false);
     await nthChange(4, false);

@@ -28,7 +28,10 @@ describe('VIPs via ip addr, inside a lab namespace', () => {
     assert.equal(r.ok, true);
     const list = r.result as Array<{ address: string; prefix: number; label?: string }>;
     assert.deepEqual(list[0], { address: n1.ip, prefix: 24, label: 'eth0' });
-    assert.ok(list.every((a) => a.address === n1.ip || a.address.startsWith('fe80:')), JSON.stringify(list));
+    assert.ok(
+      list.every((a) => a.address === n1.ip || a.address.startsWith('fe80:')),
+      JSON.stringify(list),
+    );
   });
 
   test('listAddresses answers for a down interface too (os.networkInterfaces() lists only running ones)', async () => {
@@ -47,7 +50,12 @@ describe('VIPs via ip addr, inside a lab namespace', () => {
     assert.deepEqual(await call(n1, 'addVip', vip), { ok: true });
     assert.deepEqual(await call(n1, 'addVip', vip), { ok: true }, 'EEXIST is success');
     const listed = (await call(n1, 'listAddresses', { dev: 'eth0' })).result as unknown[];
-    assert.ok(listed.some((a) => JSON.stringify(a) === JSON.stringify({ address: '192.0.2.100', prefix: 32, label: 'eth0:vi1' })), JSON.stringify(listed));
+    assert.ok(
+      listed.some(
+        (a) => JSON.stringify(a) === JSON.stringify({ address: '192.0.2.100', prefix: 32, label: 'eth0:vi1' }),
+      ),
+      JSON.stringify(listed),
+    );
     assert.match(await n2.exec('ping', ['-c', '1', '-W', '1', '192.0.2.100']), /1 received/);
 
     assert.deepEqual(await call(n1, 'delVip', vip), { ok: true });
@@ -60,7 +68,9 @@ describe('VIPs via ip addr, inside a lab namespace', () => {
   test('brd is passed through to the kernel', async () => {
     const vip = { address: '198.51.100.7', prefix: 24, dev: 'eth0', brd: '198.51.100.255' };
     assert.deepEqual(await call(n1, 'addVip', vip), { ok: true });
-    const raw = JSON.parse(await n1.exec('ip', ['-j', '-4', 'addr', 'show', 'dev', 'eth0'])) as Array<{ addr_info: Array<{ local: string; broadcast?: string }> }>;
+    const raw = JSON.parse(await n1.exec('ip', ['-j', '-4', 'addr', 'show', 'dev', 'eth0'])) as Array<{
+      addr_info: Array<{ local: string; broadcast?: string }>;
+    }>;
     assert.equal(raw[0]?.addr_info.find((a) => a.local === '198.51.100.7')?.broadcast, '198.51.100.255');
     assert.deepEqual(await call(n1, 'delVip', vip), { ok: true });
   });

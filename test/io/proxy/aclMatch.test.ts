@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseHaproxyText } from '../../../src/config/haproxy/parse.js';
 import type { LbFrontend } from '../../../src/config/lb.model.js';
-import { backendChoice, type ConnectionFacts, compileCondition, constantValue, type NbsrvLookup } from '../../../src/io/proxy/aclMatch.js';
+import {
+  backendChoice,
+  type ConnectionFacts,
+  compileCondition,
+  constantValue,
+  type NbsrvLookup,
+} from '../../../src/io/proxy/aclMatch.js';
 
 /** A frontend read from real haproxy.cfg text: the conditions come from the config parser. */
 function frontendOf(body: string): LbFrontend {
@@ -10,7 +16,13 @@ function frontendOf(body: string): LbFrontend {
   return parseHaproxyText(text, 't.cfg').config.frontends[0]!;
 }
 
-const facts = (over: Partial<ConnectionFacts> = {}): ConnectionFacts => ({ src: '192.0.2.10', srcPort: 40000, dst: '198.51.100.1', dstPort: 80, ...over });
+const facts = (over: Partial<ConnectionFacts> = {}): ConnectionFacts => ({
+  src: '192.0.2.10',
+  srcPort: 40000,
+  dst: '198.51.100.1',
+  dstPort: 80,
+  ...over,
+});
 const noServers: NbsrvLookup = () => 0;
 
 /** Does `use_backend spare <cond>` hold for each of these facts? */
@@ -23,7 +35,11 @@ function holds(cond: string, cases: Partial<ConnectionFacts>[], nbsrv: NbsrvLook
 describe('ACL address matching (7.1.6)', () => {
   it('IPv4 networks: prefix, dotted mask, plain address, /0', () => {
     const srcs = ['192.0.2.77', '192.0.3.1', '198.51.100.200', '203.0.113.5'];
-    const of = (cond: string): boolean[] => holds(cond, srcs.map((src) => ({ src })));
+    const of = (cond: string): boolean[] =>
+      holds(
+        cond,
+        srcs.map((src) => ({ src })),
+      );
     assert.deepEqual(of('if { src 192.0.2.0/24 }'), [true, false, false, false]);
     assert.deepEqual(of('if { src 198.51.100.128/255.255.255.128 }'), [false, false, true, false]);
     assert.deepEqual(of('if { src 203.0.113.5 }'), [false, false, false, true]);
@@ -33,7 +49,11 @@ describe('ACL address matching (7.1.6)', () => {
 
   it('IPv6 networks, with an interface zone dropped from the client address', () => {
     const srcs = ['2001:db8::1', '2001:db8:ffff:1::9', '2001:db9::1', 'fe80::1%lo', '::1'];
-    const of = (cond: string): boolean[] => holds(cond, srcs.map((src) => ({ src })));
+    const of = (cond: string): boolean[] =>
+      holds(
+        cond,
+        srcs.map((src) => ({ src })),
+      );
     assert.deepEqual(of('if { src 2001:db8::/32 }'), [true, true, false, false, false]);
     assert.deepEqual(of('if { src 2001:db8::/48 }'), [true, false, false, false, false]);
     assert.deepEqual(of('if { src fe80::/10 }'), [false, false, false, true, false]);
@@ -43,7 +63,11 @@ describe('ACL address matching (7.1.6)', () => {
 
   it('an IPv4-mapped client matches IPv4 patterns, and an IPv4 client matches ::ffff: patterns, as haproxy does', () => {
     const srcs = ['::ffff:127.0.0.1', '127.0.0.1', '::127.0.0.2', '2002:c000:0207::1', '2001:db8::7f00:1'];
-    const of = (cond: string): boolean[] => holds(cond, srcs.map((src) => ({ src })));
+    const of = (cond: string): boolean[] =>
+      holds(
+        cond,
+        srcs.map((src) => ({ src })),
+      );
     // ::a.b.c.d (IPv4-compatible) and 2002:AABB:CCDD:: (6to4) carry an IPv4 address too (haproxy's v6tov4).
     assert.deepEqual(of('if { src 127.0.0.0/8 }'), [true, true, true, false, false]);
     assert.deepEqual(of('if { src 192.0.2.7 }'), [false, false, false, true, false]);
@@ -52,7 +76,11 @@ describe('ACL address matching (7.1.6)', () => {
   });
 
   it('dst is the address the client connected to; an unreadable address matches nothing (and ! of it everything)', () => {
-    assert.deepEqual(holds('if { dst 198.51.100.0/24 }', [{}, { dst: '203.0.113.1' }, { dst: '' }]), [true, false, false]);
+    assert.deepEqual(holds('if { dst 198.51.100.0/24 }', [{}, { dst: '203.0.113.1' }, { dst: '' }]), [
+      true,
+      false,
+      false,
+    ]);
     assert.deepEqual(holds('if !{ dst 198.51.100.0/24 }', [{ dst: '' }]), [true]);
     assert.deepEqual(holds('if { src -m found }', [{}, { src: '' }]), [true, false]);
   });
@@ -94,12 +122,16 @@ describe('ACL integer matching (7.1.2)', () => {
   it('nbsrv asks the live count of the backend it names, at each evaluation', () => {
     const counts = new Map([['main', 0]]);
     const nbsrv: NbsrvLookup = (b) => counts.get(b) ?? -1;
-    const c = frontendOf('  use_backend spare if { nbsrv(main) lt 1 }\n  default_backend main').useBackends[0]!.condition!;
+    const c = frontendOf('  use_backend spare if { nbsrv(main) lt 1 }\n  default_backend main').useBackends[0]!
+      .condition!;
     const m = compileCondition(c, nbsrv);
     assert.equal(m(facts()), true, 'main has no usable server');
     counts.set('main', 2);
     assert.equal(m(facts()), false, 'main has two again');
-    assert.deepEqual(holds('if { nbsrv(main) -m bool }', [{}], () => 3), [true]);
+    assert.deepEqual(
+      holds('if { nbsrv(main) -m bool }', [{}], () => 3),
+      [true],
+    );
   });
 });
 
@@ -141,32 +173,60 @@ describe('choosing the backend (4.2 use_backend)', () => {
 
   it('is fixed when nothing depends on the connection: no rule, a first unconditional rule, if TRUE, FALSE rules', () => {
     assert.deepEqual(choice('  default_backend main'), { kind: 'fixed', backend: 'main' });
-    assert.deepEqual(choice('  use_backend spare\n  use_backend main if LOCALHOST\n  default_backend main'), { kind: 'fixed', backend: 'spare' });
-    assert.deepEqual(choice('  use_backend spare if TRUE\n  default_backend main'), { kind: 'fixed', backend: 'spare' });
-    assert.deepEqual(choice('  use_backend spare if FALSE\n  use_backend spare unless TRUE\n  default_backend main'), { kind: 'fixed', backend: 'main' });
+    assert.deepEqual(choice('  use_backend spare\n  use_backend main if LOCALHOST\n  default_backend main'), {
+      kind: 'fixed',
+      backend: 'spare',
+    });
+    assert.deepEqual(choice('  use_backend spare if TRUE\n  default_backend main'), {
+      kind: 'fixed',
+      backend: 'spare',
+    });
+    assert.deepEqual(choice('  use_backend spare if FALSE\n  use_backend spare unless TRUE\n  default_backend main'), {
+      kind: 'fixed',
+      backend: 'main',
+    });
   });
 
   it('otherwise runs the rules in order for each connection: first match, else the default, else null', () => {
-    const c = choice('  use_backend spare if { dst_port 8001 }\n  use_backend main if { dst_port 8000:8010 }\n  default_backend spare');
+    const c = choice(
+      '  use_backend spare if { dst_port 8001 }\n  use_backend main if { dst_port 8000:8010 }\n  default_backend spare',
+    );
     assert.equal(c.kind, 'per-connection');
     if (c.kind !== 'per-connection') return;
-    assert.deepEqual([8001, 8002, 9000].map((dstPort) => c.choose(facts({ dstPort }))), ['spare', 'main', 'spare']);
+    assert.deepEqual(
+      [8001, 8002, 9000].map((dstPort) => c.choose(facts({ dstPort }))),
+      ['spare', 'main', 'spare'],
+    );
 
-    const { config } = parseHaproxyText('frontend f\n  bind 127.0.0.1:8080\n  use_backend b if { dst_port 8001 }\nbackend b\n  server s 192.0.2.1:80\n', 't.cfg');
+    const { config } = parseHaproxyText(
+      'frontend f\n  bind 127.0.0.1:8080\n  use_backend b if { dst_port 8001 }\nbackend b\n  server s 192.0.2.1:80\n',
+      't.cfg',
+    );
     const f = config.frontends[0]!;
     const none = backendChoice(f.useBackends, f.defaultBackend, noServers);
     assert.equal(none.kind === 'per-connection' && none.choose(facts()), null, 'no default_backend: no backend');
   });
 
   it('a rule after one that always applies is never reached', () => {
-    const c = choice('  use_backend spare if LOCALHOST\n  use_backend main if TRUE\n  use_backend spare if { dst_port 80 }\n  default_backend spare');
+    const c = choice(
+      '  use_backend spare if LOCALHOST\n  use_backend main if TRUE\n  use_backend spare if { dst_port 80 }\n  default_backend spare',
+    );
     assert.equal(c.kind === 'per-connection' && c.choose(facts({ dstPort: 80 })), 'main');
   });
 
   it('constantValue folds TRUE, FALSE and always_* only', () => {
-    const value = (cond: string): boolean | null => constantValue(frontendOf(`  use_backend spare ${cond}\n  default_backend main`).useBackends[0]!.condition!);
+    const value = (cond: string): boolean | null =>
+      constantValue(frontendOf(`  use_backend spare ${cond}\n  default_backend main`).useBackends[0]!.condition!);
     assert.deepEqual(
-      ['if TRUE', 'if FALSE', 'unless FALSE', 'if TRUE FALSE || TRUE', 'if { always_false -m int 0 }', 'if LOCALHOST', 'if TRUE { nbsrv(main) lt 1 }'].map(value),
+      [
+        'if TRUE',
+        'if FALSE',
+        'unless FALSE',
+        'if TRUE FALSE || TRUE',
+        'if { always_false -m int 0 }',
+        'if LOCALHOST',
+        'if TRUE { nbsrv(main) lt 1 }',
+      ].map(value),
       [true, false, true, true, true, null, null],
     );
   });

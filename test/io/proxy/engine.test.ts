@@ -23,7 +23,9 @@ describe('proxy engine: tunnels', () => {
 
   it('send-proxy-v2 and send-proxy put the client address first', async () => {
     const [a, b] = await backends('a', 'b');
-    const { port } = await engine(`  balance roundrobin\n  server a 127.0.0.1:${a!.port} send-proxy-v2\n  server b 127.0.0.1:${b!.port} send-proxy`);
+    const { port } = await engine(
+      `  balance roundrobin\n  server a 127.0.0.1:${a!.port} send-proxy-v2\n  server b 127.0.0.1:${b!.port} send-proxy`,
+    );
     const answers = [await request(port, 'one'), await request(port, 'two')];
     const v2 = answers.find((x) => x.startsWith('a:'))!;
     assert.ok(v2.startsWith('a:\r\n\r\n\0\r\nQUIT\n'), 'v2 signature');
@@ -72,7 +74,8 @@ describe('proxy engine: retries and redispatch', () => {
   it('option redispatch <interval> picks which retry leaves the only active server (for the backup)', async () => {
     const [a, dead] = await backends('a', 'dead');
     await dead!.kill();
-    const cfg = (opt: string): string => `  retries 3\n  ${opt}\n  server dead 127.0.0.1:${dead!.port}\n  server a 127.0.0.1:${a!.port} backup`;
+    const cfg = (opt: string): string =>
+      `  retries 3\n  ${opt}\n  server dead 127.0.0.1:${dead!.port}\n  server a 127.0.0.1:${a!.port} backup`;
     // Failures on `dead` before the client is served: the first try plus each retry kept there.
     const failuresWith = async (opt: string): Promise<number> => {
       const { port, rec } = await engine(cfg(opt));
@@ -87,7 +90,9 @@ describe('proxy engine: retries and redispatch', () => {
   it('with two active servers (roundrobin) the first retry already leaves the failed one', async () => {
     const [a, dead] = await backends('a', 'dead');
     await dead!.kill();
-    const { port, rec } = await engine(`  retries 3\n  option redispatch\n  server dead 127.0.0.1:${dead!.port}\n  server a 127.0.0.1:${a!.port}`);
+    const { port, rec } = await engine(
+      `  retries 3\n  option redispatch\n  server dead 127.0.0.1:${dead!.port}\n  server a 127.0.0.1:${a!.port}`,
+    );
     for (let i = 0; i < 4; i++) assert.equal(await request(port, 'x'), 'a:x');
     // Every client that was sent to `dead` failed there once and was redispatched on its first retry.
     assert.equal(rec.counters.get('halo_lb_connect_errors_total'), rec.counters.get('halo_lb_redispatches_total'));
@@ -98,7 +103,9 @@ describe('proxy engine: retries and redispatch', () => {
 describe('proxy engine: server state, maxconn and the queue', () => {
   it('a server marked down gets no new connections; shutdown-sessions cuts its open ones', async () => {
     const [a, b] = await backends('a', 'b');
-    const { dp, port } = await engine(`  balance roundrobin\n  server a 127.0.0.1:${a!.port} on-marked-down shutdown-sessions\n  server b 127.0.0.1:${b!.port}`);
+    const { dp, port } = await engine(
+      `  balance roundrobin\n  server a 127.0.0.1:${a!.port} on-marked-down shutdown-sessions\n  server b 127.0.0.1:${b!.port}`,
+    );
     const held = await hold(port, 'held');
     await sleep(50);
     assert.equal(a!.open.size, 1);
@@ -134,8 +141,12 @@ describe('proxy engine: server state, maxconn and the queue', () => {
 
   it('balance source: a full server queues its clients up to maxqueue, then they go to another server', async () => {
     const [a, b] = await backends('a', 'b');
-    const run = async (maxqueue: string): Promise<{ third: string | null; served: Backend; other: Backend; finish: () => Promise<string> }> => {
-      const { port } = await engine(`  balance source\n  timeout queue 3s\n  server a 127.0.0.1:${a!.port} maxconn 1${maxqueue}\n  server b 127.0.0.1:${b!.port} maxconn 1${maxqueue}`);
+    const run = async (
+      maxqueue: string,
+    ): Promise<{ third: string | null; served: Backend; other: Backend; finish: () => Promise<string> }> => {
+      const { port } = await engine(
+        `  balance source\n  timeout queue 3s\n  server a 127.0.0.1:${a!.port} maxconn 1${maxqueue}\n  server b 127.0.0.1:${b!.port} maxconn 1${maxqueue}`,
+      );
       const before = { a: a!.accepted, b: b!.accepted };
       const first = await hold(port, 'first');
       await sleep(50);
@@ -179,14 +190,17 @@ describe('proxy engine: listeners follow the VIP', () => {
   it('a bind on a managed address listens only while it is present', async () => {
     const [a] = await backends('a');
     const port = await freePort();
-    const { dp } = await runEngine(`listen v\n  mode tcp\n  bind 127.0.0.9:${port}\n  server a 127.0.0.1:${a!.port}\n`, { managed: ['127.0.0.9'], present: [] });
+    const { dp } = await runEngine(
+      `listen v\n  mode tcp\n  bind 127.0.0.9:${port}\n  server a 127.0.0.1:${a!.port}\n`,
+      { managed: ['127.0.0.9'], present: [] },
+    );
     const refused = (): Promise<boolean> =>
       new Promise((r) => {
         const s = connect(port, '127.0.0.9');
         s.on('connect', () => {
-        s.destroy();
-        r(false);
-      });
+          s.destroy();
+          r(false);
+        });
         s.on('error', () => r(true));
       });
     assert.equal(await refused(), true);

@@ -13,11 +13,15 @@ describe('proxy engine: use_backend conditions, per connection', () => {
     const [p1, p2] = [await freePort(), await freePort()];
     const servers = `backend b1\n  server a 127.0.0.1:${a!.port}\nbackend b2\n  server b 127.0.0.1:${b!.port}\n`;
     const binds = `  bind 127.0.0.1:${p1}\n  bind 127.0.0.1:${p2}\n`;
-    const rIf = await runEngine(`${DEFAULTS}frontend f\n${binds}  use_backend b2 if { dst_port ${p2} }\n  default_backend b1\n${servers}`);
+    const rIf = await runEngine(
+      `${DEFAULTS}frontend f\n${binds}  use_backend b2 if { dst_port ${p2} }\n  default_backend b1\n${servers}`,
+    );
     assert.deepEqual([await request(p1, '1'), await request(p2, '2'), await request(p1, '3')], ['a:1', 'b:2', 'a:3']);
     await rIf.dp.stop();
 
-    await runEngine(`${DEFAULTS}frontend f\n${binds}  use_backend b2 unless { dst_port ${p1} }\n  default_backend b1\n${servers}`);
+    await runEngine(
+      `${DEFAULTS}frontend f\n${binds}  use_backend b2 unless { dst_port ${p1} }\n  default_backend b1\n${servers}`,
+    );
     assert.deepEqual([await request(p1, '1'), await request(p2, '2')], ['a:1', 'b:2']);
   });
 
@@ -46,7 +50,10 @@ describe('proxy engine: use_backend conditions, per connection', () => {
         `backend local\n  server s 127.0.0.1:${local!.port}\nbackend v6\n  server s 127.0.0.1:${v6!.port}\nbackend other\n  server s 127.0.0.1:${other!.port}\n`,
     );
     // The mapped listener sees the client as ::ffff:127.0.0.1, which haproxy matches against IPv4 patterns.
-    assert.deepEqual([await request(p4, '4'), await request(pMapped, 'm'), await request(p6, '6', 5_000, '::1')], ['local:4', 'local:m', 'v6:6']);
+    assert.deepEqual(
+      [await request(p4, '4'), await request(pMapped, 'm'), await request(p6, '6', 5_000, '::1')],
+      ['local:4', 'local:m', 'v6:6'],
+    );
     assert.equal(other!.accepted, 0);
   });
 

@@ -34,7 +34,10 @@ after(async () => {
 });
 
 /** An engine for `text`, listening once this resolves. */
-export async function runEngine(text: string, vips: VipView = { managed: [], present: [] }): Promise<{ dp: DataPath; rec: Recorded }> {
+export async function runEngine(
+  text: string,
+  vips: VipView = { managed: [], present: [] },
+): Promise<{ dp: DataPath; rec: Recorded }> {
   const { config } = parseHaproxyText(text, 'test.cfg');
   const { events, rec } = recorder();
   const dp = createProxyEngine(config, vips, events);

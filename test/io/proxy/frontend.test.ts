@@ -16,7 +16,15 @@ describe('frontend listeners', () => {
     const { events, rec } = recorder();
     const errors = throttledLog(sinkOf(events), { level: 'error', msg: 'listener error' });
     const limit = { max: 10, active: 0 };
-    const runtime = new FrontendRuntime(fe, { frontend: 'p' }, limit, events, () => undefined, () => false, errors);
+    const runtime = new FrontendRuntime(
+      fe,
+      { frontend: 'p' },
+      limit,
+      events,
+      () => undefined,
+      () => false,
+      errors,
+    );
     await Promise.all(runtime.setWanted(() => true, true));
     // The accept failure comes from the kernel; the listening socket reports it as this event.
     const server = (runtime as unknown as { listeners: Array<{ server: Server }> }).listeners[0]!.server;

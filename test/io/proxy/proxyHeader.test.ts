@@ -10,8 +10,14 @@ describe('PROXY protocol v1 (proxy-protocol.txt 2.1)', () => {
   });
 
   it('reports an IPv4-mapped client as IPv4, IPv6 as TCP6, unknown as UNKNOWN', () => {
-    assert.equal(encodeProxyV1({ ...v4, srcAddress: '::ffff:192.0.2.10', dstAddress: '::ffff:198.51.100.1' }).toString(), 'PROXY TCP4 192.0.2.10 198.51.100.1 51000 3366\r\n');
-    assert.equal(encodeProxyV1({ ...v4, srcAddress: '2001:db8::1', dstAddress: '2001:db8::2' }).toString(), 'PROXY TCP6 2001:db8::1 2001:db8::2 51000 3366\r\n');
+    assert.equal(
+      encodeProxyV1({ ...v4, srcAddress: '::ffff:192.0.2.10', dstAddress: '::ffff:198.51.100.1' }).toString(),
+      'PROXY TCP4 192.0.2.10 198.51.100.1 51000 3366\r\n',
+    );
+    assert.equal(
+      encodeProxyV1({ ...v4, srcAddress: '2001:db8::1', dstAddress: '2001:db8::2' }).toString(),
+      'PROXY TCP6 2001:db8::1 2001:db8::2 51000 3366\r\n',
+    );
     assert.equal(encodeProxyV1({ ...v4, srcAddress: undefined }).toString(), 'PROXY UNKNOWN\r\n');
   });
 });

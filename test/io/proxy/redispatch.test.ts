@@ -4,7 +4,9 @@ import { shouldRedispatch } from '../../../src/io/proxy/redispatch.js';
 
 /** Which of retries 1..retries redispatch, for an interval, with the server still usable. */
 const redispatched = (retries: number, interval: number): number[] =>
-  Array.from({ length: retries }, (_, i) => i + 1).filter((retry) => shouldRedispatch({ retry, retries, interval, serverUsable: true, activeServers: 1, hashed: false }));
+  Array.from({ length: retries }, (_, i) => i + 1).filter((retry) =>
+    shouldRedispatch({ retry, retries, interval, serverUsable: true, activeServers: 1, hashed: false }),
+  );
 
 describe('option redispatch <interval>', () => {
   it('with one active server, follows configuration.txt 4.2: every Pth retry, counted from the end when negative', () => {
@@ -19,15 +21,21 @@ describe('option redispatch <interval>', () => {
       [3, -3, [1, 2, 3]], // period 1
       [3, -9, [1, 2, 3]], // reaches before the first retry: every retry
     ];
-    for (const [retries, interval, want] of table) assert.deepEqual(redispatched(retries, interval), want, `retries ${retries}, interval ${interval}`);
+    for (const [retries, interval, want] of table)
+      assert.deepEqual(redispatched(retries, interval), want, `retries ${retries}, interval ${interval}`);
   });
 
   it('a retry whose server is no longer usable is redispatched whatever the interval', () => {
-    for (const interval of [-1, 2, 9]) assert.equal(shouldRedispatch({ retry: 1, retries: 3, interval, serverUsable: false, activeServers: 1, hashed: true }), true);
+    for (const interval of [-1, 2, 9])
+      assert.equal(
+        shouldRedispatch({ retry: 1, retries: 3, interval, serverUsable: false, activeServers: 1, hashed: true }),
+        true,
+      );
   });
 
   it('several active servers and no hash: every retry leaves at once, as haproxy stream_choose_redispatch does', () => {
-    const at = (activeServers: number, hashed: boolean) => shouldRedispatch({ retry: 1, retries: 3, interval: -1, serverUsable: true, activeServers, hashed });
+    const at = (activeServers: number, hashed: boolean) =>
+      shouldRedispatch({ retry: 1, retries: 3, interval: -1, serverUsable: true, activeServers, hashed });
     assert.equal(at(2, false), true);
     assert.equal(at(2, true), false, 'balance source would pick the same server again: wait for the interval');
     assert.equal(at(1, false), false, 'the only active server: wait for the interval (a backup may take it then)');

@@ -7,9 +7,15 @@ import { describe, it } from 'node:test';
 import { backends, runEngine } from './engineHarness.js';
 import { freePort, hold, request, sleep } from './tcpFixtures.js';
 
-async function listen(body: string): Promise<{ port: number; dp: Awaited<ReturnType<typeof runEngine>>['dp']; rec: Awaited<ReturnType<typeof runEngine>>['rec'] }> {
+async function listen(body: string): Promise<{
+  port: number;
+  dp: Awaited<ReturnType<typeof runEngine>>['dp'];
+  rec: Awaited<ReturnType<typeof runEngine>>['rec'];
+}> {
   const port = await freePort();
-  const { dp, rec } = await runEngine(`defaults\n  mode tcp\n  timeout connect 300\n  timeout client 5s\n  timeout server 5s\nlisten p\n  bind 127.0.0.1:${port}\n${body}\n`);
+  const { dp, rec } = await runEngine(
+    `defaults\n  mode tcp\n  timeout connect 300\n  timeout client 5s\n  timeout server 5s\nlisten p\n  bind 127.0.0.1:${port}\n${body}\n`,
+  );
   return { port, dp, rec };
 }
 
@@ -17,7 +23,9 @@ describe('option abortonclose (configuration.txt 4.2)', () => {
   for (const abort of [false, true]) {
     it(`a queued client that half-closes is ${abort ? 'dropped with it' : 'still served without it'}`, async () => {
       const [q] = await backends('q');
-      const { port } = await listen(`  timeout queue 3s\n${abort ? '  option abortonclose\n' : ''}  server q 127.0.0.1:${q!.port} maxconn 1`);
+      const { port } = await listen(
+        `  timeout queue 3s\n${abort ? '  option abortonclose\n' : ''}  server q 127.0.0.1:${q!.port} maxconn 1`,
+      );
       const first = await hold(port, 'a');
       await sleep(50);
       // Sends, half-closes at once and waits in the queue behind `first`.
@@ -38,7 +46,9 @@ describe('option abortonclose (configuration.txt 4.2)', () => {
 describe('on-marked-up shutdown-backup-sessions', () => {
   it('a primary coming back UP cuts the sessions its backup was carrying', async () => {
     const [p, b] = await backends('p', 'b');
-    const { port, dp } = await listen(`  server p 127.0.0.1:${p!.port} on-marked-up shutdown-backup-sessions\n  server b 127.0.0.1:${b!.port} backup`);
+    const { port, dp } = await listen(
+      `  server p 127.0.0.1:${p!.port} on-marked-up shutdown-backup-sessions\n  server b 127.0.0.1:${b!.port} backup`,
+    );
     dp.updateServer({ backend: 'p', server: 'p', up: false });
     const onBackup = await hold(port, 'x');
     await sleep(50);
@@ -68,17 +78,26 @@ describe('server source and weight', () => {
     const { port } = await listen(`  server s 127.0.0.1:${s!.port} source 127.0.0.2`);
     const client = await hold(port, 'x');
     await sleep(50);
-    assert.deepEqual([...s!.open].map((sock) => sock.remoteAddress), ['127.0.0.2']);
+    assert.deepEqual(
+      [...s!.open].map((sock) => sock.remoteAddress),
+      ['127.0.0.2'],
+    );
     assert.equal(await client.finish(), 's:x');
   });
 
   it('a weight set at run time (a dynamic-weight check) changes the roundrobin share at once', async () => {
     const [a, b] = await backends('a', 'b');
-    const { port, dp } = await listen(`  balance roundrobin\n  server a 127.0.0.1:${a!.port} weight 1\n  server b 127.0.0.1:${b!.port} weight 1`);
+    const { port, dp } = await listen(
+      `  balance roundrobin\n  server a 127.0.0.1:${a!.port} weight 1\n  server b 127.0.0.1:${b!.port} weight 1`,
+    );
     dp.updateServer({ backend: 'p', server: 'a', weight: 3 });
     const picks: string[] = [];
     for (let i = 0; i < 8; i++) picks.push((await request(port, 'x')).split(':')[0]!);
-    assert.deepEqual([picks.filter((x) => x === 'a').length, picks.filter((x) => x === 'b').length], [6, 2], picks.join(' '));
+    assert.deepEqual(
+      [picks.filter((x) => x === 'a').length, picks.filter((x) => x === 'b').length],
+      [6, 2],
+      picks.join(' '),
+    );
     dp.updateServer({ backend: 'p', server: 'a', weight: 0 });
     for (let i = 0; i < 3; i++) assert.equal(await request(port, 'y'), 'b:y', 'weight 0: no new connections');
   });

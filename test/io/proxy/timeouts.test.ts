@@ -48,7 +48,9 @@ async function engine(timeouts: string, body: string): Promise<{ port: number; c
  * A backend that accepts and stays silent; with `ticks`, it writes one byte every `everyMs`,
  * `ticks` times; with `finAfterMs`, it half-closes (shuts its write side) after that long.
  */
-async function quietBackend(opts: { ticks?: number; everyMs?: number; finAfterMs?: number } = {}): Promise<{ port: number; open: Set<Socket>; fins: () => number }> {
+async function quietBackend(
+  opts: { ticks?: number; everyMs?: number; finAfterMs?: number } = {},
+): Promise<{ port: number; open: Set<Socket>; fins: () => number }> {
   const open = new Set<Socket>();
   let fins = 0;
   const server: Server = createServer({ allowHalfOpen: true }, (s) => {
@@ -97,7 +99,10 @@ async function client(port: number): Promise<Client> {
     last = performance.now();
   });
   // The client is half-open capable: a proxy that closes shows as 'end' (FIN) or 'close' (reset).
-  const closed = Promise.race([once(socket, 'end'), once(socket, 'close')]).then(() => ({ afterMs: performance.now() - t0, bytes }));
+  const closed = Promise.race([once(socket, 'end'), once(socket, 'close')]).then(() => ({
+    afterMs: performance.now() - t0,
+    bytes,
+  }));
   cleanups.push(() => {
     socket.destroy();
   });
@@ -110,14 +115,20 @@ async function client(port: number): Promise<Client> {
 
 function assertWithin(elapsed: number, timeout: number, periodMs: number, what: string): void {
   assert.ok(elapsed >= timeout, `${what}: closed after ${elapsed.toFixed(0)} ms, before the ${timeout} ms timeout`);
-  assert.ok(elapsed <= timeout + 2 * periodMs + SLACK_MS, `${what}: closed after ${elapsed.toFixed(0)} ms, want <= ${timeout} + 2 x ${periodMs} ms`);
+  assert.ok(
+    elapsed <= timeout + 2 * periodMs + SLACK_MS,
+    `${what}: closed after ${elapsed.toFixed(0)} ms, want <= ${timeout} + 2 x ${periodMs} ms`,
+  );
 }
 
 describe('proxy timeouts: inactivity', { timeout: 30_000 }, () => {
   it('timeout client closes an idle session after T, not before, and counts side=client', async () => {
     const be = await quietBackend();
     // Shortest timeout 400 ms: sweep period 20 ms.
-    const { port, counters } = await engine('  timeout connect 1s\n  timeout client 400\n  timeout server 5s\n', `  server s 127.0.0.1:${be.port}`);
+    const { port, counters } = await engine(
+      '  timeout connect 1s\n  timeout client 400\n  timeout server 5s\n',
+      `  server s 127.0.0.1:${be.port}`,
+    );
     const c = await client(port);
     const { afterMs } = await c.closed;
     assertWithin(afterMs, 400, 20, 'idle client');
@@ -127,7 +138,10 @@ describe('proxy timeouts: inactivity', { timeout: 30_000 }, () => {
 
   it('client → server bytes reset timeout client; it fires T after the last one', async () => {
     const be = await quietBackend();
-    const { port } = await engine('  timeout connect 1s\n  timeout client 400\n  timeout server 5s\n', `  server s 127.0.0.1:${be.port}`);
+    const { port } = await engine(
+      '  timeout connect 1s\n  timeout client 400\n  timeout server 5s\n',
+      `  server s 127.0.0.1:${be.port}`,
+    );
     const c = await client(port);
     let lastSent = 0;
     for (let i = 0; i < 5; i++) {
@@ -144,7 +158,10 @@ describe('proxy timeouts: inactivity', { timeout: 30_000 }, () => {
 
   it('server → client bytes reset timeout client too', async () => {
     const be = await quietBackend({ ticks: 6, everyMs: 150 });
-    const { port, counters } = await engine('  timeout connect 1s\n  timeout client 400\n  timeout server 5s\n', `  server s 127.0.0.1:${be.port}`);
+    const { port, counters } = await engine(
+      '  timeout connect 1s\n  timeout client 400\n  timeout server 5s\n',
+      `  server s 127.0.0.1:${be.port}`,
+    );
     const c = await client(port);
     const { afterMs, bytes } = await c.closed;
     assert.equal(bytes, 6, 'every tick crossed');
@@ -155,7 +172,10 @@ describe('proxy timeouts: inactivity', { timeout: 30_000 }, () => {
 
   it('timeout server closes a session whose backend stays silent, counted side=server; client bytes reset it', async () => {
     const be = await quietBackend();
-    const { port, counters } = await engine('  timeout connect 1s\n  timeout client 5s\n  timeout server 400\n', `  server s 127.0.0.1:${be.port}`);
+    const { port, counters } = await engine(
+      '  timeout connect 1s\n  timeout client 5s\n  timeout server 400\n',
+      `  server s 127.0.0.1:${be.port}`,
+    );
     const idle = await client(port);
     assertWithin((await idle.closed).afterMs, 400, 20, 'silent backend');
     await sleep(50);
@@ -214,7 +234,10 @@ describe('proxy timeouts: inactivity', { timeout: 30_000 }, () => {
 async function stuckListener(): Promise<number> {
   const py: ChildProcess = spawn(
     'python3',
-    ['-c', 'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)'],
+    [
+      '-c',
+      'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const fillers: Socket[] = [];
@@ -238,11 +261,17 @@ async function stuckListener(): Promise<number> {
 describe('proxy timeouts: connect', { timeout: 30_000 }, () => {
   it('timeout connect fails a connect that never completes, after T', async () => {
     const stuck = await stuckListener();
-    const { port, counters } = await engine('  timeout connect 300\n  timeout client 5s\n  timeout server 5s\n', `  retries 0\n  server stuck 127.0.0.1:${stuck}`);
+    const { port, counters } = await engine(
+      '  timeout connect 300\n  timeout client 5s\n  timeout server 5s\n',
+      `  retries 0\n  server stuck 127.0.0.1:${stuck}`,
+    );
     const t0 = performance.now();
     await assert.rejects(request(port, 'x'));
     assertWithin(performance.now() - t0, 300, 15, 'connect timeout');
-    assert.equal(counters.get(key('halo_lb_connect_errors_total', { backend: 'p', server: 'stuck', reason: 'timeout' })), 1);
+    assert.equal(
+      counters.get(key('halo_lb_connect_errors_total', { backend: 'p', server: 'stuck', reason: 'timeout' })),
+      1,
+    );
   });
 
   it('with retries and redispatch the client is served by the other server', async () => {
@@ -256,7 +285,10 @@ describe('proxy timeouts: connect', { timeout: 30_000 }, () => {
     const t0 = performance.now();
     assert.equal(await request(port, 'x'), 'a:x');
     assert.ok(performance.now() - t0 >= 300, 'served only after the connect timeout');
-    assert.equal(counters.get(key('halo_lb_connect_errors_total', { backend: 'p', server: 'stuck', reason: 'timeout' })), 1);
+    assert.equal(
+      counters.get(key('halo_lb_connect_errors_total', { backend: 'p', server: 'stuck', reason: 'timeout' })),
+      1,
+    );
     assert.equal(counters.get(key('halo_lb_redispatches_total', { backend: 'p' })), 1);
   });
 });

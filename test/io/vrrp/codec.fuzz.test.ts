@@ -116,7 +116,8 @@ describe(`VRRP receive path under fuzzing (seed ${SEED})`, () => {
 
   it('rejects every truncation and every extension', () => {
     for (const { buf, local } of valid) {
-      for (let len = 0; len < buf.length; len++) assert.equal(accepted(buf.subarray(0, len), local), false, `cut to ${len}`);
+      for (let len = 0; len < buf.length; len++)
+        assert.equal(accepted(buf.subarray(0, len), local), false, `cut to ${len}`);
       for (let extra = 1; extra <= 16; extra++) {
         assert.equal(accepted(Buffer.concat([buf, bytes(extra)]), local), false, `${extra} bytes appended`);
       }

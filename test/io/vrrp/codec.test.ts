@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { isHaloError } from '../../../src/errors.js';
-import { type AdvertSpec, decodeIpv4Packet, encodeIpv4Packet, encodeVrrp, internetChecksum } from '../../../src/io/vrrp/codec.js';
+import {
+  type AdvertSpec,
+  decodeIpv4Packet,
+  encodeIpv4Packet,
+  encodeVrrp,
+  internetChecksum,
+} from '../../../src/io/vrrp/codec.js';
 import type { DropReason, VrrpPacket } from '../../../src/io/vrrp/packet.types.js';
 
 /** The IPv4 datagrams of a test/fixtures/vrrp/*.hex file (one per line, '#' lines are comments). */
@@ -69,7 +75,17 @@ describe('golden packets from Debian keepalived 2.2.7', () => {
 
   it('decodes a VRRPv2 PASS advert to the configured fields', () => {
     const { ip, vrrp } = decodeOk(v2[0]!);
-    assert.deepEqual(ip, { ihl: 5, tos: 0xc0, totalLength: 44, id: 1, ttl: 255, protocol: 112, checksum: 0x1883, src: '192.0.2.11', dst: '224.0.0.18' });
+    assert.deepEqual(ip, {
+      ihl: 5,
+      tos: 0xc0,
+      totalLength: 44,
+      id: 1,
+      ttl: 255,
+      protocol: 112,
+      checksum: 0x1883,
+      src: '192.0.2.11',
+      dst: '224.0.0.18',
+    });
     assert.deepEqual(vrrp, {
       version: 2,
       type: 1,
@@ -113,7 +129,8 @@ describe('golden packets from Debian keepalived 2.2.7', () => {
       [V2_SPEC, v2],
       [V3_SPEC, v3],
     ] as const) {
-      for (const p of packets) assert.equal(encodeIpv4Packet(spec, { id: p.readUInt16BE(4) }).toString('hex'), p.toString('hex'));
+      for (const p of packets)
+        assert.equal(encodeIpv4Packet(spec, { id: p.readUInt16BE(4) }).toString('hex'), p.toString('hex'));
     }
   });
 
@@ -150,7 +167,12 @@ describe('encode → decode round trip', () => {
     V3_SPEC,
     { ...V2_SPEC, authPass: undefined, priority: 0, advertIntervalCs: 25500, addresses: [] },
     { ...V2_SPEC, authPass: 'ab', vrid: 255, priority: 255 },
-    { ...V3_SPEC, advertIntervalCs: 4095, vrid: 1, addresses: Array.from({ length: 255 }, (_, i) => `198.51.100.${i}`) },
+    {
+      ...V3_SPEC,
+      advertIntervalCs: 4095,
+      vrid: 1,
+      addresses: Array.from({ length: 255 }, (_, i) => `198.51.100.${i}`),
+    },
   ];
   for (const spec of specs) {
     it(`v${spec.version} VRID ${spec.vrid}, ${spec.addresses.length} addresses, interval ${spec.advertIntervalCs} cs`, () => {
@@ -228,7 +250,10 @@ describe('encode refuses what cannot go on the wire', () => {
   ];
   for (const [what, spec] of bad) {
     it(`throws HALO_E_CONFIG_VALUE for ${what}`, () => {
-      assert.throws(() => encodeIpv4Packet(spec), (err) => isHaloError(err) && err.code === 'HALO_E_CONFIG_VALUE');
+      assert.throws(
+        () => encodeIpv4Packet(spec),
+        (err) => isHaloError(err) && err.code === 'HALO_E_CONFIG_VALUE',
+      );
     });
   }
 });
@@ -239,7 +264,11 @@ describe('decode drop reasons (table)', () => {
     ['an empty buffer', Buffer.alloc(0), 'truncated'],
     ['19 bytes', good.subarray(0, 19), 'truncated'],
     ['fewer bytes than the IP total length', good.subarray(0, good.length - 1), 'truncated'],
-    ['an IPv4 header without room for the VRRP header', patchIp(good.subarray(0, 24), (b) => b.writeUInt16BE(24, 2)), 'truncated'],
+    [
+      'an IPv4 header without room for the VRRP header',
+      patchIp(good.subarray(0, 24), (b) => b.writeUInt16BE(24, 2)),
+      'truncated',
+    ],
     ['IHL larger than the buffer', patchIp(good.subarray(0, 20), (b) => (b[0] = 0x4f)), 'truncated'],
     ['IP version 6', patchIp(good, (b) => (b[0] = 0x65)), 'bad_ip_header'],
     ['IHL 4', Buffer.from(good).fill(0x44, 0, 1), 'bad_ip_header'],

@@ -9,7 +9,11 @@ const EXPERIMENTAL_PROTOCOL = 253;
 
 test('the installed raw-socket is the version whose internals the fast path was written against', () => {
   const { version } = createRequire(import.meta.url)('raw-socket/package.json') as { version: string };
-  assert.equal(version, RAW_SOCKET_VERSION, 'a new raw-socket: re-check rawSocketFastPath.ts against its index.js and raw.cc');
+  assert.equal(
+    version,
+    RAW_SOCKET_VERSION,
+    'a new raw-socket: re-check rawSocketFastPath.ts against its index.js and raw.cc',
+  );
 });
 
 test("a real raw-socket has the internals relied on: a send goes out at once, and readability is heard before 'message'", async () => {
@@ -30,7 +34,9 @@ test("a real raw-socket has the internals relied on: a send goes out at once, an
     assert.equal(fast.send(payload, '127.0.0.1'), true, 'written by sendto() at once, not queued');
     await Promise.race([
       arrived,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('our datagram never came back on loopback')), 2_000)),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('our datagram never came back on loopback')), 2_000),
+      ),
     ]);
     assert.equal(order.at(-2), 'readable', `heard readable before the message: ${order.join(', ')}`);
   } finally {
@@ -53,7 +59,10 @@ test('a full socket buffer (EAGAIN) and a non-empty queue send through the queue
     'eth0',
   );
   assert.equal(full.send(Buffer.alloc(20), '192.0.2.1'), false);
-  const behind = rawSocketFastPath(fakeSocket(() => calls++, [{}]), 'eth0');
+  const behind = rawSocketFastPath(
+    fakeSocket(() => calls++, [{}]),
+    'eth0',
+  );
   assert.equal(behind.send(Buffer.alloc(20), '192.0.2.1'), false, 'order is kept behind a queued send');
   assert.equal(calls, 1, 'nothing written past the queue');
   const broken = rawSocketFastPath(

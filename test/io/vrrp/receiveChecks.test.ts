@@ -14,7 +14,15 @@ const V2: AdvertSpec = {
   src: '192.0.2.12',
   dst: '224.0.0.18',
 };
-const V3: AdvertSpec = { version: 3, vrid: 52, priority: 100, advertIntervalCs: 100, addresses: ['192.0.2.200'], src: '192.0.2.12', dst: '224.0.0.18' };
+const V3: AdvertSpec = {
+  version: 3,
+  vrid: 52,
+  priority: 100,
+  advertIntervalCs: 100,
+  addresses: ['192.0.2.200'],
+  src: '192.0.2.12',
+  dst: '224.0.0.18',
+};
 
 /** The instance that sends `spec` — it accepts its peers' adverts. */
 function localOf(spec: AdvertSpec, extra: Partial<LocalInstance> = {}): LocalInstance {
@@ -36,7 +44,8 @@ function forged(spec: AdvertSpec, edit: (ip: Buffer, vrrp: Buffer) => void): Buf
   b.writeUInt16BE(0, 10);
   b.writeUInt16BE(internetChecksum([b.subarray(0, 20)]), 10);
   vrrp.writeUInt16BE(0, 6);
-  const pseudo = spec.version === 3 ? [b.subarray(12, 20), Buffer.from([0, 112, vrrp.length >> 8, vrrp.length & 0xff])] : [];
+  const pseudo =
+    spec.version === 3 ? [b.subarray(12, 20), Buffer.from([0, 112, vrrp.length >> 8, vrrp.length & 0xff])] : [];
   vrrp.writeUInt16BE(internetChecksum([...pseudo, vrrp]), 6);
   return b;
 }
@@ -46,19 +55,47 @@ describe('every drop reason, received bytes → decode → checkAdvert (table)',
   // A Record, so the compiler insists every DropReason has a row.
   const table: Record<DropReason, { bytes: Buffer; local: LocalInstance; why: string }> = {
     truncated: { bytes: good.subarray(0, 30), local: localOf(V2), why: 'a datagram cut short' },
-    bad_ip_header: { bytes: Buffer.from(good).fill(0x46, 0, 1), local: localOf(V2), why: 'IHL changed without fixing the header checksum' },
+    bad_ip_header: {
+      bytes: Buffer.from(good).fill(0x46, 0, 1),
+      local: localOf(V2),
+      why: 'IHL changed without fixing the header checksum',
+    },
     not_vrrp: { bytes: forged(V2, (ip) => (ip[9] = 17)), local: localOf(V2), why: 'a UDP datagram' },
-    length: { bytes: Buffer.concat([good, Buffer.alloc(4)]), local: localOf(V2), why: 'bytes beyond the IP total length' },
-    version: { bytes: encodeIpv4Packet(V3), local: { ...localOf(V3), version: 2 }, why: 'a v3 advert to a v2 instance' },
+    length: {
+      bytes: Buffer.concat([good, Buffer.alloc(4)]),
+      local: localOf(V2),
+      why: 'bytes beyond the IP total length',
+    },
+    version: {
+      bytes: encodeIpv4Packet(V3),
+      local: { ...localOf(V3), version: 2 },
+      why: 'a v3 advert to a v2 instance',
+    },
     checksum: { bytes: Buffer.from(good).fill(0, 26, 28), local: localOf(V2), why: 'a zeroed VRRP checksum' },
     vrid: { bytes: good, local: { ...localOf(V2), vrid: 52 }, why: 'an advert routed to the wrong instance' },
     ttl: { bytes: forged(V2, (ip) => (ip[8] = 64)), local: localOf(V2), why: 'TTL 64: a routed packet' },
     type: { bytes: forged(V2, (_, v) => (v[0] = 0x22)), local: localOf(V2), why: 'type 2' },
     auth: { bytes: encodeIpv4Packet({ ...V2, authPass: 'secret13' }), local: localOf(V2), why: 'a wrong PASS text' },
-    interval: { bytes: encodeIpv4Packet({ ...V2, advertIntervalCs: 200 }), local: localOf(V2), why: 'v2 Adver Int 2 s against our 1 s' },
-    addr_count: { bytes: encodeIpv4Packet({ ...V2, addresses: ['192.0.2.100'] }), local: localOf(V2), why: 'one VIP where we have two' },
-    addr_list: { bytes: encodeIpv4Packet({ ...V2, addresses: ['192.0.2.100', '192.0.2.102'] }), local: localOf(V2), why: 'a VIP of ours missing' },
-    destination: { bytes: encodeIpv4Packet({ ...V2, dst: '192.0.2.11' }), local: localOf(V2), why: 'unicast to a multicast instance' },
+    interval: {
+      bytes: encodeIpv4Packet({ ...V2, advertIntervalCs: 200 }),
+      local: localOf(V2),
+      why: 'v2 Adver Int 2 s against our 1 s',
+    },
+    addr_count: {
+      bytes: encodeIpv4Packet({ ...V2, addresses: ['192.0.2.100'] }),
+      local: localOf(V2),
+      why: 'one VIP where we have two',
+    },
+    addr_list: {
+      bytes: encodeIpv4Packet({ ...V2, addresses: ['192.0.2.100', '192.0.2.102'] }),
+      local: localOf(V2),
+      why: 'a VIP of ours missing',
+    },
+    destination: {
+      bytes: encodeIpv4Packet({ ...V2, dst: '192.0.2.11' }),
+      local: localOf(V2),
+      why: 'unicast to a multicast instance',
+    },
   };
   for (const [reason, { bytes, local, why }] of Object.entries(table)) {
     it(`'${reason}': ${why}`, () => {
@@ -77,11 +114,17 @@ describe('checkAdvert accepts what keepalived accepts', () => {
   });
 
   it('accepts priority 0, the master resigning (RFC 3768 6.4.2)', () => {
-    assert.deepEqual(receive(encodeIpv4Packet({ ...V2, priority: 0 }), localOf(V2)), { ok: true, addressMismatch: false });
+    assert.deepEqual(receive(encodeIpv4Packet({ ...V2, priority: 0 }), localOf(V2)), {
+      ok: true,
+      addressMismatch: false,
+    });
   });
 
   it('v3 learns a different interval instead of dropping it (RFC 5798 6.4.2)', () => {
-    assert.deepEqual(receive(encodeIpv4Packet({ ...V3, advertIntervalCs: 25 }), localOf(V3)), { ok: true, addressMismatch: false });
+    assert.deepEqual(receive(encodeIpv4Packet({ ...V3, advertIntervalCs: 25 }), localOf(V3)), {
+      ok: true,
+      addressMismatch: false,
+    });
   });
 
   it('v3 ignores a configured password: the protocol has no authentication', () => {
@@ -95,8 +138,14 @@ describe('checkAdvert accepts what keepalived accepts', () => {
 
   it('reports rather than drops other VIPs when told not to verify them', () => {
     const local = localOf(V2, { verifyAddresses: false });
-    assert.deepEqual(receive(encodeIpv4Packet({ ...V2, addresses: ['192.0.2.100'] }), local), { ok: true, addressMismatch: true });
-    assert.deepEqual(receive(encodeIpv4Packet({ ...V2, addresses: ['192.0.2.100', '192.0.2.9'] }), local), { ok: true, addressMismatch: true });
+    assert.deepEqual(receive(encodeIpv4Packet({ ...V2, addresses: ['192.0.2.100'] }), local), {
+      ok: true,
+      addressMismatch: true,
+    });
+    assert.deepEqual(receive(encodeIpv4Packet({ ...V2, addresses: ['192.0.2.100', '192.0.2.9'] }), local), {
+      ok: true,
+      addressMismatch: true,
+    });
     assert.deepEqual(receive(encodeIpv4Packet(V2), local), { ok: true, addressMismatch: false });
   });
 

@@ -12,7 +12,10 @@ test('ipMreqn lays out struct ip_mreqn: group and address in network order, ifin
 });
 
 test('ipMreqn rejects a non-IPv4 address with HALO_E_VRRP_SOCKET', () => {
-  assert.throws(() => ipMreqn('ff02::12', '0.0.0.0', 1), (err: unknown) => isHaloError(err) && err.code === 'HALO_E_VRRP_SOCKET');
+  assert.throws(
+    () => ipMreqn('ff02::12', '0.0.0.0', 1),
+    (err: unknown) => isHaloError(err) && err.code === 'HALO_E_VRRP_SOCKET',
+  );
 });
 
 test('deviceNameOption is the NUL-terminated name SO_BINDTODEVICE reads', () => {

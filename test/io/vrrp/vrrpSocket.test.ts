@@ -23,7 +23,10 @@ async function startPeer(node: LabNode, socketArgs: string[]): Promise<JsonChild
 function assertStamped(peer: JsonChild, got: JsonLine): void {
   const ready = peer.lines.find((l) => l.event === 'ready')!;
   const [at, receivedAt, handledAt] = [ready.at, got.receivedAt, got.handledAt].map(Number) as [number, number, number];
-  assert.ok(receivedAt > at && receivedAt <= handledAt && handledAt - receivedAt < 100, `stamped at ${receivedAt}, socket open at ${at}, handled at ${handledAt}`);
+  assert.ok(
+    receivedAt > at && receivedAt <= handledAt && handledAt - receivedAt < 100,
+    `stamped at ${receivedAt}, socket open at ${at}, handled at ${handledAt}`,
+  );
 }
 
 async function stopPeers(...peers: JsonChild[]): Promise<void> {
@@ -68,7 +71,14 @@ describe('VRRP raw socket in a 3-node lab', () => {
   test('a multicast advert from n1 reaches n2 and n3 byte for byte with TTL 255, and n1 does not hear itself', async () => {
     const [p1, p2, p3] = await Promise.all([startPeer(n1, ['eth0']), startPeer(n2, ['eth0']), startPeer(n3, ['eth0'])]);
     try {
-      const packet = buildAdvertPacket({ src: n1.ip, dst: GROUP, vrid: 51, priority: 101, vip: '192.0.2.100', id: 0x1234 });
+      const packet = buildAdvertPacket({
+        src: n1.ip,
+        dst: GROUP,
+        vrid: 51,
+        priority: 101,
+        vip: '192.0.2.100',
+        id: 0x1234,
+      });
       p1.write({ dev: 'eth0', dst: GROUP, hex: packet.toString('hex') });
       for (const peer of [p2, p3]) {
         const got = await peer.next((l) => l.event === 'packet', 3000);
@@ -95,7 +105,14 @@ describe('VRRP raw socket in a 3-node lab', () => {
       startPeer(n3, ['eth0:unicast']),
     ]);
     try {
-      const packet = buildAdvertPacket({ src: n1.ip, dst: n2.ip, vrid: 52, priority: 100, vip: '192.0.2.101', id: 0x2345 });
+      const packet = buildAdvertPacket({
+        src: n1.ip,
+        dst: n2.ip,
+        vrid: 52,
+        priority: 100,
+        vip: '192.0.2.101',
+        id: 0x2345,
+      });
       p1.write({ dev: 'eth0', dst: n2.ip, hex: packet.toString('hex') });
       const got = await p2.next((l) => l.event === 'packet', 3000);
       assert.equal(got.hex, packet.toString('hex'));
@@ -111,13 +128,27 @@ describe('VRRP raw socket in a 3-node lab', () => {
   test('a socket bound to eth0 does not see VRRP arriving on eth1, and the reverse', async () => {
     const [p1, p2] = await Promise.all([startPeer(n1, ['eth0', 'eth1']), startPeer(n2, ['eth0', 'eth1'])]);
     try {
-      const viaEth1 = buildAdvertPacket({ src: '198.51.100.1', dst: GROUP, vrid: 53, priority: 100, vip: '198.51.100.100', id: 0x3456 });
+      const viaEth1 = buildAdvertPacket({
+        src: '198.51.100.1',
+        dst: GROUP,
+        vrid: 53,
+        priority: 100,
+        vip: '198.51.100.100',
+        id: 0x3456,
+      });
       p1.write({ dev: 'eth1', dst: GROUP, hex: viaEth1.toString('hex') });
       const got1 = await p2.next((l) => l.event === 'packet', 3000);
       assert.equal(got1.dev, 'eth1');
       assert.equal(got1.hex, viaEth1.toString('hex'));
 
-      const viaEth0 = buildAdvertPacket({ src: n1.ip, dst: GROUP, vrid: 54, priority: 100, vip: '192.0.2.102', id: 0x4567 });
+      const viaEth0 = buildAdvertPacket({
+        src: n1.ip,
+        dst: GROUP,
+        vrid: 54,
+        priority: 100,
+        vip: '192.0.2.102',
+        id: 0x4567,
+      });
       p1.write({ dev: 'eth0', dst: GROUP, hex: viaEth0.toString('hex') });
       const got0 = await p2.next((l) => l.event === 'packet' && l.dev === 'eth0', 3000);
       assert.equal(got0.hex, viaEth0.toString('hex'));
@@ -179,6 +210,10 @@ describe('VRRP raw socket in a 3-node lab', () => {
 test('opening on an unknown device throws HALO_E_VRRP_SOCKET before any socket exists', () => {
   assert.throws(
     () => openVrrpSocket({ dev: 'nonexistent0', onPacket: () => undefined, onError: () => undefined }),
-    (err: unknown) => err instanceof Error && 'code' in err && err.code === 'HALO_E_VRRP_SOCKET' && /nonexistent0: read ifindex/.test(err.message),
+    (err: unknown) =>
+      err instanceof Error &&
+      'code' in err &&
+      err.code === 'HALO_E_VRRP_SOCKET' &&
+      /nonexistent0: read ifindex/.test(err.message),
   );
 });

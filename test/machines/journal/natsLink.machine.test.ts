@@ -135,7 +135,11 @@ describe('natsLink', () => {
     assert.equal(up.to, 'connected.streaming');
     assert.equal(up.ts - down.ts, 3000, 'the journal says how long the stream was down');
     const quiet = { attempt: 0, backoffMs: 0, lastError: null };
-    assert.deepEqual(down.context, { server: '127.0.0.1:4222', ...quiet, pending: 42 }, 'server and backlog, no secrets');
+    assert.deepEqual(
+      down.context,
+      { server: '127.0.0.1:4222', ...quiet, pending: 42 },
+      'server and backlog, no secrets',
+    );
     assert.equal(up.context.server, '127.0.0.1:4223');
   });
 

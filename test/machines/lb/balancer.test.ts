@@ -32,7 +32,12 @@ function run(
   let cursor: BalancerCursor = initialCursor(servers.length, 7);
   const out: Array<number | 'queue' | 'none'> = [];
   for (let i = 0; i < n; i++) {
-    const r = pickServer(servers, { algorithm, allBackups: opts.allBackups ?? false }, cursor, opts.req?.(i) ?? { nowMs: 0 });
+    const r = pickServer(
+      servers,
+      { algorithm, allBackups: opts.allBackups ?? false },
+      cursor,
+      opts.req?.(i) ?? { nowMs: 0 },
+    );
     cursor = r.cursor;
     if (r.pick.kind === 'server') {
       out.push(r.pick.index);
@@ -52,7 +57,11 @@ describe('balancer: roundrobin and static-rr', () => {
   for (const algorithm of ['roundrobin', 'static-rr'] as const) {
     it(`${algorithm}: each server gets exactly its weight in every cycle of sum(weights) picks`, () => {
       const weights = [3, 1, 2];
-      const picks = run(weights.map((weight) => srv({ weight })), algorithm, 60);
+      const picks = run(
+        weights.map((weight) => srv({ weight })),
+        algorithm,
+        60,
+      );
       for (let cycle = 0; cycle < 10; cycle++) {
         assert.deepEqual(counts(picks.slice(cycle * 6, cycle * 6 + 6)), { 0: 3, 1: 1, 2: 2 }, `cycle ${cycle}`);
       }
@@ -66,11 +75,22 @@ describe('balancer: roundrobin and static-rr', () => {
   it('interleaves a heavy server instead of sending it a burst', () => {
     const picks = run([srv({ weight: 4 }), srv({ weight: 1 })], 'roundrobin', 5);
     assert.deepEqual(counts(picks), { 0: 4, 1: 1 });
-    assert.equal(picks.indexOf(1) > 0 && picks.indexOf(1) < 4, true, `the light server comes inside the cycle: ${picks}`);
+    assert.equal(
+      picks.indexOf(1) > 0 && picks.indexOf(1) < 4,
+      true,
+      `the light server comes inside the cycle: ${picks}`,
+    );
   });
 
   it('skips down, maint, drain and weight-0 servers', () => {
-    const servers = [srv({ up: false }), srv(), srv({ admin: 'maint' }), srv({ admin: 'drain' }), srv({ weight: 0 }), srv()];
+    const servers = [
+      srv({ up: false }),
+      srv(),
+      srv({ admin: 'maint' }),
+      srv({ admin: 'drain' }),
+      srv({ weight: 0 }),
+      srv(),
+    ];
     assert.deepEqual(counts(run(servers, 'roundrobin', 10)), { 1: 5, 5: 5 });
   });
 });
@@ -81,7 +101,12 @@ describe('balancer: backups', () => {
   });
 
   it('with every primary down, only the first usable backup takes over', () => {
-    const servers = [srv({ up: false }), srv({ backup: true, up: false }), srv({ backup: true }), srv({ backup: true })];
+    const servers = [
+      srv({ up: false }),
+      srv({ backup: true, up: false }),
+      srv({ backup: true }),
+      srv({ backup: true }),
+    ];
     assert.deepEqual(counts(run(servers, 'roundrobin', 4)), { 2: 4 });
   });
 

@@ -51,7 +51,15 @@ describe('serverHealth: rise and fall (haproxy health counter)', () => {
   });
 
   it('needs exactly `fall` failures in a row to go DOWN, passing through up.failing', async () => {
-    const h = startHarness({ rise: 2, fall: 3, initialDelayMs: 0 }, ['pass', 'fail', 'fail', 'pass', 'fail', 'fail', 'fail']);
+    const h = startHarness({ rise: 2, fall: 3, initialDelayMs: 0 }, [
+      'pass',
+      'fail',
+      'fail',
+      'pass',
+      'fail',
+      'fail',
+      'fail',
+    ]);
     const seen: string[] = [];
     for (let i = 0; i < 7; i++) {
       const before = h.probeStarts.length;
@@ -78,7 +86,14 @@ describe('serverHealth: rise and fall (haproxy health counter)', () => {
 
 describe('serverHealth: dynamic weight (keepalived misc_dynamic)', () => {
   it('a passed check that asks for a new weight changes it once; a failure or a plain pass keeps it', async () => {
-    const h = startHarness({ rise: 2, fall: 2, initialDelayMs: 0 }, [{ weight: 5 }, { weight: 5 }, 'pass', 'fail', { weight: 300 }, { weight: 0 }]);
+    const h = startHarness({ rise: 2, fall: 2, initialDelayMs: 0 }, [
+      { weight: 5 },
+      { weight: 5 },
+      'pass',
+      'fail',
+      { weight: 300 },
+      { weight: 0 },
+    ]);
     const seen: string[] = [];
     for (let i = 0; i < 6; i++) {
       const before = h.probeStarts.length;
@@ -109,11 +124,7 @@ describe('serverHealth: check intervals', () => {
       assert.equal(h.probeStarts.at(-1), at, `probe at ${at}`);
     }
     assert.deepEqual(h.probeStarts, expected);
-    assert.deepEqual(
-      h.actor.getSnapshot().context.nextCheckMs,
-      2000,
-      'the journaled context names the next wait',
-    );
+    assert.deepEqual(h.actor.getSnapshot().context.nextCheckMs, 2000, 'the journaled context names the next wait');
     h.actor.stop();
   });
 
@@ -158,7 +169,12 @@ describe('serverHealth: timeout', () => {
     await h.advance(1);
     assert.equal(h.aborted, 1, 'the probe signal was aborted');
     const ctx = h.actor.getSnapshot().context;
-    assert.deepEqual(ctx.lastCheck, { ok: false, reason: 'timeout', detail: 'no answer within 800 ms', durationMs: 800 });
+    assert.deepEqual(ctx.lastCheck, {
+      ok: false,
+      reason: 'timeout',
+      detail: 'no answer within 800 ms',
+      durationMs: 800,
+    });
     assert.equal(ctx.counters.timeouts, 1);
     assert.equal(ctx.counters.failures, 1);
     assert.equal(h.health(), '{"down":"stable"}');
@@ -226,7 +242,13 @@ describe('serverHealth: passive errors (observe layer4)', () => {
   });
 
   it('a trip hastens the next check to fastinter (no later than the scheduled one)', async () => {
-    const h = startHarness({ initialDelayMs: 0, interMs: 10_000, fastInterMs: 400, errorLimit: 1, onError: 'fastinter' });
+    const h = startHarness({
+      initialDelayMs: 0,
+      interMs: 10_000,
+      fastInterMs: 400,
+      errorLimit: 1,
+      onError: 'fastinter',
+    });
     await h.advance(1000);
     assert.deepEqual(h.probeStarts, [0]);
     h.actor.send({ type: 'PASSIVE_ERROR', reason: 'x' });
@@ -255,7 +277,11 @@ describe('serverHealth: admin state', () => {
     await h.advance(1);
     assert.deepEqual(h.actor.getSnapshot().value.admin, 'ready');
     h.actor.send({ type: 'ADMIN', state: 'maint' });
-    assert.deepEqual(h.actor.getSnapshot().value, { health: { up: 'stable' }, admin: 'maint', check: { waiting: 'scheduled' } });
+    assert.deepEqual(h.actor.getSnapshot().value, {
+      health: { up: 'stable' },
+      admin: 'maint',
+      check: { waiting: 'scheduled' },
+    });
     assert.equal(h.actor.getSnapshot().context.admin, 'maint');
     await h.advance(2000);
     assert.equal(h.health(), DOWN_STABLE, 'a failed check in maint still takes health DOWN');

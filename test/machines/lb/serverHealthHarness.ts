@@ -4,7 +4,12 @@
  */
 import { createActor, fromPromise, SimulatedClock } from 'xstate';
 import { serverHealthMachine } from '../../../src/machines/lb/serverHealth.machine.js';
-import type { AdminState, ProbeInput, ProbeResult, ServerHealthInput } from '../../../src/machines/lb/serverHealth.types.js';
+import type {
+  AdminState,
+  ProbeInput,
+  ProbeResult,
+  ServerHealthInput,
+} from '../../../src/machines/lb/serverHealth.types.js';
 
 /** `{ weight }`: a passed check asking for that weight (a dynamic-weight external check). */
 export type Answer = 'pass' | 'fail' | 'hang' | { weight: number };
@@ -77,7 +82,8 @@ export function startHarness(input: Partial<ServerHealthInput> = {}, script: Ans
         });
       });
     }
-    if (typeof answer === 'object') return Promise.resolve({ ok: true, reason: 'ok', detail: 'ok', durationMs: 1, weight: answer.weight });
+    if (typeof answer === 'object')
+      return Promise.resolve({ ok: true, reason: 'ok', detail: 'ok', durationMs: 1, weight: answer.weight });
     return Promise.resolve({
       ok: answer === 'pass',
       reason: answer === 'pass' ? 'ok' : 'refused',

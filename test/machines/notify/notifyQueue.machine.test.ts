@@ -54,7 +54,15 @@ function queue(timeoutMs = 5000) {
     pending.shift()?.settle(ok);
     await flush();
   };
-  return { clock, actor, log, notify, settleNext, maxRunning: () => maxRunning, ctx: () => actor.getSnapshot().context };
+  return {
+    clock,
+    actor,
+    log,
+    notify,
+    settleNext,
+    maxRunning: () => maxRunning,
+    ctx: () => actor.getSnapshot().context,
+  };
 }
 
 describe('notifyQueue', () => {
@@ -72,17 +80,29 @@ describe('notifyQueue', () => {
     await q.settleNext();
     await q.settleNext();
     await q.settleNext();
-    assert.deepEqual(q.log, ['start BACKUP@0', 'done BACKUP@0', 'start MASTER@0', 'done MASTER@0', 'start FAULT@0', 'done FAULT@0']);
+    assert.deepEqual(q.log, [
+      'start BACKUP@0',
+      'done BACKUP@0',
+      'start MASTER@0',
+      'done MASTER@0',
+      'start FAULT@0',
+      'done FAULT@0',
+    ]);
     assert.equal(q.maxRunning(), 1);
     assert.equal(q.actor.getSnapshot().value, 'idle');
-    assert.deepEqual({ ran: q.ctx().ran, failed: q.ctx().failed, timedOut: q.ctx().timedOut, queue: q.ctx().queue }, { ran: 3, failed: 0, timedOut: 0, queue: [] });
+    assert.deepEqual(
+      { ran: q.ctx().ran, failed: q.ctx().failed, timedOut: q.ctx().timedOut, queue: q.ctx().queue },
+      { ran: 3, failed: 0, timedOut: 0, queue: [] },
+    );
   });
 
   it('passes state and priority to the runner', async () => {
     const q = queue();
     const seen: NotifyRequest[] = [];
     const actor = createActor(
-      notifyQueueMachine.provide({ actors: { runNotify: fromPromise<void, NotifyRequest>(async ({ input }) => void seen.push(input)) } }),
+      notifyQueueMachine.provide({
+        actors: { runNotify: fromPromise<void, NotifyRequest>(async ({ input }) => void seen.push(input)) },
+      }),
       { input: { name: 'VI_1', timeoutMs: 1000 }, clock: q.clock },
     ).start();
     actor.send({ type: 'NOTIFY', state: 'MASTER', priority: 120 });

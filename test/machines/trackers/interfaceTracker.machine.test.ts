@@ -6,9 +6,12 @@ import { interfaceTrackerMachine } from '../../../src/machines/trackers/interfac
 describe('interfaceTracker', () => {
   it('reports the first link state and then only changes', () => {
     const reports: boolean[] = [];
-    const actor = createActor(interfaceTrackerMachine.provide({ actions: { report: (_, params) => reports.push(params.ok) } }), {
-      input: { name: 'eth1' },
-    }).start();
+    const actor = createActor(
+      interfaceTrackerMachine.provide({ actions: { report: (_, params) => reports.push(params.ok) } }),
+      {
+        input: { name: 'eth1' },
+      },
+    ).start();
     assert.equal(actor.getSnapshot().value, 'init');
     for (const up of [true, true, false, false, true]) actor.send({ type: 'LINK', up });
     assert.deepEqual(reports, [true, false, true]);
@@ -17,9 +20,12 @@ describe('interfaceTracker', () => {
 
   it('a link that starts down is reported as failed', () => {
     const reports: boolean[] = [];
-    const actor = createActor(interfaceTrackerMachine.provide({ actions: { report: (_, params) => reports.push(params.ok) } }), {
-      input: { name: 'eth1' },
-    }).start();
+    const actor = createActor(
+      interfaceTrackerMachine.provide({ actions: { report: (_, params) => reports.push(params.ok) } }),
+      {
+        input: { name: 'eth1' },
+      },
+    ).start();
     actor.send({ type: 'LINK', up: false });
     assert.deepEqual(reports, [false]);
     assert.equal(actor.getSnapshot().value, 'down');

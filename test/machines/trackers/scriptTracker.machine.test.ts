@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createActor, fromPromise } from 'xstate';
-import { type ScriptTrackerInput, scriptStep, scriptTrackerMachine } from '../../../src/machines/trackers/scriptTracker.machine.js';
+import {
+  type ScriptTrackerInput,
+  scriptStep,
+  scriptTrackerMachine,
+} from '../../../src/machines/trackers/scriptTracker.machine.js';
 import { SimulatedClock, settleTo } from '../simClock.js';
 
 type Outcome = 'ok' | 'fail' | 'throw' | 'hang';
@@ -34,7 +38,15 @@ async function tracker(outcomes: Outcome[], overrides: Partial<ScriptTrackerInpu
   const actor = createActor(logic, { input: { ...BASE, ...overrides }, clock });
   actor.start();
   await settleTo(clock, 0);
-  return { clock, actor, reports, starts, aborted, runTo: (t: number) => settleTo(clock, t), state: () => actor.getSnapshot().value };
+  return {
+    clock,
+    actor,
+    reports,
+    starts,
+    aborted,
+    runTo: (t: number) => settleTo(clock, t),
+    state: () => actor.getSnapshot().value,
+  };
 }
 
 describe('scriptStep (keepalived vrrp_script_child_thread counting)', () => {

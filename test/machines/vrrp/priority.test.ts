@@ -4,8 +4,21 @@ import { advertWins, effectivePriority, ipv4ToUint } from '../../../src/machines
 import type { TrackedInput } from '../../../src/machines/vrrp/vrrpInstance.types.js';
 
 type T = TrackedInput & { ok: boolean; value?: number };
-const script = (weight: number, ok: boolean, reverse = false): T => ({ name: 's', kind: 'script', weight, ok, reverse });
-const file = (weight: number, value: number, reverse = false): T => ({ name: 'f', kind: 'file', weight, ok: value === 0, value, reverse });
+const script = (weight: number, ok: boolean, reverse = false): T => ({
+  name: 's',
+  kind: 'script',
+  weight,
+  ok,
+  reverse,
+});
+const file = (weight: number, value: number, reverse = false): T => ({
+  name: 'f',
+  kind: 'file',
+  weight,
+  ok: value === 0,
+  value,
+  reverse,
+});
 
 describe('effectivePriority (keepalived vrrp_track.c / track_file.c)', () => {
   const table: Array<[string, number, T[], number, boolean]> = [

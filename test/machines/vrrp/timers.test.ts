@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { masterDownIntervalCs, masterDownIntervalMs, skewTimeCs, skewTimeMs } from '../../../src/machines/vrrp/timers.js';
+import {
+  masterDownIntervalCs,
+  masterDownIntervalMs,
+  skewTimeCs,
+  skewTimeMs,
+} from '../../../src/machines/vrrp/timers.js';
 
 describe('VRRP timers', () => {
   // [priority, advertIntervalCs, version, skew cs, master down cs]

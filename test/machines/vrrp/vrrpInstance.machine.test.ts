@@ -74,7 +74,10 @@ describe('vrrpInstance: initialize', () => {
     );
     // On the actor's first macrostep xstate starts invoked actors before running the entry
     // actions, so the announcer starts first here; the wiring queues its burst behind the VIPs.
-    assert.deepEqual(h.rec.of('sendGarp').map((c) => c.params), [{ repeat: 5 }]);
+    assert.deepEqual(
+      h.rec.of('sendGarp').map((c) => c.params),
+      [{ repeat: 5 }],
+    );
     assert.equal(h.ctx().becameMaster, 1);
   });
 
@@ -101,7 +104,10 @@ describe('vrrpInstance: initialize', () => {
     h.send({ type: 'TRACK', name: 'chk', ok: false });
     assert.equal(h.state(), 'fault');
     assert.deepEqual(h.ctx().faultReasons, ['track_script chk']);
-    assert.deepEqual(h.rec.of('notify').map((c) => c.params), [{ state: 'FAULT', priority: 100 }]);
+    assert.deepEqual(
+      h.rec.of('notify').map((c) => c.params),
+      [{ state: 'FAULT', priority: 100 }],
+    );
   });
 
   it('a weight-0 tracker that reports OK first lets the instance into backup', () => {
@@ -372,7 +378,10 @@ describe('vrrpInstance: master (RFC 3768 / RFC 5798 6.4.3)', () => {
     // Out of turn: Adver_Timer keeps its phase (next regular advert at MDI + 1 s).
     advanceTo(h.clock, 9000);
     assert.deepEqual(
-      h.rec.since(4000).filter((c) => c.action === 'sendGarp').map((c) => [c.at, c.params]),
+      h.rec
+        .since(4000)
+        .filter((c) => c.action === 'sendGarp')
+        .map((c) => [c.at, c.params]),
       [
         [4000, { repeat: 5 }],
         // garp_master_delay's own burst after becoming master, then the lower-prio one.
@@ -640,7 +649,10 @@ describe('vrrpInstance: sync group', () => {
     h.send({ type: 'SYNC', state: 'backup' });
     assert.equal(h.state(), 'backup');
     assert.deepEqual(
-      h.rec.since(MDI_100).map((c) => c.action).slice(-2),
+      h.rec
+        .since(MDI_100)
+        .map((c) => c.action)
+        .slice(-2),
       ['removeVips', 'notify'],
     );
   });
