@@ -41,7 +41,8 @@ try {
     'transitions',
   ];
   console.log(
-    `control plane under proxy load: 10 s per phase, ${PIN ? 'master on CPU 0, peers on CPU 1' : 'unpinned'}; times in ms (cpu/wait: ms per phase)`,
+    `control plane under proxy load: 10 s per phase, ${PIN ? 'master on CPU 0, peers on CPU 1' : 'unpinned'}; ` +
+      `times in ms (cpu/wait: ms per phase)`,
   );
   console.log(cols.map((c, i) => (i === 0 ? c.padEnd(14) : c.padStart(9))).join(' '));
   let failed = false;

@@ -244,7 +244,8 @@ async function main(): Promise<void> {
   }
   const widths = [28, 10, 9, 13, 13, 16];
   process.stdout.write(
-    `\nfailover to the backup's VIP, VRRPv2 advert_int 1 s, backup priority ${BACKUP_PRIORITY}, median of ${TRIALS} (ms)${PIN ? ', master on CPU 0, backup on CPU 1' : ', unpinned'}\n`,
+    `\nfailover to the backup's VIP, VRRPv2 advert_int 1 s, backup priority ${BACKUP_PRIORITY}, ` +
+      `median of ${TRIALS} (ms)${PIN ? ', master on CPU 0, backup on CPU 1' : ', unpinned'}\n`,
   );
   process.stdout.write(
     `${row(['clock starts at', 'formula', 'halo', 'keepalived', 'halo-formula', 'halo-keepalived'], widths)}\n`,

@@ -108,13 +108,15 @@ async function main(): Promise<void> {
     const m = (f: (x: (typeof local)[number]) => number): string => median(local.map(f)).toFixed(2);
     console.log(`journal bench: ${TRANSITIONS} transitions x ${RUNS} runs, medians`);
     console.log(
-      `  local journal:      ${median(local.map((x) => x.perSec)).toFixed(0)} transitions/s (send → mapper → append → flushed+fsynced)`,
+      `  local journal:      ${median(local.map((x) => x.perSec)).toFixed(0)} transitions/s (send → mapper → append ` +
+        `→ flushed+fsynced)`,
     );
     console.log(
       `  append latency:     p50 ${m((x) => x.appendP50)} µs, p99 ${m((x) => x.appendP99)} µs (inside journal.append)`,
     );
     console.log(
-      `  transition latency: p50 ${m((x) => x.transP50)} µs, p99 ${m((x) => x.transP99)} µs (actor.send incl. mapper + append)`,
+      `  transition latency: p50 ${m((x) => x.transP50)} µs, ` +
+        `p99 ${m((x) => x.transP99)} µs (actor.send incl. mapper + append)`,
     );
     console.log(`  JetStream:          ${median(nats).toFixed(0)} envelopes/s (journal → acked by the stream)`);
   } finally {

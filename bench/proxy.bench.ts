@@ -198,7 +198,8 @@ listen bulk
     const row = (label: string, a: number, b: number, goal: string, digits = 0): void => {
       const ratio = b > 0 ? a / b : Number.NaN;
       console.log(
-        `${label.padEnd(26)} ${a.toFixed(digits).padStart(10)} ${b.toFixed(digits).padStart(10)} ${ratio.toFixed(2).padStart(7)}  ${goal}`,
+        `${label.padEnd(26)} ${a.toFixed(digits).padStart(10)} ` +
+          `${b.toFixed(digits).padStart(10)} ${ratio.toFixed(2).padStart(7)}  ${goal}`,
       );
     };
     console.log(

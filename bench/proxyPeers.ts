@@ -109,9 +109,8 @@ function load(mode: string, port: number, conns: number, ms: number): void {
     const secs = (Date.now() - t0) / 1000;
     const lat = state.lat.subarray(0, state.samples).sort();
     const q = (p: number): number => (lat.length > 0 ? lat[Math.min(lat.length - 1, Math.floor(lat.length * p))]! : 0);
-    process.stdout.write(
-      `${JSON.stringify({ perSec: state.ops / secs, mbPerSec: state.bytes / secs / 1e6, p50: q(0.5), p99: q(0.99) })}\n`,
-    );
+    const figures = { perSec: state.ops / secs, mbPerSec: state.bytes / secs / 1e6, p50: q(0.5), p99: q(0.99) };
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
   };
   for (let i = 0; i < conns; i++) run(port, end, state, done);
 }

@@ -162,7 +162,8 @@ async function main(): Promise<void> {
     const h = median(times.get(`halo/${moment}`)!);
     const k = median(times.get(`keepalived/${moment}`)!);
     process.stdout.write(
-      `${labels[moment].padEnd(34)}${h.toFixed(1).padStart(9)}${k.toFixed(1).padStart(12)}${(h / k).toFixed(1).padStart(8)}\n`,
+      `${labels[moment].padEnd(34)}${h.toFixed(1).padStart(9)}` +
+        `${k.toFixed(1).padStart(12)}${(h / k).toFixed(1).padStart(8)}\n`,
     );
   }
   const worst = Math.max(...MOMENTS.map((m) => median(times.get(`halo/${m}`)!)));

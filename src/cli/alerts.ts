@@ -53,7 +53,8 @@ export async function alertsCommand(argv: string[]): Promise<number> {
   if (values.check) {
     for (const r of cfg.rules)
       process.stdout.write(
-        `${r.name}: match ${JSON.stringify(r.match)}${r.all ? ` all ${JSON.stringify(r.all)}` : ''} → ${r.actions.map((a) => a.kind).join(', ')}\n`,
+        `${r.name}: match ${JSON.stringify(r.match)}${r.all ? ` all ${JSON.stringify(r.all)}` : ''} ` +
+          `→ ${r.actions.map((a) => a.kind).join(', ')}\n`,
       );
     return 0;
   }

@@ -96,7 +96,8 @@ async function untilVipAnsweredBy(client: LabNode, host: LabNode, name: string):
   const mac = await macOf(host);
   await waitFor(
     async () =>
-      `${name} (${mac}) to answer ${client.ns}'s ping of ${VIP} (ARP entry: ${(await neighbourMac(client, VIP)) ?? 'none'})`,
+      `${name} (${mac}) to answer ${client.ns}'s ping of ${VIP} ` +
+      `(ARP entry: ${(await neighbourMac(client, VIP)) ?? 'none'})`,
     async () => (await vipAnswers(client)) && (await neighbourMac(client, VIP)) === mac,
     VIP_ANSWER_TIMEOUT_MS,
     100,

@@ -40,7 +40,8 @@ function formatProjection(p: Projection, at: number): string {
     for (const s of actors.values()) {
       const summary = contextSummary(s.context);
       lines.push(
-        `  ${s.actor.padEnd(width)}  ${s.state}  since ${new Date(s.since).toISOString()}${summary ? `  ${summary}` : ''}`,
+        `  ${s.actor.padEnd(width)}  ${s.state}  ` +
+          `since ${new Date(s.since).toISOString()}${summary ? `  ${summary}` : ''}`,
       );
     }
   }
@@ -49,13 +50,16 @@ function formatProjection(p: Projection, at: number): string {
 
 function formatVerify(r: VerifyReport): string {
   const lines = [
-    `verify: ${r.checked} transitions checked: ${r.verified} reproduced, ${r.verifiedFromRecordedContext} reproduced from the context they recorded (context changed between journaled transitions), ${r.skipped} first snapshots skipped`,
+    `verify: ${r.checked} transitions checked: ${r.verified} reproduced, ${r.verifiedFromRecordedContext} reproduced ` +
+      `from the context they recorded (context changed between journaled transitions), ${r.skipped} first snapshots ` +
+      `skipped`,
   ];
   for (const [reason, n] of Object.entries(r.unverifiable)) lines.push(`verify: NOT VERIFIED ${n}: ${reason}`);
   const d = r.firstDivergence;
   if (d) {
     lines.push(
-      `verify: DIVERGENCE (${r.divergences} in all); first at ${d.id} ${d.actor} (${d.machine}): from ${d.from} on ${d.event} the machine goes to ${d.got}, the journal says ${d.expected}`,
+      `verify: DIVERGENCE (${r.divergences} in all); first at ${d.id} ${d.actor} (${d.machine}): ` +
+        `from ${d.from} on ${d.event} the machine goes to ${d.got}, the journal says ${d.expected}`,
     );
   } else {
     lines.push('verify: ok');

@@ -16,26 +16,29 @@ const wait = (clock: PreciseClock, ms: number, name = 'test'): Promise<number> =
 /** A Node Timeout (a plain setTimeout) has refresh(); the clock's own precise timers do not. */
 const isPlainTimeout = (id: unknown): boolean => typeof (id as { refresh?: unknown }).refresh === 'function';
 
-test('a precise timer fires never early and within a millisecond of a fractional deadline, while the loop is busy', async () => {
-  const clock = createPreciseClock();
-  // Other timers and I/O-ish turns on the loop, as in the daemon.
-  const noise = setInterval(() => {
-    const until = performance.now() + 0.3;
-    while (performance.now() < until);
-  }, 3);
-  try {
-    const lateness: number[] = [];
-    for (let i = 0; i < 8; i++) lateness.push(await wait(clock, 30.375));
-    assert.ok(
-      lateness.every((l) => l >= 0),
-      `never early: ${lateness.map((l) => l.toFixed(3)).join(' ')}`,
-    );
-    lateness.sort((a, b) => a - b);
-    assert.ok(lateness[4]! < 1, `median lateness ${lateness[4]!.toFixed(3)} ms`);
-  } finally {
-    clearInterval(noise);
-  }
-});
+test(
+  'a precise timer fires never early and within a millisecond of a fractional deadline, ' + 'while the loop is busy',
+  async () => {
+    const clock = createPreciseClock();
+    // Other timers and I/O-ish turns on the loop, as in the daemon.
+    const noise = setInterval(() => {
+      const until = performance.now() + 0.3;
+      while (performance.now() < until);
+    }, 3);
+    try {
+      const lateness: number[] = [];
+      for (let i = 0; i < 8; i++) lateness.push(await wait(clock, 30.375));
+      assert.ok(
+        lateness.every((l) => l >= 0),
+        `never early: ${lateness.map((l) => l.toFixed(3)).join(' ')}`,
+      );
+      lateness.sort((a, b) => a - b);
+      assert.ok(lateness[4]! < 1, `median lateness ${lateness[4]!.toFixed(3)} ms`);
+    } finally {
+      clearInterval(noise);
+    }
+  },
+);
 
 test('only a tagged timer is precise: an untagged delay is a plain setTimeout, and still fires', async () => {
   const clock = createPreciseClock();
@@ -139,39 +142,42 @@ test('a precise timer re-armed from its own callback keeps its period, however l
   assert.ok(span >= 120 && span < 127, `six periods took ${span.toFixed(3)} ms`);
 });
 
-test("warmers of a timer's name run once per arming, just before it is due; not another name's, not too close", async () => {
-  const clock = createPreciseClock();
-  const seen: number[] = [];
-  let due = 0;
-  const unsubscribe = clock.onWarm('vrrp:VI_1/masterDown', () => {
-    seen.push(due - performance.now());
-  });
-  const failing = clock.onWarm('vrrp:VI_1/masterDown', () => {
-    throw new Error('a warm-up that fails');
-  });
-  let otherWarmed = 0;
-  const other = clock.onWarm('vrrp:VI_2/masterDown', () => otherWarmed++);
-  try {
-    // A loaded machine can start a timer's spin too late to warm; one of five gets there.
-    for (let i = 0; i < 5 && seen.length === 0; i++) {
-      due = performance.now() + 40;
-      const late = await wait(clock, 40, 'vrrp:VI_1/masterDown');
-      assert.ok(late >= 0, 'a throwing warmer does not stop the timer');
+test(
+  "warmers of a timer's name run once per arming, just before it is due; not another name's, " + 'not too close',
+  async () => {
+    const clock = createPreciseClock();
+    const seen: number[] = [];
+    let due = 0;
+    const unsubscribe = clock.onWarm('vrrp:VI_1/masterDown', () => {
+      seen.push(due - performance.now());
+    });
+    const failing = clock.onWarm('vrrp:VI_1/masterDown', () => {
+      throw new Error('a warm-up that fails');
+    });
+    let otherWarmed = 0;
+    const other = clock.onWarm('vrrp:VI_2/masterDown', () => otherWarmed++);
+    try {
+      // A loaded machine can start a timer's spin too late to warm; one of five gets there.
+      for (let i = 0; i < 5 && seen.length === 0; i++) {
+        due = performance.now() + 40;
+        const late = await wait(clock, 40, 'vrrp:VI_1/masterDown');
+        assert.ok(late >= 0, 'a throwing warmer does not stop the timer');
+      }
+      assert.equal(seen.length, 1, 'once');
+      assert.ok(seen[0]! > 0 && seen[0]! <= 2.1, `warmed ${seen[0]!.toFixed(3)} ms before due`);
+      assert.equal(otherWarmed, 0, "another timer's warmers are not called");
+      // Armed 0.5 ms ahead: too close to warm anything without firing late.
+      await wait(clock, 0.5, 'vrrp:VI_1/masterDown');
+      assert.equal(seen.length, 1);
+    } finally {
+      unsubscribe();
+      failing();
+      other();
     }
-    assert.equal(seen.length, 1, 'once');
-    assert.ok(seen[0]! > 0 && seen[0]! <= 2.1, `warmed ${seen[0]!.toFixed(3)} ms before due`);
-    assert.equal(otherWarmed, 0, "another timer's warmers are not called");
-    // Armed 0.5 ms ahead: too close to warm anything without firing late.
-    await wait(clock, 0.5, 'vrrp:VI_1/masterDown');
-    assert.equal(seen.length, 1);
-  } finally {
-    unsubscribe();
-    failing();
-    other();
-  }
-  await wait(clock, 10, 'vrrp:VI_1/masterDown');
-  assert.equal(seen.length, 1, 'unsubscribed');
-});
+    await wait(clock, 10, 'vrrp:VI_1/masterDown');
+    assert.equal(seen.length, 1, 'unsubscribed');
+  },
+);
 
 test('two clocks share nothing: an origin or a tag on one does not reach the other', async () => {
   const a = createPreciseClock();

@@ -129,7 +129,10 @@ describe('projection', () => {
     ]);
     assert.match(
       human,
-      /^state at 2026-11-25T03:14:04\.500Z\nnode-a\n {2}vrrp:VI_1 +master {2}since 2026-11-25T03:14:03\.\d{3}Z {2}prio=100/,
+      new RegExp(
+        String.raw`^state at 2026-11-25T03:14:04\.500Z\nnode-a\n {2}vrrp:VI_1 +master ` +
+          String.raw`{2}since 2026-11-25T03:14:03\.\d{3}Z {2}prio=100`,
+      ),
     );
     const { stdout: timeline } = await run(process.execPath, [
       MAIN,

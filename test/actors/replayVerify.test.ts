@@ -154,7 +154,10 @@ describe('replayVerify', () => {
     const ok = await run(process.execPath, [MAIN, 'replay', '--verify', '--local', '--state-dir', stateDir]);
     assert.match(
       ok.stdout,
-      /verify: 13 transitions checked: 12 reproduced, 1 reproduced from the context they recorded .*, 4 first snapshots skipped\nverify: ok\n$/,
+      new RegExp(
+        'verify: 13 transitions checked: 12 reproduced, 1 reproduced from the context they recorded .*, ' +
+          String.raw`4 first snapshots skipped\nverify: ok\n$`,
+      ),
     );
 
     const [seg] = (await readdir(dir)).filter((f) => f.endsWith('.ndjson'));
@@ -174,7 +177,8 @@ describe('replayVerify', () => {
     assert.match(
       bad.stdout,
       new RegExp(
-        `DIVERGENCE \\(1 in all\\); first at ${env.id} vrrp:VI_1 \\(vrrpInstance\\): from master on ADVERT the machine goes to backup, the journal says fault`,
+        `DIVERGENCE \\(1 in all\\); first at ${env.id} vrrp:VI_1 \\(vrrpInstance\\): ` +
+          `from master on ADVERT the machine goes to backup, the journal says fault`,
       ),
     );
     assert.match(bad.stderr, /corrupt journal line skipped at .*:4:/);

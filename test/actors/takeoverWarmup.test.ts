@@ -68,48 +68,52 @@ test("a rehearsal from a live backup's snapshot reaches master and leaves the li
   actor.stop();
 });
 
-test('on the node clock, the ip helper is warmed and the takeover rehearsed once, just before Master_Down_Timer runs out', async () => {
-  // v3 at 50 ms adverts: Master_Down_Interval is about 180 ms.
-  const input: VrrpInstanceInput = { ...BASE_INSTANCE, version: 3, advertIntervalCs: 5 };
-  const deadline = masterDownIntervalMs(input.basePriority, input.advertIntervalCs, 3);
-  const takeover = async (): Promise<{ order: string[]; took: number; state: unknown }> => {
-    const clock = createPreciseClock();
-    const order: string[] = [];
-    const logic = recordedLogic((name) => () => {
-      order.push(name);
-    }).provide({ delays: preciseVrrpDelays(clock, input.name) });
-    const actor = createActor(logic, { input, clock });
-    const unwarm = warmTakeover(logic, input, {
-      clock,
-      ipBatch: { warm: () => order.push('ipWarm') },
-      snapshot: () => actor.getSnapshot(),
-    });
-    let tookOverAt = 0;
-    const armedAt = performance.now();
-    try {
-      actor.start();
-      actor.subscribe((s) => {
-        if (s.value === 'master' && tookOverAt === 0) tookOverAt = performance.now();
+test(
+  'on the node clock, the ip helper is warmed and the takeover rehearsed once, ' +
+    'just before Master_Down_Timer runs out',
+  async () => {
+    // v3 at 50 ms adverts: Master_Down_Interval is about 180 ms.
+    const input: VrrpInstanceInput = { ...BASE_INSTANCE, version: 3, advertIntervalCs: 5 };
+    const deadline = masterDownIntervalMs(input.basePriority, input.advertIntervalCs, 3);
+    const takeover = async (): Promise<{ order: string[]; took: number; state: unknown }> => {
+      const clock = createPreciseClock();
+      const order: string[] = [];
+      const logic = recordedLogic((name) => () => {
+        order.push(name);
+      }).provide({ delays: preciseVrrpDelays(clock, input.name) });
+      const actor = createActor(logic, { input, clock });
+      const unwarm = warmTakeover(logic, input, {
+        clock,
+        ipBatch: { warm: () => order.push('ipWarm') },
+        snapshot: () => actor.getSnapshot(),
       });
-      await new Promise((r) => setTimeout(r, deadline + 100));
-      return { order, took: tookOverAt - armedAt, state: actor.getSnapshot().value };
-    } finally {
-      unwarm();
-      actor.stop();
-    }
-  };
-  // A loaded machine can start the timer's spin too late to warm (the warm-up is skipped then,
-  // and the takeover runs cold); one of five tries gets there.
-  let run = await takeover();
-  for (let i = 1; i < 5 && !run.order.includes('ipWarm'); i++) run = await takeover();
-  const { order, took, state } = run;
-  assert.equal(state, 'master', `master after Master_Down_Interval (${deadline} ms)`);
-  assert.ok(took >= deadline, `never early: took over after ${took.toFixed(3)} ms`);
-  const tookOver = order.indexOf('addVips');
-  const warmedAt = order.indexOf('ipWarm');
-  assert.ok(warmedAt >= 0 && warmedAt < tookOver, `warmed before the takeover: ${order.join(', ')}`);
-  assert.equal(order.filter((o) => o === 'ipWarm').length, 1, 'once');
-});
+      let tookOverAt = 0;
+      const armedAt = performance.now();
+      try {
+        actor.start();
+        actor.subscribe((s) => {
+          if (s.value === 'master' && tookOverAt === 0) tookOverAt = performance.now();
+        });
+        await new Promise((r) => setTimeout(r, deadline + 100));
+        return { order, took: tookOverAt - armedAt, state: actor.getSnapshot().value };
+      } finally {
+        unwarm();
+        actor.stop();
+      }
+    };
+    // A loaded machine can start the timer's spin too late to warm (the warm-up is skipped then,
+    // and the takeover runs cold); one of five tries gets there.
+    let run = await takeover();
+    for (let i = 1; i < 5 && !run.order.includes('ipWarm'); i++) run = await takeover();
+    const { order, took, state } = run;
+    assert.equal(state, 'master', `master after Master_Down_Interval (${deadline} ms)`);
+    assert.ok(took >= deadline, `never early: took over after ${took.toFixed(3)} ms`);
+    const tookOver = order.indexOf('addVips');
+    const warmedAt = order.indexOf('ipWarm');
+    assert.ok(warmedAt >= 0 && warmedAt < tookOver, `warmed before the takeover: ${order.join(', ')}`);
+    assert.equal(order.filter((o) => o === 'ipWarm').length, 1, 'once');
+  },
+);
 
 test('the warm-up runs only for a running backup: not before the actor runs, not for a master', async () => {
   const clock = createPreciseClock();

@@ -23,57 +23,60 @@ describe('halo agent mysql (the seed xinetd + /opt/mysqlchk, as a command)', () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('answers 200 while MySQL answers, 503 with the reason under the force-fail file, exits 0 on SIGTERM', async () => {
-    const port = await freePort();
-    const passwordFile = join(dir, 'password');
-    writeFileSync(passwordFile, 'secret\n', { mode: 0o600 });
-    const forceFail = join(dir, 'proxyoff');
-    const child = spawn(
-      process.execPath,
-      [
-        HALO_MAIN,
-        'agent',
-        'mysql',
-        '--listen',
-        `127.0.0.1:${port}`,
-        '--socket',
-        db.socketPath,
-        '--user',
-        'mysqlchkusr',
-        '--password-file',
-        passwordFile,
-        '--force-fail-file',
-        forceFail,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    try {
-      const up = await waitFor(
-        `the agent answering OPTIONS on 127.0.0.1:${port}`,
-        async () => {
-          try {
-            return (await exchange(port, 'OPTIONS / HTTP/1.0\r\n\r\n')).text;
-          } catch {
-            return undefined;
-          }
-        },
-        10_000,
-        50,
+  test(
+    'answers 200 while MySQL answers, 503 with the reason under the force-fail file, ' + 'exits 0 on SIGTERM',
+    async () => {
+      const port = await freePort();
+      const passwordFile = join(dir, 'password');
+      writeFileSync(passwordFile, 'secret\n', { mode: 0o600 });
+      const forceFail = join(dir, 'proxyoff');
+      const child = spawn(
+        process.execPath,
+        [
+          HALO_MAIN,
+          'agent',
+          'mysql',
+          '--listen',
+          `127.0.0.1:${port}`,
+          '--socket',
+          db.socketPath,
+          '--user',
+          'mysqlchkusr',
+          '--password-file',
+          passwordFile,
+          '--force-fail-file',
+          forceFail,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
       );
-      assert.match(up, /^HTTP\/1\.1 200 OK\r\n/);
-      assert.match(up, /MySQL is running\./);
-      writeFileSync(forceFail, '');
-      const down = (await exchange(port, 'OPTIONS / HTTP/1.0\r\n\r\n')).text;
-      assert.match(down, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
-      assert.ok(down.includes(`${forceFail} found`), down);
-    } finally {
-      const code = await new Promise<number | null>((resolve) => {
-        child.once('exit', (c) => resolve(c));
-        child.kill('SIGTERM');
-      });
-      assert.equal(code, 0);
-    }
-  });
+      try {
+        const up = await waitFor(
+          `the agent answering OPTIONS on 127.0.0.1:${port}`,
+          async () => {
+            try {
+              return (await exchange(port, 'OPTIONS / HTTP/1.0\r\n\r\n')).text;
+            } catch {
+              return undefined;
+            }
+          },
+          10_000,
+          50,
+        );
+        assert.match(up, /^HTTP\/1\.1 200 OK\r\n/);
+        assert.match(up, /MySQL is running\./);
+        writeFileSync(forceFail, '');
+        const down = (await exchange(port, 'OPTIONS / HTTP/1.0\r\n\r\n')).text;
+        assert.match(down, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
+        assert.ok(down.includes(`${forceFail} found`), down);
+      } finally {
+        const code = await new Promise<number | null>((resolve) => {
+          child.once('exit', (c) => resolve(c));
+          child.kill('SIGTERM');
+        });
+        assert.equal(code, 0);
+      }
+    },
+  );
 
   test('bad arguments give a usage error with exit 1, not a crash', async () => {
     const run = spawn(process.execPath, [HALO_MAIN, 'agent', 'mysql', '--listen', 'nowhere'], {

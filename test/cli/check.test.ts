@@ -14,7 +14,8 @@ describe('halo check', () => {
     assert.equal(stdout, '');
     assert.deepEqual(stderr.trimEnd().split('\n'), [
       `warning: HALO_W_CONFIG_ADJUSTED: ${V3}:9: (VI_3) VRRP version 3 does not support authentication; ignored`,
-      `warning: HALO_W_CONFIG_ADJUSTED: ${V3}:18: (VI_3B) VRRPv3 advert_int 0.123s must be in units of 10ms; rounding to 0.12s`,
+      `warning: HALO_W_CONFIG_ADJUSTED: ${V3}:18: (VI_3B) VRRPv3 advert_int 0.123s must be in units of 10ms; ` +
+        `rounding to 0.12s`,
       `configuration OK: ${V3} (keepalived)`,
     ]);
   });

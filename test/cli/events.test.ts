@@ -208,64 +208,67 @@ describe('halo events, local journal', { timeout: 60_000 }, () => {
 });
 
 describe('halo events, JetStream', { timeout: 60_000 }, () => {
-  it('reads the stream the publisher filled: filters, --json, a corrupt message skipped and counted, --follow', async (t) => {
-    const { server, publish } = await publishedJournal(t, 'events-nats');
-    const envs = history();
-    await publish(envs.slice(0, 4));
-    const nc = await connect({ servers: server.url });
-    t.after(() => nc.close());
-    await jetstream(nc).publish('halo.events.node-a.vrrp.VI_1', 'garbage{');
+  it(
+    'reads the stream the publisher filled: filters, --json, a corrupt message skipped and counted, ' + '--follow',
+    async (t) => {
+      const { server, publish } = await publishedJournal(t, 'events-nats');
+      const envs = history();
+      await publish(envs.slice(0, 4));
+      const nc = await connect({ servers: server.url });
+      t.after(() => nc.close());
+      await jetstream(nc).publish('halo.events.node-a.vrrp.VI_1', 'garbage{');
 
-    // HALO_NATS_URL selects JetStream; the (empty) local state dir is not read.
-    const empty = await tempDir(t, 'events-empty');
-    const all = await halo(['events', '--state-dir', empty, '--json'], { HALO_NATS_URL: server.url });
-    assert.deepEqual(
-      all.stdout
-        .trim()
-        .split('\n')
-        .map((l) => (JSON.parse(l) as EventEnvelope).id),
-      envs.slice(0, 4).map((e) => e.id),
-    );
-    assert.match(all.stderr, /corrupt journal line skipped at stream seq 5: "garbage\{"/);
-    assert.match(all.stderr, /halo: 1 corrupt line\(s\) skipped/);
+      // HALO_NATS_URL selects JetStream; the (empty) local state dir is not read.
+      const empty = await tempDir(t, 'events-empty');
+      const all = await halo(['events', '--state-dir', empty, '--json'], { HALO_NATS_URL: server.url });
+      assert.deepEqual(
+        all.stdout
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as EventEnvelope).id),
+        envs.slice(0, 4).map((e) => e.id),
+      );
+      assert.match(all.stderr, /corrupt journal line skipped at stream seq 5: "garbage\{"/);
+      assert.match(all.stderr, /halo: 1 corrupt line\(s\) skipped/);
 
-    const b = await halo(['events', '--nats', server.url, '--node', 'node-b']);
-    assert.deepEqual(b.stdout.trim().split('\n'), [
-      '2026-11-25T03:14:01.123Z node-b vrrp:VI_1 - -> backup (init) prio=100',
-      '2026-11-25T03:14:02.123Z node-b vrrp:VI_1 backup -> master (MASTER_DOWN_TIMEOUT) prio=100',
-    ]);
-    const srv = await halo([
-      'events',
-      '--nats',
-      server.url,
-      '--json',
-      '--actor',
-      'server:proxy/*',
-      '--since',
-      '2026-11-25T03:14:00Z',
-    ]);
-    assert.deepEqual(
-      srv.stdout
-        .trim()
-        .split('\n')
-        .map((l) => (JSON.parse(l) as EventEnvelope).id),
-      ['node-a:1:2'],
-    );
-    const none = await halo(['events', '--nats', server.url, '--node', 'node-z']);
-    assert.equal(none.stdout, '');
+      const b = await halo(['events', '--nats', server.url, '--node', 'node-b']);
+      assert.deepEqual(b.stdout.trim().split('\n'), [
+        '2026-11-25T03:14:01.123Z node-b vrrp:VI_1 - -> backup (init) prio=100',
+        '2026-11-25T03:14:02.123Z node-b vrrp:VI_1 backup -> master (MASTER_DOWN_TIMEOUT) prio=100',
+      ]);
+      const srv = await halo([
+        'events',
+        '--nats',
+        server.url,
+        '--json',
+        '--actor',
+        'server:proxy/*',
+        '--since',
+        '2026-11-25T03:14:00Z',
+      ]);
+      assert.deepEqual(
+        srv.stdout
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as EventEnvelope).id),
+        ['node-a:1:2'],
+      );
+      const none = await halo(['events', '--nats', server.url, '--node', 'node-z']);
+      assert.equal(none.stdout, '');
 
-    const child = spawn(
-      process.execPath,
-      [MAIN, 'events', '--nats', server.url, '--follow', '--actor', 'vrrp:VI_1', '--node', 'node-a'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    t.after(() => child.kill('SIGKILL'));
-    const lines = linesFrom(child, 2, 10_000);
-    await new Promise((r) => setTimeout(r, 300));
-    await publish(envs.slice(4));
-    assert.match((await lines)[1]!, /node-a vrrp:VI_1 backup -> fault \(LINK\)/);
-    const code = exited(child);
-    child.kill('SIGTERM');
-    assert.equal(await code, 0);
-  });
+      const child = spawn(
+        process.execPath,
+        [MAIN, 'events', '--nats', server.url, '--follow', '--actor', 'vrrp:VI_1', '--node', 'node-a'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      t.after(() => child.kill('SIGKILL'));
+      const lines = linesFrom(child, 2, 10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      await publish(envs.slice(4));
+      assert.match((await lines)[1]!, /node-a vrrp:VI_1 backup -> fault \(LINK\)/);
+      const code = exited(child);
+      child.kill('SIGTERM');
+      assert.equal(await code, 0);
+    },
+  );
 });

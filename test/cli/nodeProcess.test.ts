@@ -23,18 +23,21 @@ test('stopChild: a child that exits on the signal is waited for', async () => {
   assert.equal(proc.exitCode, 0);
 });
 
-test('stopChild: a child that ignores the signal is SIGKILLed after the bound, and the call says who and why', async () => {
-  const proc = await child('');
-  const t0 = Date.now();
-  await assert.rejects(stopChild(proc, 'SIGTERM', 300, 'a deaf child'), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'HALO_E_TIMEOUT');
-    assert.match(err.message, /a deaf child did not exit within 300 ms of SIGTERM/);
-    return true;
-  });
-  assert.ok(Date.now() - t0 >= 290, 'it waited out the bound first');
-  assert.equal(proc.signalCode, 'SIGKILL');
-  assert.equal(alive(proc.pid!), false);
-});
+test(
+  'stopChild: a child that ignores the signal is SIGKILLed after the bound, ' + 'and the call says who and why',
+  async () => {
+    const proc = await child('');
+    const t0 = Date.now();
+    await assert.rejects(stopChild(proc, 'SIGTERM', 300, 'a deaf child'), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'HALO_E_TIMEOUT');
+      assert.match(err.message, /a deaf child did not exit within 300 ms of SIGTERM/);
+      return true;
+    });
+    assert.ok(Date.now() - t0 >= 290, 'it waited out the bound first');
+    assert.equal(proc.signalCode, 'SIGKILL');
+    assert.equal(alive(proc.pid!), false);
+  },
+);
 
 test('NodeProcess.waitState fails as soon as the daemon exits, not at its timeout', async () => {
   // The host itself as the "lab node": a config that cannot be read ends `halo run` at once.

@@ -131,7 +131,8 @@ describe('haproxy acl lines', () => {
 
   it('nbsrv without a backend counts the servers of its own listen section', () => {
     const { config } = parseHaproxyText(
-      'listen l\n  bind 127.0.0.1:8080\n  server s 192.0.2.1:80\n  use_backend spare if { nbsrv lt 1 }\nbackend spare\n  server s 192.0.2.2:80\n',
+      'listen l\n  bind 127.0.0.1:8080\n  server s 192.0.2.1:80\n  use_backend spare if { nbsrv lt 1 }\n' +
+        'backend spare\n  server s 192.0.2.2:80\n',
       't.cfg',
     );
     assert.equal(config.frontends[0]!.useBackends[0]!.condition!.anyOf[0]![0]!.tests[0]!.backend, 'l');
@@ -186,17 +187,21 @@ describe('haproxy conditions', () => {
     assert.ok(!warnings.some((w) => /not evaluated/.test(w)), 'conditions are no longer "kept but not evaluated"');
   });
 
-  it('knows TRUE and FALSE; an ACL declared above a rule overrides a predefined one; a lone ! is an empty condition', () => {
-    const fetches = (body: string): string[][][] =>
-      frontendOf(body).f.useBackends.map((u) =>
-        u.condition!.anyOf.map((g) => g.map((t) => t.tests.map((x) => x.fetch).join())),
-      );
-    assert.deepEqual(fetches('  use_backend spare if TRUE FALSE\n  use_backend main if !'), [
-      [['always_true', 'always_false']],
-      [],
-    ]);
-    assert.deepEqual(fetches('  acl TRUE always_false\n  use_backend main if TRUE'), [[['always_false']]]);
-  });
+  it(
+    'knows TRUE and FALSE; an ACL declared above a rule overrides a predefined one; ' +
+      'a lone ! is an empty condition',
+    () => {
+      const fetches = (body: string): string[][][] =>
+        frontendOf(body).f.useBackends.map((u) =>
+          u.condition!.anyOf.map((g) => g.map((t) => t.tests.map((x) => x.fetch).join())),
+        );
+      assert.deepEqual(fetches('  use_backend spare if TRUE FALSE\n  use_backend main if !'), [
+        [['always_true', 'always_false']],
+        [],
+      ]);
+      assert.deepEqual(fetches('  acl TRUE always_false\n  use_backend main if TRUE'), [[['always_false']]]);
+    },
+  );
 
   it('a frontend with only conditional rules and no default_backend loads with a warning', () => {
     const { config, warnings } = parseHaproxyText(

@@ -76,7 +76,8 @@ describe('option external-check', () => {
     const dir = mkdtempSync(join(tmpdir(), 'halo-extchk-'));
     after(() => rmSync(dir, { recursive: true, force: true }));
     const text = (command: string) =>
-      `global\n    external-check\n    insecure-fork-wanted\n${HEAD}listen l\n    bind 127.0.0.1:1\n    option external-check\n${command}    server s 192.0.2.1:80 check\n`;
+      `global\n    external-check\n    insecure-fork-wanted\n${HEAD}listen l\n    bind 127.0.0.1:1\n` +
+      `    option external-check\n${command}    server s 192.0.2.1:80 check\n`;
     for (const [command, valid] of [
       ['    external-check command /bin/true\n', true],
       ['', false],
@@ -104,7 +105,8 @@ describe('halo-check', () => {
 
   it('mysql adds a password file and role rules to option mysql-check user <name>', () => {
     const { hc } = checkOf(
-      '    halo-check mysql password-file /etc/halo/check.pw read-only on max-replica-lag 10 wsrep-synced\n    option mysql-check user chk\n',
+      '    halo-check mysql password-file /etc/halo/check.pw read-only on max-replica-lag 10 wsrep-synced\n' +
+        '    option mysql-check user chk\n',
     );
     assert.deepEqual(hc, {
       kind: 'mysql',

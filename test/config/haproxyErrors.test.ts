@@ -107,7 +107,8 @@ describe('haproxy.cfg errors', () => {
 
   it('a keyword outside its capability is ignored with a warning, as haproxy does', () => {
     const text =
-      'frontend f\n  bind :80\n  server s 192.0.2.1:80\n  default_backend b\nbackend b\n  bind :81\n  server s 192.0.2.1:80\n';
+      'frontend f\n  bind :80\n  server s 192.0.2.1:80\n  default_backend b\nbackend b\n  bind :81\n' +
+      '  server s 192.0.2.1:80\n';
     const { config, warnings } = parseHaproxyText(text, 'cap.cfg');
     assert.deepEqual(config.frontends[0]?.binds.length, 1);
     assert.deepEqual(
@@ -121,7 +122,8 @@ describe('haproxy.cfg errors', () => {
 
   it('refuses an http frontend switching to a tcp backend, and duplicate proxy names', () => {
     const text =
-      'frontend f\n  mode http\n  bind :80\n  default_backend b\nbackend b\n  server s 192.0.2.1:80\nbackend b\n  server s 192.0.2.1:81\n';
+      'frontend f\n  mode http\n  bind :80\n  default_backend b\nbackend b\n  server s 192.0.2.1:80\nbackend b\n' +
+      '  server s 192.0.2.1:81\n';
     const { found } = errorsOf(() => parseHaproxyText(text, 'm.cfg'));
     assert.deepEqual(
       found.map(([c, line]) => [c, line]),
@@ -178,7 +180,8 @@ describe('haproxy.cfg words (configuration.txt 2.2)', () => {
 
   it('reads negated http-check expect and `no option`', () => {
     const text =
-      'defaults\n  option redispatch\nbackend b\n  no option redispatch\n  option httpchk /ping\n  http-check expect ! rstring ^ERR\n  server s 192.0.2.1:80 check\n';
+      'defaults\n  option redispatch\nbackend b\n  no option redispatch\n  option httpchk /ping\n' +
+      '  http-check expect ! rstring ^ERR\n  server s 192.0.2.1:80 check\n';
     const { config } = parseHaproxyText(text, 'n.cfg');
     const b = config.backends[0]!;
     assert.equal(b.options.redispatch, false);

@@ -70,7 +70,8 @@ describe('keepalived.conf: the seed configs load', () => {
 describe('keepalived.conf: defaults are keepalived’s', () => {
   const minimal = (body: string, globals = ''): ReturnType<typeof parseKeepalivedText> =>
     parseKeepalivedText(
-      `${globals}\nvrrp_script s {\n script /bin/true\n}\nvrrp_instance VI {\n interface eth0\n virtual_router_id 9\n virtual_ipaddress {\n 192.0.2.9\n }\n${body}\n}\n`,
+      `${globals}\nvrrp_script s {\n script /bin/true\n}\nvrrp_instance VI {\n interface eth0\n virtual_router_id 9\n` +
+        ` virtual_ipaddress {\n 192.0.2.9\n }\n${body}\n}\n`,
       'min.conf',
     );
 
@@ -258,7 +259,8 @@ describe('keepalived.conf: the other fixtures', () => {
 
   it('v2 advert_int is rounded to whole seconds with a warning', () => {
     const { config, warnings } = parseKeepalivedText(
-      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n advert_int 1.6\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n',
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n advert_int 1.6\n virtual_ipaddress {\n 192.0.2.1\n' +
+        ' }\n}\n',
       'r.conf',
     );
     assert.equal(config.instances[0]!.advertIntervalCs, 200);
@@ -270,7 +272,8 @@ describe('keepalived.conf: the other fixtures', () => {
 
   it('braces may share a line with keywords and items', () => {
     const text =
-      'vrrp_instance V { interface e0\nvirtual_router_id 1\nvirtual_ipaddress { 192.0.2.1/24 }\n}\nvrrp_instance W\n{\ninterface e0\nvirtual_router_id 2 }\n';
+      'vrrp_instance V { interface e0\nvirtual_router_id 1\nvirtual_ipaddress { 192.0.2.1/24 }\n}\nvrrp_instance W\n' +
+      '{\ninterface e0\nvirtual_router_id 2 }\n';
     const { config } = parseKeepalivedText(text, 'braces.conf');
     assert.deepEqual(
       config.instances.map((i) => [i.name, i.vrid, i.vips.length]),
@@ -283,7 +286,9 @@ describe('keepalived.conf: the other fixtures', () => {
 
   it('unknown keywords warn with their line and are skipped with their block', () => {
     const text =
-      'virtual_server 192.0.2.1 80 {\n real_server 192.0.2.2 80 {\n weight 1\n }\n}\nvrrp_instance V {\n interface e0 ! trailing comment\n virtual_router_id 1 # another\n use_magic on\n virtual_ipaddress {\n 192.0.2.1\n }\n}\n';
+      'virtual_server 192.0.2.1 80 {\n real_server 192.0.2.2 80 {\n weight 1\n }\n}\nvrrp_instance V {\n' +
+      ' interface e0 ! trailing comment\n virtual_router_id 1 # another\n use_magic on\n virtual_ipaddress {\n' +
+      ' 192.0.2.1\n }\n}\n';
     const { config, warnings } = parseKeepalivedText(text, 'unk.conf');
     assert.deepEqual(warnings.map(formatDiagnostic), [
       "warning: HALO_W_CONFIG_UNKNOWN_KEYWORD: unk.conf:1: unknown keyword 'virtual_server' in the top level; ignored",

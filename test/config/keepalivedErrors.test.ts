@@ -51,7 +51,8 @@ describe('keepalived.conf: every error, all at once, with file:line', () => {
 
   it('a track_script naming no vrrp_script is a reference error at the reference', () => {
     const text =
-      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n track_script {\n chk_missing\n }\n}\n';
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n virtual_ipaddress {\n 192.0.2.1\n }\n' +
+      ' track_script {\n chk_missing\n }\n}\n';
     const { err, errors } = failure(() => parseKeepalivedText(text, 'ref.conf'));
     assert.equal(err.code, 'HALO_E_CONFIG_REF');
     assert.deepEqual(lines(errors), [8]);
@@ -80,14 +81,16 @@ describe('keepalived.conf: every error, all at once, with file:line', () => {
     ['script without a command', 'vrrp_script s {\n interval 2\n}\n', 1, 'HALO_E_CONFIG_VALUE', /has no script/],
     [
       'duplicate instance',
-      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n}\nvrrp_instance V {\n interface e0\n virtual_router_id 2\n}\n',
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n}\nvrrp_instance V {\n interface e0\n' +
+        ' virtual_router_id 2\n}\n',
       5,
       'HALO_E_CONFIG_REF',
       /already defined at x\.conf:1/,
     ],
     [
       'duplicate VRID on one interface',
-      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n}\nvrrp_instance W {\n interface e0\n virtual_router_id 1\n}\n',
+      'vrrp_instance V {\n interface e0\n virtual_router_id 1\n}\nvrrp_instance W {\n interface e0\n' +
+        ' virtual_router_id 1\n}\n',
       5,
       'HALO_E_CONFIG_REF',
       /duplicate VRID 1 on e0/,

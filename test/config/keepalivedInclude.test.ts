@@ -52,7 +52,8 @@ describe('keepalived.conf: include', () => {
         [
           join(FIXTURES, 'cycle/b.conf'),
           4,
-          `include cycle: ${join(FIXTURES, 'cycle/a.conf')} -> ${join(FIXTURES, 'cycle/b.conf')} -> ${join(FIXTURES, 'cycle/a.conf')}`,
+          `include cycle: ${join(FIXTURES, 'cycle/a.conf')} -> ${join(FIXTURES, 'cycle/b.conf')} ` +
+            `-> ${join(FIXTURES, 'cycle/a.conf')}`,
         ],
       ],
     );

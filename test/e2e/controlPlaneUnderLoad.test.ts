@@ -26,11 +26,14 @@ describe('VRRP adverts keep their schedule under full proxy load', () => {
     const r = await cp.phase({ bulk: 8, churn: 16 });
     const s = advertStats(r.adverts);
     t.diagnostic(
-      `load ${r.load!.mbPerSec.toFixed(1)} MB/s echoed + ${r.load!.connsPerSec.toFixed(0)} conn/s (${r.load!.errors} errors); ` +
+      `load ${r.load!.mbPerSec.toFixed(1)} MB/s echoed + ${r.load!.connsPerSec.toFixed(0)} conn/s (${r.load!.errors} ` +
+        `errors); ` +
         `${s.count} adverts, gap p50 ${s.gapP50Ms.toFixed(1)} ms max ${s.gapMaxMs.toFixed(1)} ms, ` +
         `jitter p99 ${s.jitterP99Ms.toFixed(1)} ms max ${s.jitterMaxMs.toFixed(1)} ms; ` +
-        `master event-loop lag p50 ${r.lag.p50Ms.toFixed(1)} p99 ${r.lag.p99Ms.toFixed(1)} max ${r.lag.maxMs.toFixed(1)} ms; ` +
-        `main thread ${r.threads.main.cpuMs.toFixed(0)} ms on CPU, ${r.threads.main.runDelayMs.toFixed(0)} ms waiting for one; ` +
+        `master event-loop lag p50 ${r.lag.p50Ms.toFixed(1)} p99 ${r.lag.p99Ms.toFixed(1)} ` +
+        `max ${r.lag.maxMs.toFixed(1)} ms; ` +
+        `main thread ${r.threads.main.cpuMs.toFixed(0)} ms on CPU, ${r.threads.main.runDelayMs.toFixed(0)} ms ` +
+        `waiting for one; ` +
         `data-path worker ${r.threads.worker.cpuMs.toFixed(0)} ms on CPU`,
     );
     // Short connections get few turns beside the bulk pumps; both must still go through.

@@ -259,21 +259,31 @@ async function crashAndRestart(t: Cleanup & { diagnostic(msg: string): void }, o
     'every boot-1 envelope un-acked at the kill was published by boot 2',
   );
   t.diagnostic(
-    `kill -9 at ${killedAt}/${TOTAL} transitions: boot 1 journaled ${m1}, stream held ${inStreamAtKill.length}, acked cursor at seq ${cursorSeq} ` +
-      `(${inStreamAtKill.length - cursorSeq} stored past the cursor: re-sent by boot 2 and dropped by JetStream; ${unacked.length} un-acked, published by boot 2); ` +
-      `boot 2 journaled ${s2.expected}; stream ${stored.length} = journal ${local.envs.length}; corrupt lines ${local.corrupt}; ` +
+    `kill -9 at ${killedAt}/${TOTAL} transitions: boot 1 journaled ${m1}, stream held ${inStreamAtKill.length}, ` +
+      `acked cursor at seq ${cursorSeq} ` +
+      `(${inStreamAtKill.length - cursorSeq} stored past the cursor: ` +
+      `re-sent by boot 2 and dropped by JetStream; ${unacked.length} un-acked, published by boot 2); ` +
+      `boot 2 journaled ${s2.expected}; stream ${stored.length} = journal ${local.envs.length}; ` +
+      `corrupt lines ${local.corrupt}; ` +
       `warnings boot1/boot2 ${b1.logs.length}/${b2.logs.length}`,
   );
 }
 
 describe('journal crash guarantee (kill -9 of the journal process, private nats-server)', () => {
-  it('kill -9 mid-burst, restart: every journaled envelope is in JetStream exactly once, in (boot, seq) order', async (t) => {
-    await crashAndRestart(t, {});
-  });
+  it(
+    'kill -9 mid-burst, restart: every journaled envelope is in JetStream exactly once, ' + 'in (boot, seq) order',
+    async (t) => {
+      await crashAndRestart(t, {});
+    },
+  );
 
-  it('kill -9 mid-burst while nats-server is stalled: the long un-acked tail is published by the next boot, nothing twice', async (t) => {
-    await crashAndRestart(t, { stallNatsAt: 0.15 });
-  });
+  it(
+    'kill -9 mid-burst while nats-server is stalled: the long un-acked tail is published by the next boot, ' +
+      'nothing twice',
+    async (t) => {
+      await crashAndRestart(t, { stallNatsAt: 0.15 });
+    },
+  );
 });
 
 const flapper = setup({ types: { events: {} as { type: 'FLIP' } } }).createMachine({
@@ -314,91 +324,102 @@ async function tinyDisk(
 }
 
 describe('journal on a full disk', () => {
-  it('a full tmpfs never blocks the actor: appends stay in µs, errors and drops are counted and logged, writing resumes when space frees', async (t) => {
-    // Leave ~96 KiB for the journal: a few hundred envelopes.
-    const { dir, filler, logs, log } = await tinyDisk(t, 160);
-    const journal = await openJournal({ dir, log, fsyncIntervalMs: 20, maxQueuedBytes: 64 * 1024 });
-    const sendNs: number[] = [];
-    const { actor, appendNs } = journaledActor(flapper, journal, 'full1');
-    const flip = (n: number): void => {
-      for (let i = 0; i < n; i += 1) {
-        const t0 = process.hrtime.bigint();
-        actor.send({ type: 'FLIP' });
-        sendNs.push(Number(process.hrtime.bigint() - t0));
+  it(
+    'a full tmpfs never blocks the actor: appends stay in µs, errors and drops are counted and logged, ' +
+      'writing resumes when space frees',
+    async (t) => {
+      // Leave ~96 KiB for the journal: a few hundred envelopes.
+      const { dir, filler, logs, log } = await tinyDisk(t, 160);
+      const journal = await openJournal({ dir, log, fsyncIntervalMs: 20, maxQueuedBytes: 64 * 1024 });
+      const sendNs: number[] = [];
+      const { actor, appendNs } = journaledActor(flapper, journal, 'full1');
+      const flip = (n: number): void => {
+        for (let i = 0; i < n; i += 1) {
+          const t0 = process.hrtime.bigint();
+          actor.send({ type: 'FLIP' });
+          sendNs.push(Number(process.hrtime.bigint() - t0));
+        }
+      };
+      const lag = monitorEventLoopDelay({ resolution: 10 });
+      lag.enable();
+
+      // ~1.5 s of transitions on the full disk, 100 every 10 ms, as a busy daemon would produce them.
+      for (let round = 0; round < 150; round += 1) {
+        flip(100);
+        await sleep(10);
       }
-    };
-    const lag = monitorEventLoopDelay({ resolution: 10 });
-    lag.enable();
+      lag.disable();
+      const full = { ...journal.stats };
+      assert.ok(full.writeErrors >= 1, `write errors counted (${full.writeErrors})`);
+      assert.ok(full.dropped >= 1, `drops counted once the bounded queue is full (${full.dropped})`);
+      assert.ok(
+        full.written > 0 && full.written < full.appended - full.dropped,
+        'some lines made it before the disk filled, the rest wait',
+      );
+      const enospc = logs.filter((l) => l.level >= 50 && l.msg === 'journal: write failed; retrying');
+      assert.ok(
+        enospc.length >= 1 && enospc.every((l) => l.err?.code === 'ENOSPC'),
+        'the write failure is logged at error level with ENOSPC',
+      );
+      assert.ok(
+        logs.some((l) => l.level >= 50 && l.msg === 'journal: queue full, dropping events'),
+        'dropping is logged at error level',
+      );
+      assert.ok(logs.length < 20, `loud, not a flood: ${logs.length} log lines in 1.5 s`);
+      const appendP99 = pct(appendNs, 0.99) / 1000;
+      const sendP99 = pct(sendNs, 0.99) / 1000;
+      assert.ok(appendP99 < 200, `append p99 ${appendP99.toFixed(1)} µs on a full disk`);
+      assert.ok(sendP99 < 1000, `actor.send p99 ${sendP99.toFixed(1)} µs on a full disk`);
+      assert.ok(lag.max / 1e6 < 100, `event loop never stalled (max lag ${(lag.max / 1e6).toFixed(1)} ms)`);
+      // Retrying at a line boundary keeps the segment: no new (empty) segment per retry.
+      await waitFor('4 failed writes (one retry a second)', () => journal.stats.writeErrors >= 4, 6000, 100);
+      const segmentsWhileFull = (await readdir(dir)).length;
+      assert.ok(
+        segmentsWhileFull <= 2,
+        `${segmentsWhileFull} segments after ${journal.stats.writeErrors} failed writes`,
+      );
 
-    // ~1.5 s of transitions on the full disk, 100 every 10 ms, as a busy daemon would produce them.
-    for (let round = 0; round < 150; round += 1) {
+      // Space comes back: the writer's next retry (≤ 1 s) writes the queue; until then the queue is
+      // still full and new transitions are still dropped, so wait for it before the next ones.
+      await rm(filler);
+      const freedAt = Date.now();
+      await waitFor('the writer to resume', () => journal.stats.written > full.written, 3000);
+      const resumeMs = Date.now() - freedAt;
       flip(100);
-      await sleep(10);
-    }
-    lag.disable();
-    const full = { ...journal.stats };
-    assert.ok(full.writeErrors >= 1, `write errors counted (${full.writeErrors})`);
-    assert.ok(full.dropped >= 1, `drops counted once the bounded queue is full (${full.dropped})`);
-    assert.ok(
-      full.written > 0 && full.written < full.appended - full.dropped,
-      'some lines made it before the disk filled, the rest wait',
-    );
-    const enospc = logs.filter((l) => l.level >= 50 && l.msg === 'journal: write failed; retrying');
-    assert.ok(
-      enospc.length >= 1 && enospc.every((l) => l.err?.code === 'ENOSPC'),
-      'the write failure is logged at error level with ENOSPC',
-    );
-    assert.ok(
-      logs.some((l) => l.level >= 50 && l.msg === 'journal: queue full, dropping events'),
-      'dropping is logged at error level',
-    );
-    assert.ok(logs.length < 20, `loud, not a flood: ${logs.length} log lines in 1.5 s`);
-    const appendP99 = pct(appendNs, 0.99) / 1000;
-    const sendP99 = pct(sendNs, 0.99) / 1000;
-    assert.ok(appendP99 < 200, `append p99 ${appendP99.toFixed(1)} µs on a full disk`);
-    assert.ok(sendP99 < 1000, `actor.send p99 ${sendP99.toFixed(1)} µs on a full disk`);
-    assert.ok(lag.max / 1e6 < 100, `event loop never stalled (max lag ${(lag.max / 1e6).toFixed(1)} ms)`);
-    // Retrying at a line boundary keeps the segment: no new (empty) segment per retry.
-    await waitFor('4 failed writes (one retry a second)', () => journal.stats.writeErrors >= 4, 6000, 100);
-    const segmentsWhileFull = (await readdir(dir)).length;
-    assert.ok(segmentsWhileFull <= 2, `${segmentsWhileFull} segments after ${journal.stats.writeErrors} failed writes`);
-
-    // Space comes back: the writer's next retry (≤ 1 s) writes the queue; until then the queue is
-    // still full and new transitions are still dropped, so wait for it before the next ones.
-    await rm(filler);
-    const freedAt = Date.now();
-    await waitFor('the writer to resume', () => journal.stats.written > full.written, 3000);
-    const resumeMs = Date.now() - freedAt;
-    flip(100);
-    await Promise.race([
-      journal.flush(),
-      new Promise((_, reject) =>
-        setTimeout(() => reject(new Error('flush did not resolve 5 s after space was freed')), 5000),
-      ),
-    ]);
-    const after = { ...journal.stats };
-    assert.equal(after.written, after.appended - after.dropped, 'everything not dropped is on disk');
-    const onDisk: EventEnvelope[] = [];
-    let corrupt = 0;
-    for await (const env of readJournal(dir, { onCorrupt: () => (corrupt += 1) })) onDisk.push(env);
-    assert.equal(onDisk.length, after.written, 'each written envelope reads back once');
-    assert.ok(
-      onDisk.every((e, i) => i === 0 || e.seq > onDisk[i - 1]!.seq),
-      'in seq order, no envelope twice',
-    );
-    assert.equal(onDisk.at(-1)!.seq, after.appended, 'the newest transition is on disk');
-    flip(100);
-    await journal.flush();
-    assert.equal(journal.stats.writeErrors, after.writeErrors, 'no new errors once space is back');
-    actor.stop();
-    await journal.close();
-    t.diagnostic(
-      `full disk: appended ${full.appended}, written ${full.written}, dropped ${full.dropped}, writeErrors ${full.writeErrors}, ` +
-        `append p50/p99/max ${(pct(appendNs, 0.5) / 1000).toFixed(1)}/${appendP99.toFixed(1)}/${(Math.max(...appendNs) / 1000).toFixed(1)} µs, ` +
-        `send p99 ${sendP99.toFixed(1)} µs, segments ${segmentsWhileFull}, loop lag max ${(lag.max / 1e6).toFixed(1)} ms, error lines ${logs.length}; ` +
-        `writing resumed ${resumeMs} ms after space was freed; written ${after.written}, on disk ${onDisk.length}, cut lines ${corrupt}`,
-    );
-  });
+      await Promise.race([
+        journal.flush(),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('flush did not resolve 5 s after space was freed')), 5000),
+        ),
+      ]);
+      const after = { ...journal.stats };
+      assert.equal(after.written, after.appended - after.dropped, 'everything not dropped is on disk');
+      const onDisk: EventEnvelope[] = [];
+      let corrupt = 0;
+      for await (const env of readJournal(dir, { onCorrupt: () => (corrupt += 1) })) onDisk.push(env);
+      assert.equal(onDisk.length, after.written, 'each written envelope reads back once');
+      assert.ok(
+        onDisk.every((e, i) => i === 0 || e.seq > onDisk[i - 1]!.seq),
+        'in seq order, no envelope twice',
+      );
+      assert.equal(onDisk.at(-1)!.seq, after.appended, 'the newest transition is on disk');
+      flip(100);
+      await journal.flush();
+      assert.equal(journal.stats.writeErrors, after.writeErrors, 'no new errors once space is back');
+      actor.stop();
+      await journal.close();
+      const appendMax = (Math.max(...appendNs) / 1000).toFixed(1);
+      t.diagnostic(
+        `full disk: appended ${full.appended}, written ${full.written}, dropped ${full.dropped}, ` +
+          `writeErrors ${full.writeErrors}, ` +
+          `append p50/p99/max ${(pct(appendNs, 0.5) / 1000).toFixed(1)}/${appendP99.toFixed(1)}/${appendMax} µs, ` +
+          `send p99 ${sendP99.toFixed(1)} µs, segments ${segmentsWhileFull}, ` +
+          `loop lag max ${(lag.max / 1e6).toFixed(1)} ms, error lines ${logs.length}; ` +
+          `writing resumed ${resumeMs} ms after space was freed; written ${after.written}, on disk ${onDisk.length}, ` +
+          `cut lines ${corrupt}`,
+      );
+    },
+  );
 
   it('close on a disk that stays full returns after closeTimeoutMs, counting and logging what it could not write', {
     timeout: 10_000,

@@ -40,76 +40,79 @@ describe('the audit trail of a failover: local journal and JetStream agree', () 
     await hl.destroy();
   });
 
-  test('a graceful failover is journaled on both nodes, in order, gapless, and published once to JetStream', async () => {
-    // NATS runs on the third lab host; the nodes reach it over the lab bridge only.
-    const natsHost = hl.hosts[2]!;
-    const natsUrl = `nats://${natsHost.ip}:4222`;
-    natsHost.spawn(
-      NATS_SERVER_BIN,
-      ['-js', '-a', natsHost.ip, '-p', '4222', '-sd', mkdtempSync(join(tmpdir(), 'halo-hej-nats-'))],
-      { stdio: 'ignore' },
-    );
-    await waitFor(
-      `nats-server listening on ${natsHost.ip}:4222`,
-      async () => (await natsHost.exec('ss', ['-ltn'])).includes(`${natsHost.ip}:4222`),
-      10_000,
-    );
-
-    const env = { HALO_NATS_URL: natsUrl };
-    const n1 = hl.halo(0, instanceBlock({ priority: 150 }), [], env);
-    const n2 = hl.halo(1, instanceBlock({ priority: 100 }), [], env);
-    n1.start();
-    await n1.waitState(VI, 'master', 5_000);
-    n2.start();
-    await n2.waitState(VI, 'backup', 5_000);
-    const takeover = n2.waitState(VI, 'master', 3_000, { fresh: true });
-    await n1.kill('SIGTERM');
-    await takeover;
-    await n2.kill('SIGTERM');
-
-    const j1 = await localJournal(join(hl.dir, 'state1'));
-    const j2 = await localJournal(join(hl.dir, 'state2'));
-    assertGapless(j1, 'node1');
-    assertGapless(j2, 'node2');
-    assert.deepEqual(path(j1, 'node1'), ['∅>backup', 'backup>master', 'master>stopped']);
-    assert.deepEqual(path(j2, 'node2'), ['∅>backup', 'backup>master', 'master>stopped']);
-    const takeoverEnv = j2.find((e) => e.actor === VI && e.to === 'master');
-    assert.match(
-      String(takeoverEnv?.event.type),
-      /masterDown|MASTER_DOWN|xstate\.after/i,
-      'the takeover names its cause: the Master_Down timer',
-    );
-
-    // Every local event is in the stream exactly once (Nats-Msg-Id dedupe), read back through `halo events`.
-    let streamed = 0;
-    const stream = await waitFor(
-      () => `${j1.length + j2.length} journaled events in the stream (${streamed} so far)`,
-      async () => {
-        const out = await natsHost.exec(process.execPath, [HALO_MAIN, 'events', '--json', '--nats', natsUrl]);
-        const envs = out
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as EventEnvelope);
-        streamed = envs.length;
-        return envs.length >= j1.length + j2.length ? envs : undefined;
-      },
-      10_000,
-      200,
-    );
-    const ids = stream.map((e) => e.id);
-    assert.equal(new Set(ids).size, ids.length, 'no duplicates in the stream');
-    assert.deepEqual(
-      [...ids].sort(),
-      [...j1, ...j2].map((e) => e.id).sort(),
-      'the stream holds exactly the journaled events',
-    );
-    for (const node of ['node1', 'node2']) {
-      const seqs = stream.filter((e) => e.node === node).map((e) => e.seq);
-      assert.deepEqual(
-        seqs,
-        [...seqs].sort((a, b) => a - b),
-        `${node}: the stream is in seq order`,
+  test(
+    'a graceful failover is journaled on both nodes, in order, gapless, ' + 'and published once to JetStream',
+    async () => {
+      // NATS runs on the third lab host; the nodes reach it over the lab bridge only.
+      const natsHost = hl.hosts[2]!;
+      const natsUrl = `nats://${natsHost.ip}:4222`;
+      natsHost.spawn(
+        NATS_SERVER_BIN,
+        ['-js', '-a', natsHost.ip, '-p', '4222', '-sd', mkdtempSync(join(tmpdir(), 'halo-hej-nats-'))],
+        { stdio: 'ignore' },
       );
-    }
-  });
+      await waitFor(
+        `nats-server listening on ${natsHost.ip}:4222`,
+        async () => (await natsHost.exec('ss', ['-ltn'])).includes(`${natsHost.ip}:4222`),
+        10_000,
+      );
+
+      const env = { HALO_NATS_URL: natsUrl };
+      const n1 = hl.halo(0, instanceBlock({ priority: 150 }), [], env);
+      const n2 = hl.halo(1, instanceBlock({ priority: 100 }), [], env);
+      n1.start();
+      await n1.waitState(VI, 'master', 5_000);
+      n2.start();
+      await n2.waitState(VI, 'backup', 5_000);
+      const takeover = n2.waitState(VI, 'master', 3_000, { fresh: true });
+      await n1.kill('SIGTERM');
+      await takeover;
+      await n2.kill('SIGTERM');
+
+      const j1 = await localJournal(join(hl.dir, 'state1'));
+      const j2 = await localJournal(join(hl.dir, 'state2'));
+      assertGapless(j1, 'node1');
+      assertGapless(j2, 'node2');
+      assert.deepEqual(path(j1, 'node1'), ['∅>backup', 'backup>master', 'master>stopped']);
+      assert.deepEqual(path(j2, 'node2'), ['∅>backup', 'backup>master', 'master>stopped']);
+      const takeoverEnv = j2.find((e) => e.actor === VI && e.to === 'master');
+      assert.match(
+        String(takeoverEnv?.event.type),
+        /masterDown|MASTER_DOWN|xstate\.after/i,
+        'the takeover names its cause: the Master_Down timer',
+      );
+
+      // Every local event is in the stream exactly once (Nats-Msg-Id dedupe), read back through `halo events`.
+      let streamed = 0;
+      const stream = await waitFor(
+        () => `${j1.length + j2.length} journaled events in the stream (${streamed} so far)`,
+        async () => {
+          const out = await natsHost.exec(process.execPath, [HALO_MAIN, 'events', '--json', '--nats', natsUrl]);
+          const envs = out
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as EventEnvelope);
+          streamed = envs.length;
+          return envs.length >= j1.length + j2.length ? envs : undefined;
+        },
+        10_000,
+        200,
+      );
+      const ids = stream.map((e) => e.id);
+      assert.equal(new Set(ids).size, ids.length, 'no duplicates in the stream');
+      assert.deepEqual(
+        [...ids].sort(),
+        [...j1, ...j2].map((e) => e.id).sort(),
+        'the stream holds exactly the journaled events',
+      );
+      for (const node of ['node1', 'node2']) {
+        const seqs = stream.filter((e) => e.node === node).map((e) => e.seq);
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((a, b) => a - b),
+          `${node}: the stream is in seq order`,
+        );
+      }
+    },
+  );
 });

@@ -147,71 +147,81 @@ listen wrongpw
       100,
     );
   });
-  test('halo-check mysql: a wrong password is down with the reason, and the password never reaches the log or journal', async () => {
-    await waitFor(
-      'a journaled down of server:wrongpw/w1 whose last check says access denied',
-      async () => {
-        const e = (await journal(dir)).find((x) => x.actor === 'server:wrongpw/w1' && health(x.to) === 'down');
-        const last = e?.context.lastCheck as { reason?: string; detail?: string } | undefined;
-        return last?.reason === 'auth' && /Access denied for user 'halo_check'/.test(last.detail ?? '')
-          ? true
-          : undefined;
-      },
-      5_000,
-      100,
-    );
-    await waitHealth('server:primary/p1', UP, 0, 5_000);
-    const text = JSON.stringify(lines) + JSON.stringify(await journal(dir));
-    assert.ok(!text.includes(SECRET), 'the password is not in any log line or event');
-  });
+  test(
+    'halo-check mysql: a wrong password is down with the reason, ' +
+      'and the password never reaches the log or journal',
+    async () => {
+      await waitFor(
+        'a journaled down of server:wrongpw/w1 whose last check says access denied',
+        async () => {
+          const e = (await journal(dir)).find((x) => x.actor === 'server:wrongpw/w1' && health(x.to) === 'down');
+          const last = e?.context.lastCheck as { reason?: string; detail?: string } | undefined;
+          return last?.reason === 'auth' && /Access denied for user 'halo_check'/.test(last.detail ?? '')
+            ? true
+            : undefined;
+        },
+        5_000,
+        100,
+      );
+      await waitHealth('server:primary/p1', UP, 0, 5_000);
+      const text = JSON.stringify(lines) + JSON.stringify(await journal(dir));
+      assert.ok(!text.includes(SECRET), 'the password is not in any log line or event');
+    },
+  );
 
-  test('halo-check mysql read-only off: a primary turned read_only goes down with the reason, and back up', async () => {
-    await waitHealth('server:primary/p1', UP, 0, 5_000);
-    const turned = lines.length;
-    await db.sql('SET GLOBAL read_only = 1');
-    let restored: number;
-    try {
-      await waitHealth('server:primary/p1', DOWN, turned, 5_000);
-      const e = (await journal(dir)).find((x) => x.actor === 'server:primary/p1' && health(x.to) === 'down');
-      const last = e?.context.lastCheck as { reason: string; detail: string };
-      assert.equal(last.reason, 'read_only', JSON.stringify(last));
-      assert.equal(last.detail, 'read_only is ON, required OFF');
+  test(
+    'halo-check mysql read-only off: a primary turned read_only goes down with the reason, ' + 'and back up',
+    async () => {
+      await waitHealth('server:primary/p1', UP, 0, 5_000);
+      const turned = lines.length;
+      await db.sql('SET GLOBAL read_only = 1');
+      let restored: number;
+      try {
+        await waitHealth('server:primary/p1', DOWN, turned, 5_000);
+        const e = (await journal(dir)).find((x) => x.actor === 'server:primary/p1' && health(x.to) === 'down');
+        const last = e?.context.lastCheck as { reason: string; detail: string };
+        assert.equal(last.reason, 'read_only', JSON.stringify(last));
+        assert.equal(last.detail, 'read_only is ON, required OFF');
+        assert.ok(
+          !lines.some((l) => l.msg === 'transition' && l.actor === 'server:db/m1' && health(l.to) === 'down'),
+          'a backend without the rule stays up',
+        );
+      } finally {
+        restored = lines.length;
+        await db.sql('SET GLOBAL read_only = 0');
+      }
+      await waitSettled('server:primary/p1', UP, restored, 5_000);
+    },
+  );
+
+  test(
+    'up while MariaDB answers; down with the reason in the journal when it stops; ' + 'up again when it returns',
+    async () => {
+      // Servers start UP (haproxy), one failure from DOWN; a passed check against the live server
+      // takes m1 to the top of the band, and it never left UP.
+      await waitHealth('server:db/m1', UP_CHECKED, 0, 10_000);
       assert.ok(
         !lines.some((l) => l.msg === 'transition' && l.actor === 'server:db/m1' && health(l.to) === 'down'),
-        'a backend without the rule stays up',
+        'm1 stayed up while MariaDB answered',
       );
-    } finally {
-      restored = lines.length;
-      await db.sql('SET GLOBAL read_only = 0');
-    }
-    await waitSettled('server:primary/p1', UP, restored, 5_000);
-  });
+      const hello = await greeting(lbPort);
+      assert.equal(hello[4], 10, 'the client sees MariaDB protocol v10 through the proxy');
 
-  test('up while MariaDB answers; down with the reason in the journal when it stops; up again when it returns', async () => {
-    // Servers start UP (haproxy), one failure from DOWN; a passed check against the live server
-    // takes m1 to the top of the band, and it never left UP.
-    await waitHealth('server:db/m1', UP_CHECKED, 0, 10_000);
-    assert.ok(
-      !lines.some((l) => l.msg === 'transition' && l.actor === 'server:db/m1' && health(l.to) === 'down'),
-      'm1 stayed up while MariaDB answered',
-    );
-    const hello = await greeting(lbPort);
-    assert.equal(hello[4], 10, 'the client sees MariaDB protocol v10 through the proxy');
+      const stopped = lines.length;
+      await db.stop();
+      await waitHealth('server:db/m1', DOWN, stopped, 5_000);
+      const down = (await journal(dir)).find((e) => e.actor === 'server:db/m1' && health(e.to) === 'down');
+      assert.ok(down, 'the down transition is journaled');
+      const last = down.context.lastCheck as { ok: boolean; reason: string; detail: string };
+      assert.equal(last.ok, false);
+      assert.equal(last.reason, 'refused', JSON.stringify(last));
+      assert.match(last.detail, /ECONNREFUSED|refused/i);
 
-    const stopped = lines.length;
-    await db.stop();
-    await waitHealth('server:db/m1', DOWN, stopped, 5_000);
-    const down = (await journal(dir)).find((e) => e.actor === 'server:db/m1' && health(e.to) === 'down');
-    assert.ok(down, 'the down transition is journaled');
-    const last = down.context.lastCheck as { ok: boolean; reason: string; detail: string };
-    assert.equal(last.ok, false);
-    assert.equal(last.reason, 'refused', JSON.stringify(last));
-    assert.match(last.detail, /ECONNREFUSED|refused/i);
-
-    // Marked before the start: with rise 1 the first check after MariaDB listens brings m1 up,
-    // which can happen before start() has read "ready for connections" in the error log.
-    const restarted = lines.length;
-    await db.start();
-    await waitSettled('server:db/m1', UP, restarted, 10_000);
-  });
+      // Marked before the start: with rise 1 the first check after MariaDB listens brings m1 up,
+      // which can happen before start() has read "ready for connections" in the error log.
+      const restarted = lines.length;
+      await db.start();
+      await waitSettled('server:db/m1', UP, restarted, 10_000);
+    },
+  );
 });

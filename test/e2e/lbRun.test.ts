@@ -102,59 +102,62 @@ describe('halo run -c haproxy.cfg: a health-checked TCP load balancer', () => {
     }
   });
 
-  it('a killed backend: zero client errors with redispatch, DOWN after exactly `fall` checks, UP after `rise`', async () => {
-    const id = 'server:ha/h2';
-    // A server starts at the bottom of the UP band (one failure from DOWN); its first passed
-    // check takes it to the top, from where it takes `fall` failures to go down.
-    await waitLine((l) => l.actor === id && /health\.up\.stable/.test(l.to ?? ''), 3_000, 'h2 fully UP');
-    const killedAt = Date.now();
-    await be.h2!.kill();
-    const errors: string[] = [];
-    let served = 0;
-    // New connections all through the detection window, several at a time.
-    const deadline = Date.now() + 2_000;
-    const client = async (): Promise<void> => {
-      while (Date.now() < deadline) {
-        try {
-          assert.match(await request(port.ha!, 'q', 8_000), /^h1:q$/);
-          served++;
-        } catch (err) {
-          errors.push((err as Error).message);
+  it(
+    'a killed backend: zero client errors with redispatch, DOWN after exactly `fall` checks, ' + 'UP after `rise`',
+    async () => {
+      const id = 'server:ha/h2';
+      // A server starts at the bottom of the UP band (one failure from DOWN); its first passed
+      // check takes it to the top, from where it takes `fall` failures to go down.
+      await waitLine((l) => l.actor === id && /health\.up\.stable/.test(l.to ?? ''), 3_000, 'h2 fully UP');
+      const killedAt = Date.now();
+      await be.h2!.kill();
+      const errors: string[] = [];
+      let served = 0;
+      // New connections all through the detection window, several at a time.
+      const deadline = Date.now() + 2_000;
+      const client = async (): Promise<void> => {
+        while (Date.now() < deadline) {
+          try {
+            assert.match(await request(port.ha!, 'q', 8_000), /^h1:q$/);
+            served++;
+          } catch (err) {
+            errors.push((err as Error).message);
+          }
+          await sleep(30);
         }
-        await sleep(30);
-      }
-    };
-    await Promise.all([client(), client(), client(), client()]);
-    assert.deepEqual(errors, [], 'no client saw an error');
-    assert.ok(served > 20, `served ${served}`);
+      };
+      await Promise.all([client(), client(), client(), client()]);
+      assert.deepEqual(errors, [], 'no client saw an error');
+      assert.ok(served > 20, `served ${served}`);
 
-    const down = await waitLine(
-      (l) => l.actor === id && health(l.to) === 'down' && (l.time ?? 0) >= killedAt,
-      5_000,
-      'h2 DOWN',
-    );
-    // Checks every 300 ms (inter = fastinter = downinter here): the first failure shows as
-    // up.failing, the third takes it down: exactly two more check intervals later.
-    const firstFail = serverLines(id, killedAt).find((l) => /health\.up\.failing/.test(l.to ?? ''))!;
-    assert.ok(firstFail, 'first failed check seen as UP, going down');
-    const spanMs = down.time! - firstFail.time!;
-    assert.ok(spanMs >= 2 * 300 - 20 && spanMs <= 2 * 300 + 250, `fall=3: DOWN ${spanMs} ms after the first failure`);
-    assert.ok(down.time! - killedAt <= 3 * 300 + 300 + 250, 'down within the check budget');
+      const down = await waitLine(
+        (l) => l.actor === id && health(l.to) === 'down' && (l.time ?? 0) >= killedAt,
+        5_000,
+        'h2 DOWN',
+      );
+      // Checks every 300 ms (inter = fastinter = downinter here): the first failure shows as
+      // up.failing, the third takes it down: exactly two more check intervals later.
+      const firstFail = serverLines(id, killedAt).find((l) => /health\.up\.failing/.test(l.to ?? ''))!;
+      assert.ok(firstFail, 'first failed check seen as UP, going down');
+      const spanMs = down.time! - firstFail.time!;
+      assert.ok(spanMs >= 2 * 300 - 20 && spanMs <= 2 * 300 + 250, `fall=3: DOWN ${spanMs} ms after the first failure`);
+      assert.ok(down.time! - killedAt <= 3 * 300 + 300 + 250, 'down within the check budget');
 
-    const revivedAt = Date.now();
-    await be.h2!.revive();
-    const up = await waitLine(
-      (l) => l.actor === id && health(l.to) === 'up' && (l.time ?? 0) >= revivedAt,
-      5_000,
-      'h2 UP',
-    );
-    const rising = serverLines(id, revivedAt).find((l) => /health\.down\.rising/.test(l.to ?? ''))!;
-    assert.ok(rising, 'first pass seen as DOWN, going up');
-    const riseMs = up.time! - rising.time!;
-    assert.ok(riseMs >= 300 - 20 && riseMs <= 300 + 250, `rise=2: UP ${riseMs} ms after the first pass`);
-    const after = await Promise.all([1, 2, 3, 4].map(() => request(port.ha!, 'r')));
-    assert.ok(after.includes('h2:r'), `h2 serves again: ${after}`);
-  });
+      const revivedAt = Date.now();
+      await be.h2!.revive();
+      const up = await waitLine(
+        (l) => l.actor === id && health(l.to) === 'up' && (l.time ?? 0) >= revivedAt,
+        5_000,
+        'h2 UP',
+      );
+      const rising = serverLines(id, revivedAt).find((l) => /health\.down\.rising/.test(l.to ?? ''))!;
+      assert.ok(rising, 'first pass seen as DOWN, going up');
+      const riseMs = up.time! - rising.time!;
+      assert.ok(riseMs >= 300 - 20 && riseMs <= 300 + 250, `rise=2: UP ${riseMs} ms after the first pass`);
+      const after = await Promise.all([1, 2, 3, 4].map(() => request(port.ha!, 'r')));
+      assert.ok(after.includes('h2:r'), `h2 serves again: ${after}`);
+    },
+  );
 
   it('the backup server takes over only when the primary is down, and gives it back', async () => {
     assert.equal(await request(port.bk!, 'x'), 'p1:x');

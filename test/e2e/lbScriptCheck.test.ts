@@ -50,7 +50,8 @@ before(async () => {
   // The environment is haproxy's: HAPROXY_SERVER_NAME, and PATH from `external-check path`.
   writeFileSync(
     script,
-    `#!/bin/sh\nread code < ${dir}/$HAPROXY_SERVER_NAME.code\necho "server $HAPROXY_SERVER_NAME port $4 says $code"\nexit $code\n`,
+    `#!/bin/sh\nread code < ${dir}/$HAPROXY_SERVER_NAME.code\necho "server $HAPROXY_SERVER_NAME port $4 says $code"\n` +
+      `exit $code\n`,
   );
   chmodSync(script, 0o755);
   writeFileSync(

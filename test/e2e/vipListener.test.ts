@@ -83,7 +83,8 @@ describe('a listener on the VIP follows the VRRP instance (2 halo nodes, VRRPv3 
       const hit = await probe.firstSince(tr.time, hosts[i].ip, 3_000);
       const figures = { vipAddMs: vipAt - tr.time, listenMs: listening.time! - vipAt, clientMs: hit.at - tr.time };
       t.diagnostic(
-        `${node.name} backup -> master: VIP added +${figures.vipAddMs} ms, listening ${figures.listenMs} ms after the VIP, first client +${figures.clientMs} ms (${hit.greeting})`,
+        `${node.name} backup -> master: VIP added +${figures.vipAddMs} ms, ` +
+          `listening ${figures.listenMs} ms after the VIP, first client +${figures.clientMs} ms (${hit.greeting})`,
       );
       return figures;
     } finally {

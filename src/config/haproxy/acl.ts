@@ -241,7 +241,10 @@ function lookUp(
     return test === null ? null : [test];
   }
   if (own !== undefined)
-    return `ACL '${name}' is declared at line ${own.firstLine}, after this rule: declare it before the rules that use it`;
+    return (
+      `ACL '${name}' is declared at line ${own.firstLine}, after this rule: ` +
+      `declare it before the rules that use it`
+    );
   return `no such ACL: '${name}'`;
 }
 
@@ -266,7 +269,8 @@ function parseTest(
       return fail(`converters ('${criterion}') are not supported by halo`);
     }
     return fail(
-      `criterion '${criterion}' is not available in halo's mode tcp (halo decides when it accepts the connection, from ${KNOWN_CRITERIA})`,
+      `criterion '${criterion}' is not available in halo's mode tcp (halo decides when it accepts the connection, ` +
+        `from ${KNOWN_CRITERIA})`,
     );
   }
   const arg = call[2];
@@ -275,7 +279,8 @@ function parseTest(
     backend = arg === undefined || arg === '' ? (p.kind === 'listen' ? p.name : null) : arg;
     if (backend === null)
       return fail(
-        `'${criterion}' counts the servers of its own section, and ${p.kind} '${p.name}' has none: write nbsrv(<backend>)`,
+        `'${criterion}' counts the servers of its own section, and ${p.kind} '${p.name}' has none: ` +
+          `write nbsrv(<backend>)`,
       );
     if (backend.includes(',')) return fail(`'${criterion}' takes one backend name`);
   } else if (arg !== undefined) {

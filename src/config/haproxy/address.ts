@@ -67,7 +67,9 @@ export function parseAddress(text: string, opts: { portRequired: boolean; anyHos
   if (port === null) {
     return {
       ok: false,
-      error: `address '${text}': port '${portText}' is not a number in 1..65535 (ranges and +/- offsets are not supported)`,
+      error:
+        `address '${text}': port '${portText}' is not a number in 1..65535 (ranges and +/- offsets are not ` +
+        `supported)`,
     };
   }
   return { ok: true, host, port };

@@ -112,7 +112,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
       if (twin !== undefined) {
         c.diag.error(
           c.pos,
-          `${c.draft.kind} '${c.draft.name}': another server named '${server.name}' was already defined at line ${twin.pos.line}`,
+          `${c.draft.kind} '${c.draft.name}': another server named '${server.name}' was already defined at ` +
+            `line ${twin.pos.line}`,
         );
         return;
       }
@@ -229,7 +230,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
     if (match === undefined || words.length !== 2) {
       c.diag.warn(
         c.pos,
-        `'http-check expect ${c.args.join(' ')}' is not supported by halo (only [!] status|rstatus|string|rstring <pattern>); ignored`,
+        `'http-check expect ${c.args.join(' ')}' is not supported by halo (only [!] status|rstatus|string|rstring ` +
+          `<pattern>); ignored`,
         'HALO_W_CONFIG_UNSUPPORTED',
       );
       return;
@@ -251,7 +253,8 @@ const LISTED_KEYWORDS: Readonly<Record<string, Keyword>> = {
     if (c.args.length > 1)
       c.diag.warn(
         c.pos,
-        `stats realm: haproxy reads only '${c.args[0]}'; halo uses '${st.realm}' (escape spaces with '\\ ' to silence this)`,
+        `stats realm: haproxy reads only '${c.args[0]}'; halo uses '${st.realm}' (escape spaces with '\\ ' to ` +
+          `silence this)`,
         'HALO_W_CONFIG_ADJUSTED',
       );
   }),

@@ -41,7 +41,8 @@ export function scriptInvocation(check: ScriptCheck, currentConnections: number 
   if (!program.includes('/') && !check.path) {
     throw new HaloError(
       'HALO_E_CONFIG_VALUE',
-      `external-check command ${JSON.stringify(program)} is not a path and external-check path is empty: give the full path or set external-check path`,
+      `external-check command ${JSON.stringify(program)} is not a path and external-check path is empty: ` +
+        `give the full path or set external-check path`,
       { command: check.command },
     );
   }

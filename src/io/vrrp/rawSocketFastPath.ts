@@ -55,7 +55,8 @@ export function rawSocketFastPath(socket: raw.Socket, dev: string): RawSocketFas
   if (!Array.isArray(requests) || typeof wrap?.send !== 'function' || typeof wrap.prependListener !== 'function') {
     throw new HaloError(
       'HALO_E_VRRP_SOCKET',
-      `${dev}: raw-socket's internals are not those of raw-socket ${RAW_SOCKET_VERSION} (wrap.send, wrap.prependListener, requests)`,
+      `${dev}: raw-socket's internals are not those of raw-socket ${RAW_SOCKET_VERSION} (wrap.send, ` +
+        `wrap.prependListener, requests)`,
       { dev, rawSocket: RAW_SOCKET_VERSION },
     );
   }

@@ -45,7 +45,10 @@ export interface VrrpSocketOptions {
 }
 
 export interface VrrpSocket {
-  /** Fire and forget: handed to the kernel at once (queued if its buffer is full), never blocks; failures go to onError. */
+  /**
+   * Fire and forget: handed to the kernel at once (queued if its buffer is full), never blocks; failures go to
+   * onError.
+   */
   send(ipPacket: Buffer, dst: string): void;
   /**
    * Refuses new sends at once; closes after the sends already queued have gone out (bounded),

@@ -26,7 +26,10 @@ export interface VrrpInstanceInput {
   /** preempt_delay, centiseconds (0 = none). */
   preemptDelayCs: number;
   initialState: 'MASTER' | 'BACKUP';
-  /** This node's address on the interface, for the equal-priority tie-break (RFC 5798 6.4.3: higher primary IP wins). */
+  /**
+   * This node's address on the interface, for the equal-priority tie-break (RFC 5798 6.4.3: higher primary IP
+   * wins).
+   */
   primaryIp: string;
   trackers: TrackedInput[];
   /** garp_master_delay / garp_master_repeat / garp_master_refresh / garp_master_refresh_repeat. */

@@ -45,7 +45,8 @@ describe('scriptProbe', () => {
     // A Node recorder rather than sh: shells export variables of their own (PWD), Node adds none.
     const recorder = script(
       'recorder',
-      `#!${process.execPath}\nrequire('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify({ argv: process.argv.slice(2), env: process.env }));\n`,
+      `#!${process.execPath}\nrequire('node:fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify({ argv: ` +
+        `process.argv.slice(2), env: process.env }));\n`,
     );
     process.env.HALO_SECRET = 'must-not-leak';
     try {

@@ -46,7 +46,8 @@ describe('tcpProbe', () => {
         'python3',
         [
           '-c',
-          'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(60)',
+          'import socket,sys,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\n' +
+            'print(s.getsockname()[1],flush=True)\ntime.sleep(60)',
         ],
         { stdio: ['ignore', 'pipe', 'inherit'] },
       );

@@ -62,31 +62,34 @@ describe('fileJournal', () => {
     await j.close();
   });
 
-  it('rotates segments by size and prunes beyond maxSegments; a reopened journal continues in a new segment', async (t) => {
-    const dir = await tempDir(t, 'fj');
-    const j = await openJournal({ dir, log: quietLog, segmentBytes: 4096, maxSegments: 50 });
-    for (let i = 1; i <= 300; i += 1) {
-      j.append(envelope(i));
-      if (i % 10 === 0) await j.flush();
-    }
-    await j.close();
-    const files = (await readdir(dir)).sort();
-    assert.ok(files.length > 5, `segments: ${files.length}`);
-    for (const f of files.slice(0, -1)) assert.ok((await stat(join(dir, f))).size >= 4096);
-    assert.match(files[0]!, /^seg-0000000001-1-1\.ndjson$/);
-    const j2 = await openJournal({ dir, log: quietLog, segmentBytes: 4096, maxSegments: 3 });
-    assert.equal(j2.lastSeq(), 300);
-    assert.deepEqual(j2.lastPosition(), { boot: 1, seq: 300 });
-    for (let i = 1; i <= 60; i += 1) j2.append(envelope(i, 2));
-    await j2.close();
-    const after = (await readdir(dir)).sort();
-    assert.equal(after.length, 3);
-    const ids = (await collect(readJournal(dir))).map((e) => e.id);
-    assert.equal(ids.at(-1), 'n1:2:60');
-    // from/after seek: inclusive and exclusive, across segment boundaries.
-    assert.equal((await collect(readJournal(dir, { fromId: 'n1:2:41' })))[0]!.id, 'n1:2:41');
-    assert.equal((await collect(readJournal(dir, { afterId: 'n1:2:41' })))[0]!.id, 'n1:2:42');
-  });
+  it(
+    'rotates segments by size and prunes beyond maxSegments; ' + 'a reopened journal continues in a new segment',
+    async (t) => {
+      const dir = await tempDir(t, 'fj');
+      const j = await openJournal({ dir, log: quietLog, segmentBytes: 4096, maxSegments: 50 });
+      for (let i = 1; i <= 300; i += 1) {
+        j.append(envelope(i));
+        if (i % 10 === 0) await j.flush();
+      }
+      await j.close();
+      const files = (await readdir(dir)).sort();
+      assert.ok(files.length > 5, `segments: ${files.length}`);
+      for (const f of files.slice(0, -1)) assert.ok((await stat(join(dir, f))).size >= 4096);
+      assert.match(files[0]!, /^seg-0000000001-1-1\.ndjson$/);
+      const j2 = await openJournal({ dir, log: quietLog, segmentBytes: 4096, maxSegments: 3 });
+      assert.equal(j2.lastSeq(), 300);
+      assert.deepEqual(j2.lastPosition(), { boot: 1, seq: 300 });
+      for (let i = 1; i <= 60; i += 1) j2.append(envelope(i, 2));
+      await j2.close();
+      const after = (await readdir(dir)).sort();
+      assert.equal(after.length, 3);
+      const ids = (await collect(readJournal(dir))).map((e) => e.id);
+      assert.equal(ids.at(-1), 'n1:2:60');
+      // from/after seek: inclusive and exclusive, across segment boundaries.
+      assert.equal((await collect(readJournal(dir, { fromId: 'n1:2:41' })))[0]!.id, 'n1:2:41');
+      assert.equal((await collect(readJournal(dir, { afterId: 'n1:2:41' })))[0]!.id, 'n1:2:42');
+    },
+  );
 
   it('rotates by age', async (t) => {
     const dir = await tempDir(t, 'fj');

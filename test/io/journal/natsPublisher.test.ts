@@ -122,40 +122,44 @@ describe('natsPublisher', () => {
     );
   });
 
-  it('kill -9 of nats-server during a burst of 2000: after restart every event is stored exactly once, in seq order', async (t) => {
-    const { server, journal, publisher } = await setup(t);
-    const p = publisher();
-    await p.start();
-    let seq = 1;
-    const burst = async (upTo: number): Promise<void> => {
-      while (seq <= upTo) {
-        for (let i = 0; i < 50 && seq <= upTo; i += 1) journal.append(envelope(seq++));
-        await new Promise((r) => setTimeout(r, 2));
-      }
-    };
-    await burst(700);
-    await server.kill9();
-    const ackedAtKill = p.stats.acked;
-    await burst(1400); // the daemon keeps journaling while NATS is down
-    const start = Date.now();
-    await server.restart();
-    await burst(2000);
-    await waitFor('2000 acks', () => p.stats.acked === 2000, 15_000);
-    const recoveredMs = Date.now() - start;
-    await p.stop();
-    assert.ok(ackedAtKill < 2000);
-    assert.ok(p.stats.reconnects >= 1);
-    const stored = await streamContents(server.url);
-    assert.equal(stored.length, 2000);
-    assert.deepEqual(
-      stored.map((s) => s.id),
-      ids(1, 2000),
-    );
-    assert.ok(stored.every((s) => s.msgId === s.id));
-    t.diagnostic(
-      `acked at kill ${ackedAtKill}, all 2000 acked ${recoveredMs} ms after restart, publishes ${p.stats.published}`,
-    );
-  });
+  it(
+    'kill -9 of nats-server during a burst of 2000: after restart every event is stored exactly once, ' +
+      'in seq order',
+    async (t) => {
+      const { server, journal, publisher } = await setup(t);
+      const p = publisher();
+      await p.start();
+      let seq = 1;
+      const burst = async (upTo: number): Promise<void> => {
+        while (seq <= upTo) {
+          for (let i = 0; i < 50 && seq <= upTo; i += 1) journal.append(envelope(seq++));
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      };
+      await burst(700);
+      await server.kill9();
+      const ackedAtKill = p.stats.acked;
+      await burst(1400); // the daemon keeps journaling while NATS is down
+      const start = Date.now();
+      await server.restart();
+      await burst(2000);
+      await waitFor('2000 acks', () => p.stats.acked === 2000, 15_000);
+      const recoveredMs = Date.now() - start;
+      await p.stop();
+      assert.ok(ackedAtKill < 2000);
+      assert.ok(p.stats.reconnects >= 1);
+      const stored = await streamContents(server.url);
+      assert.equal(stored.length, 2000);
+      assert.deepEqual(
+        stored.map((s) => s.id),
+        ids(1, 2000),
+      );
+      assert.ok(stored.every((s) => s.msgId === s.id));
+      t.diagnostic(
+        `acked at kill ${ackedAtKill}, all 2000 acked ${recoveredMs} ms after restart, publishes ${p.stats.published}`,
+      );
+    },
+  );
 
   it('a restarted publisher resumes after the acked cursor: nothing re-sent, nothing duplicated', async (t) => {
     const { server, journal, publisher } = await setup(t);
@@ -198,51 +202,58 @@ describe('natsPublisher', () => {
     );
   });
 
-  it('its link is journaled as journal:nats: streaming adds none, an outage adds down and up, stop publishes all', async (t) => {
-    const { server, journalDir, journal } = await setup(t);
-    // Boot 2 for the link's envelopes, apart from the fixtures' boot 1.
-    const mapper = createTransitionMapper({ node: 'n1', boot: 2, sink: (env) => journal.append(env) });
-    const config = { servers: [server.url] };
-    const stateDir = join(journalDir, '..');
-    const p = createNatsPublisher({ config, journalDir, stateDir, log: quietLog, inspect: mapper.onInspect });
-    t.after(() => p.stop());
-    const linkPath = async (): Promise<string[]> => {
-      await journal.flush();
-      const link = (await collect(readJournal(journalDir))).filter((e) => e.actor === 'journal:nats');
-      return link.map((e) => `${e.from ?? '∅'}>${e.to}`);
-    };
-    await p.start();
-    for (let i = 1; i <= 500; i += 1) journal.append(envelope(i));
-    await waitFor("500 envelopes and the link's 3 acked", () => p.stats.acked === 503, 10_000);
-    await new Promise((r) => setTimeout(r, 300));
-    const started = ['∅>connecting', 'connecting>connected.provisioning', 'connected.provisioning>connected.streaming'];
-    assert.deepEqual(await linkPath(), started);
-    assert.equal(p.stats.acked, 503, "publishing the link's own events made no more");
+  it(
+    'its link is journaled as journal:nats: streaming adds none, an outage adds down and up, ' + 'stop publishes all',
+    async (t) => {
+      const { server, journalDir, journal } = await setup(t);
+      // Boot 2 for the link's envelopes, apart from the fixtures' boot 1.
+      const mapper = createTransitionMapper({ node: 'n1', boot: 2, sink: (env) => journal.append(env) });
+      const config = { servers: [server.url] };
+      const stateDir = join(journalDir, '..');
+      const p = createNatsPublisher({ config, journalDir, stateDir, log: quietLog, inspect: mapper.onInspect });
+      t.after(() => p.stop());
+      const linkPath = async (): Promise<string[]> => {
+        await journal.flush();
+        const link = (await collect(readJournal(journalDir))).filter((e) => e.actor === 'journal:nats');
+        return link.map((e) => `${e.from ?? '∅'}>${e.to}`);
+      };
+      await p.start();
+      for (let i = 1; i <= 500; i += 1) journal.append(envelope(i));
+      await waitFor("500 envelopes and the link's 3 acked", () => p.stats.acked === 503, 10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      const started = [
+        '∅>connecting',
+        'connecting>connected.provisioning',
+        'connected.provisioning>connected.streaming',
+      ];
+      assert.deepEqual(await linkPath(), started);
+      assert.equal(p.stats.acked, 503, "publishing the link's own events made no more");
 
-    await server.kill9();
-    await server.restart();
-    const backUp = (): boolean => p.stats.reconnects >= 1 && p.stats.pending === 0 && p.stats.acked >= 506;
-    await waitFor('the link back to streaming, its 3 new events acked', backUp, 15_000);
-    const path = await linkPath();
-    assert.deepEqual(path.slice(3), [
-      'connected.streaming>connected.disconnected',
-      'connected.disconnected>connected.provisioning',
-      'connected.provisioning>connected.streaming',
-    ]);
-    const down = (await collect(readJournal(journalDir))).find((e) => e.to === 'connected.disconnected')!;
-    assert.equal(down.context.server, new URL(server.url).host, 'the context names the server');
+      await server.kill9();
+      await server.restart();
+      const backUp = (): boolean => p.stats.reconnects >= 1 && p.stats.pending === 0 && p.stats.acked >= 506;
+      await waitFor('the link back to streaming, its 3 new events acked', backUp, 15_000);
+      const path = await linkPath();
+      assert.deepEqual(path.slice(3), [
+        'connected.streaming>connected.disconnected',
+        'connected.disconnected>connected.provisioning',
+        'connected.provisioning>connected.streaming',
+      ]);
+      const down = (await collect(readJournal(journalDir))).find((e) => e.to === 'connected.disconnected')!;
+      assert.equal(down.context.server, new URL(server.url).host, 'the context names the server');
 
-    await p.stop({ closeJournal: () => journal.close() });
-    const envs = await collect(readJournal(journalDir));
-    const local = envs.map((e) => e.id);
-    assert.ok(local.includes('n1:2:7'), 'the move to stopping is journaled');
-    const replay = verifyTransitions(envs.filter((e) => e.actor === 'journal:nats'));
-    assert.deepEqual(
-      [replay.verified, replay.divergences, replay.unverifiable],
-      [6, 0, {}],
-      'the link replays through its machine',
-    );
-    const stored = (await streamContents(server.url)).map((s) => s.id);
-    assert.deepEqual(stored, local, 'the stream holds exactly the journal, the stop included');
-  });
+      await p.stop({ closeJournal: () => journal.close() });
+      const envs = await collect(readJournal(journalDir));
+      const local = envs.map((e) => e.id);
+      assert.ok(local.includes('n1:2:7'), 'the move to stopping is journaled');
+      const replay = verifyTransitions(envs.filter((e) => e.actor === 'journal:nats'));
+      assert.deepEqual(
+        [replay.verified, replay.divergences, replay.unverifiable],
+        [6, 0, {}],
+        'the link replays through its machine',
+      );
+      const stored = (await streamContents(server.url)).map((s) => s.id);
+      assert.deepEqual(stored, local, 'the stream holds exactly the journal, the stop included');
+    },
+  );
 });

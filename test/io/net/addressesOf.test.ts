@@ -37,7 +37,10 @@ test('addressesOf: the device and its labels, IPv4 first in the order listed, IP
   ]);
 });
 
-test('addressesOf: nothing for a device os.networkInterfaces() does not list (down, absent) or without a prefix', () => {
-  assert.deepEqual(addressesOf({ eth1: [v4('192.0.2.11', 24)] }, 'eth0'), []);
-  assert.deepEqual(addressesOf({ eth0: [{ ...v4('192.0.2.11', 24), cidr: null }] }, 'eth0'), []);
-});
+test(
+  'addressesOf: nothing for a device os.networkInterfaces() does not list ' + '(down, absent) or without a prefix',
+  () => {
+    assert.deepEqual(addressesOf({ eth1: [v4('192.0.2.11', 24)] }, 'eth0'), []);
+    assert.deepEqual(addressesOf({ eth0: [{ ...v4('192.0.2.11', 24), cidr: null }] }, 'eth0'), []);
+  },
+);

@@ -12,7 +12,9 @@ import {
 
 /** A frontend read from real haproxy.cfg text: the conditions come from the config parser. */
 function frontendOf(body: string): LbFrontend {
-  const text = `frontend f\n  bind 127.0.0.1:8080\n${body}\nbackend main\n  server s 192.0.2.1:80\nbackend spare\n  server s 192.0.2.2:80\n`;
+  const text =
+    `frontend f\n  bind 127.0.0.1:8080\n${body}\nbackend main\n  server s 192.0.2.1:80\nbackend spare\n` +
+    `  server s 192.0.2.2:80\n`;
   return parseHaproxyText(text, 't.cfg').config.frontends[0]!;
 }
 
@@ -61,29 +63,35 @@ describe('ACL address matching (7.1.6)', () => {
     assert.deepEqual(of('if { src ::/0 }'), [true, true, true, true, true]);
   });
 
-  it('an IPv4-mapped client matches IPv4 patterns, and an IPv4 client matches ::ffff: patterns, as haproxy does', () => {
-    const srcs = ['::ffff:127.0.0.1', '127.0.0.1', '::127.0.0.2', '2002:c000:0207::1', '2001:db8::7f00:1'];
-    const of = (cond: string): boolean[] =>
-      holds(
-        cond,
-        srcs.map((src) => ({ src })),
-      );
-    // ::a.b.c.d (IPv4-compatible) and 2002:AABB:CCDD:: (6to4) carry an IPv4 address too (haproxy's v6tov4).
-    assert.deepEqual(of('if { src 127.0.0.0/8 }'), [true, true, true, false, false]);
-    assert.deepEqual(of('if { src 192.0.2.7 }'), [false, false, false, true, false]);
-    assert.deepEqual(of('if { src ::ffff:127.0.0.0/104 }'), [true, true, false, false, false]);
-    assert.deepEqual(of('if LOCALHOST'), [true, true, true, false, false]);
-  });
+  it(
+    'an IPv4-mapped client matches IPv4 patterns, and an IPv4 client matches ::ffff: patterns, ' + 'as haproxy does',
+    () => {
+      const srcs = ['::ffff:127.0.0.1', '127.0.0.1', '::127.0.0.2', '2002:c000:0207::1', '2001:db8::7f00:1'];
+      const of = (cond: string): boolean[] =>
+        holds(
+          cond,
+          srcs.map((src) => ({ src })),
+        );
+      // ::a.b.c.d (IPv4-compatible) and 2002:AABB:CCDD:: (6to4) carry an IPv4 address too (haproxy's v6tov4).
+      assert.deepEqual(of('if { src 127.0.0.0/8 }'), [true, true, true, false, false]);
+      assert.deepEqual(of('if { src 192.0.2.7 }'), [false, false, false, true, false]);
+      assert.deepEqual(of('if { src ::ffff:127.0.0.0/104 }'), [true, true, false, false, false]);
+      assert.deepEqual(of('if LOCALHOST'), [true, true, true, false, false]);
+    },
+  );
 
-  it('dst is the address the client connected to; an unreadable address matches nothing (and ! of it everything)', () => {
-    assert.deepEqual(holds('if { dst 198.51.100.0/24 }', [{}, { dst: '203.0.113.1' }, { dst: '' }]), [
-      true,
-      false,
-      false,
-    ]);
-    assert.deepEqual(holds('if !{ dst 198.51.100.0/24 }', [{ dst: '' }]), [true]);
-    assert.deepEqual(holds('if { src -m found }', [{}, { src: '' }]), [true, false]);
-  });
+  it(
+    'dst is the address the client connected to; ' + 'an unreadable address matches nothing (and ! of it everything)',
+    () => {
+      assert.deepEqual(holds('if { dst 198.51.100.0/24 }', [{}, { dst: '203.0.113.1' }, { dst: '' }]), [
+        true,
+        false,
+        false,
+      ]);
+      assert.deepEqual(holds('if !{ dst 198.51.100.0/24 }', [{ dst: '' }]), [true]);
+      assert.deepEqual(holds('if { src -m found }', [{}, { src: '' }]), [true, false]);
+    },
+  );
 });
 
 describe('ACL integer matching (7.1.2)', () => {
@@ -171,21 +179,27 @@ describe('choosing the backend (4.2 use_backend)', () => {
     return backendChoice(f.useBackends, f.defaultBackend, nbsrv);
   };
 
-  it('is fixed when nothing depends on the connection: no rule, a first unconditional rule, if TRUE, FALSE rules', () => {
-    assert.deepEqual(choice('  default_backend main'), { kind: 'fixed', backend: 'main' });
-    assert.deepEqual(choice('  use_backend spare\n  use_backend main if LOCALHOST\n  default_backend main'), {
-      kind: 'fixed',
-      backend: 'spare',
-    });
-    assert.deepEqual(choice('  use_backend spare if TRUE\n  default_backend main'), {
-      kind: 'fixed',
-      backend: 'spare',
-    });
-    assert.deepEqual(choice('  use_backend spare if FALSE\n  use_backend spare unless TRUE\n  default_backend main'), {
-      kind: 'fixed',
-      backend: 'main',
-    });
-  });
+  it(
+    'is fixed when nothing depends on the connection: no rule, ' + 'a first unconditional rule, if TRUE, FALSE rules',
+    () => {
+      assert.deepEqual(choice('  default_backend main'), { kind: 'fixed', backend: 'main' });
+      assert.deepEqual(choice('  use_backend spare\n  use_backend main if LOCALHOST\n  default_backend main'), {
+        kind: 'fixed',
+        backend: 'spare',
+      });
+      assert.deepEqual(choice('  use_backend spare if TRUE\n  default_backend main'), {
+        kind: 'fixed',
+        backend: 'spare',
+      });
+      assert.deepEqual(
+        choice('  use_backend spare if FALSE\n  use_backend spare unless TRUE\n  default_backend main'),
+        {
+          kind: 'fixed',
+          backend: 'main',
+        },
+      );
+    },
+  );
 
   it('otherwise runs the rules in order for each connection: first match, else the default, else null', () => {
     const c = choice(
@@ -209,7 +223,8 @@ describe('choosing the backend (4.2 use_backend)', () => {
 
   it('a rule after one that always applies is never reached', () => {
     const c = choice(
-      '  use_backend spare if LOCALHOST\n  use_backend main if TRUE\n  use_backend spare if { dst_port 80 }\n  default_backend spare',
+      '  use_backend spare if LOCALHOST\n  use_backend main if TRUE\n  use_backend spare if { dst_port 80 }\n' +
+        '  default_backend spare',
     );
     assert.equal(c.kind === 'per-connection' && c.choose(facts({ dstPort: 80 })), 'main');
   });

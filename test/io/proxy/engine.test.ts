@@ -7,7 +7,9 @@ import { type Backend, freePort, hold, request, sleep } from './tcpFixtures.js';
 
 async function engine(body: string): Promise<{ dp: DataPath; port: number; rec: Recorded }> {
   const port = await freePort();
-  const text = `defaults\n  mode tcp\n  timeout connect 300\n  timeout client 5s\n  timeout server 5s\nlisten p\n  bind 127.0.0.1:${port}\n${body}\n`;
+  const text =
+    `defaults\n  mode tcp\n  timeout connect 300\n  timeout client 5s\n  timeout server 5s\nlisten p\n` +
+    `  bind 127.0.0.1:${port}\n${body}\n`;
   return { ...(await runEngine(text)), port };
 }
 
@@ -39,7 +41,8 @@ describe('proxy engine: retries and redispatch', () => {
     const [a, dead] = await backends('a', 'dead');
     await dead!.kill();
     const { port, rec } = await engine(
-      `  balance roundrobin\n  retries 1\n  option redispatch\n  server dead 127.0.0.1:${dead!.port} observe layer4\n  server a 127.0.0.1:${a!.port}`,
+      `  balance roundrobin\n  retries 1\n  option redispatch\n` +
+        `  server dead 127.0.0.1:${dead!.port} observe layer4\n  server a 127.0.0.1:${a!.port}`,
     );
     const answers = await Promise.all([request(port, '1'), request(port, '2'), request(port, '3'), request(port, '4')]);
     assert.deepEqual(answers.sort(), ['a:1', 'a:2', 'a:3', 'a:4']);
@@ -104,7 +107,8 @@ describe('proxy engine: server state, maxconn and the queue', () => {
   it('a server marked down gets no new connections; shutdown-sessions cuts its open ones', async () => {
     const [a, b] = await backends('a', 'b');
     const { dp, port } = await engine(
-      `  balance roundrobin\n  server a 127.0.0.1:${a!.port} on-marked-down shutdown-sessions\n  server b 127.0.0.1:${b!.port}`,
+      `  balance roundrobin\n  server a 127.0.0.1:${a!.port} on-marked-down shutdown-sessions\n  server b ` +
+        `127.0.0.1:${b!.port}`,
     );
     const held = await hold(port, 'held');
     await sleep(50);
@@ -145,7 +149,8 @@ describe('proxy engine: server state, maxconn and the queue', () => {
       maxqueue: string,
     ): Promise<{ third: string | null; served: Backend; other: Backend; finish: () => Promise<string> }> => {
       const { port } = await engine(
-        `  balance source\n  timeout queue 3s\n  server a 127.0.0.1:${a!.port} maxconn 1${maxqueue}\n  server b 127.0.0.1:${b!.port} maxconn 1${maxqueue}`,
+        `  balance source\n  timeout queue 3s\n` +
+          `  server a 127.0.0.1:${a!.port} maxconn 1${maxqueue}\n  server b 127.0.0.1:${b!.port} maxconn 1${maxqueue}`,
       );
       const before = { a: a!.accepted, b: b!.accepted };
       const first = await hold(port, 'first');

@@ -29,8 +29,10 @@ describe('proxy engine: use_backend conditions, per connection', () => {
     const [m, mb, s] = await backends('m', 'mb', 's');
     const port = await freePort();
     const { dp } = await runEngine(
-      `${DEFAULTS}frontend f\n  bind 127.0.0.1:${port}\n  use_backend spare if { nbsrv(main) lt 1 }\n  default_backend main\n` +
-        `backend main\n  server m 127.0.0.1:${m!.port}\n  server mb 127.0.0.1:${mb!.port} backup\nbackend spare\n  server s 127.0.0.1:${s!.port}\n`,
+      `${DEFAULTS}frontend f\n  bind 127.0.0.1:${port}\n  use_backend spare if { nbsrv(main) lt 1 }\n` +
+        `  default_backend main\n` +
+        `backend main\n  server m 127.0.0.1:${m!.port}\n  server mb 127.0.0.1:${mb!.port} backup\nbackend spare\n` +
+        `  server s 127.0.0.1:${s!.port}\n`,
     );
     assert.equal(await request(port, 'x'), 'm:x');
     dp.updateServer({ backend: 'main', server: 'm', up: false });
@@ -41,27 +43,32 @@ describe('proxy engine: use_backend conditions, per connection', () => {
     assert.equal(await request(port, 'x'), 'm:x', 'and back when main comes up');
   });
 
-  it('LOCALHOST and src 127.0.0.0/8 match loopback clients, IPv4-mapped ones included; ::1 only LOCALHOST', async () => {
-    const [local, v6, other] = await backends('local', 'v6', 'other');
-    const [p4, pMapped, p6] = [await freePort(), await freePort(), await freePort()];
-    await runEngine(
-      `${DEFAULTS}frontend f\n  bind 127.0.0.1:${p4}\n  bind [::ffff:127.0.0.1]:${pMapped}\n  bind [::1]:${p6}\n` +
-        '  use_backend local if { src 127.0.0.0/8 }\n  use_backend v6 if LOCALHOST\n  default_backend other\n' +
-        `backend local\n  server s 127.0.0.1:${local!.port}\nbackend v6\n  server s 127.0.0.1:${v6!.port}\nbackend other\n  server s 127.0.0.1:${other!.port}\n`,
-    );
-    // The mapped listener sees the client as ::ffff:127.0.0.1, which haproxy matches against IPv4 patterns.
-    assert.deepEqual(
-      [await request(p4, '4'), await request(pMapped, 'm'), await request(p6, '6', 5_000, '::1')],
-      ['local:4', 'local:m', 'v6:6'],
-    );
-    assert.equal(other!.accepted, 0);
-  });
+  it(
+    'LOCALHOST and src 127.0.0.0/8 match loopback clients, IPv4-mapped ones included; ' + '::1 only LOCALHOST',
+    async () => {
+      const [local, v6, other] = await backends('local', 'v6', 'other');
+      const [p4, pMapped, p6] = [await freePort(), await freePort(), await freePort()];
+      await runEngine(
+        `${DEFAULTS}frontend f\n  bind 127.0.0.1:${p4}\n  bind [::ffff:127.0.0.1]:${pMapped}\n  bind [::1]:${p6}\n` +
+          '  use_backend local if { src 127.0.0.0/8 }\n  use_backend v6 if LOCALHOST\n  default_backend other\n' +
+          `backend local\n  server s 127.0.0.1:${local!.port}\nbackend v6\n  server s 127.0.0.1:${v6!.port}\n` +
+          `backend other\n  server s 127.0.0.1:${other!.port}\n`,
+      );
+      // The mapped listener sees the client as ::ffff:127.0.0.1, which haproxy matches against IPv4 patterns.
+      assert.deepEqual(
+        [await request(p4, '4'), await request(pMapped, 'm'), await request(p6, '6', 5_000, '::1')],
+        ['local:4', 'local:m', 'v6:6'],
+      );
+      assert.equal(other!.accepted, 0);
+    },
+  );
 
   it('no rule matches and no default_backend: the client is closed and counted', async () => {
     const [a] = await backends('a');
     const [p1, p2] = [await freePort(), await freePort()];
     const { rec } = await runEngine(
-      `${DEFAULTS}frontend f\n  bind 127.0.0.1:${p1}\n  bind 127.0.0.1:${p2}\n  use_backend b if { dst_port ${p1} }\nbackend b\n  server a 127.0.0.1:${a!.port}\n`,
+      `${DEFAULTS}frontend f\n  bind 127.0.0.1:${p1}\n  bind 127.0.0.1:${p2}\n  use_backend b if { dst_port ${p1} }\n` +
+        `backend b\n  server a 127.0.0.1:${a!.port}\n`,
     );
     assert.equal(await request(p1, 'x'), 'a:x');
     await assert.rejects(request(p2, 'y'));
@@ -72,7 +79,9 @@ describe('proxy engine: use_backend conditions, per connection', () => {
 
 describe('nbsrv counts like haproxy (be_usable_srv)', () => {
   const pool = (options: string): BackendPool => {
-    const text = `backend b\n${options}  server a1 192.0.2.1:80\n  server a2 192.0.2.2:80\n  server k1 192.0.2.3:80 backup\n  server k2 192.0.2.4:80 backup\n`;
+    const text =
+      `backend b\n${options}  server a1 192.0.2.1:80\n  server a2 192.0.2.2:80\n` +
+      `  server k1 192.0.2.3:80 backup\n  server k2 192.0.2.4:80 backup\n`;
     return new BackendPool(parseHaproxyText(text, 't.cfg').config.backends[0]!, () => 0);
   };
 

@@ -9,21 +9,24 @@ const redispatched = (retries: number, interval: number): number[] =>
   );
 
 describe('option redispatch <interval>', () => {
-  it('with one active server, follows configuration.txt 4.2: every Pth retry, counted from the end when negative', () => {
-    const table: Array<[retries: number, interval: number, want: number[]]> = [
-      [3, -1, [3]], // the default: the last retry only
-      [1, -1, [1]],
-      [5, 1, [1, 2, 3, 4, 5]],
-      [6, 3, [3, 6]],
-      [4, 5, []], // an interval beyond the retries never comes
-      [3, -2, [2]], // period retries + 1 + N = 2
-      [4, -3, [2, 4]],
-      [3, -3, [1, 2, 3]], // period 1
-      [3, -9, [1, 2, 3]], // reaches before the first retry: every retry
-    ];
-    for (const [retries, interval, want] of table)
-      assert.deepEqual(redispatched(retries, interval), want, `retries ${retries}, interval ${interval}`);
-  });
+  it(
+    'with one active server, follows configuration.txt 4.2: every Pth retry, ' + 'counted from the end when negative',
+    () => {
+      const table: Array<[retries: number, interval: number, want: number[]]> = [
+        [3, -1, [3]], // the default: the last retry only
+        [1, -1, [1]],
+        [5, 1, [1, 2, 3, 4, 5]],
+        [6, 3, [3, 6]],
+        [4, 5, []], // an interval beyond the retries never comes
+        [3, -2, [2]], // period retries + 1 + N = 2
+        [4, -3, [2, 4]],
+        [3, -3, [1, 2, 3]], // period 1
+        [3, -9, [1, 2, 3]], // reaches before the first retry: every retry
+      ];
+      for (const [retries, interval, want] of table)
+        assert.deepEqual(redispatched(retries, interval), want, `retries ${retries}, interval ${interval}`);
+    },
+  );
 
   it('a retry whose server is no longer usable is redispatched whatever the interval', () => {
     for (const interval of [-1, 2, 9])

@@ -14,7 +14,8 @@ async function listen(body: string): Promise<{
 }> {
   const port = await freePort();
   const { dp, rec } = await runEngine(
-    `defaults\n  mode tcp\n  timeout connect 300\n  timeout client 5s\n  timeout server 5s\nlisten p\n  bind 127.0.0.1:${port}\n${body}\n`,
+    `defaults\n  mode tcp\n  timeout connect 300\n  timeout client 5s\n  timeout server 5s\nlisten p\n` +
+      `  bind 127.0.0.1:${port}\n${body}\n`,
   );
   return { port, dp, rec };
 }

@@ -170,30 +170,33 @@ describe('proxy timeouts: inactivity', { timeout: 30_000 }, () => {
     assert.equal(counters.get(key('halo_lb_timeouts_total', { frontend: 'p', side: 'client' })), 1);
   });
 
-  it('timeout server closes a session whose backend stays silent, counted side=server; client bytes reset it', async () => {
-    const be = await quietBackend();
-    const { port, counters } = await engine(
-      '  timeout connect 1s\n  timeout client 5s\n  timeout server 400\n',
-      `  server s 127.0.0.1:${be.port}`,
-    );
-    const idle = await client(port);
-    assertWithin((await idle.closed).afterMs, 400, 20, 'silent backend');
-    await sleep(50);
-    assert.equal(be.fins(), 1, 'the server side is closed too');
-    assert.equal(counters.get(key('halo_lb_timeouts_total', { frontend: 'p', side: 'server' })), 1);
+  it(
+    'timeout server closes a session whose backend stays silent, counted side=server; ' + 'client bytes reset it',
+    async () => {
+      const be = await quietBackend();
+      const { port, counters } = await engine(
+        '  timeout connect 1s\n  timeout client 5s\n  timeout server 400\n',
+        `  server s 127.0.0.1:${be.port}`,
+      );
+      const idle = await client(port);
+      assertWithin((await idle.closed).afterMs, 400, 20, 'silent backend');
+      await sleep(50);
+      assert.equal(be.fins(), 1, 'the server side is closed too');
+      assert.equal(counters.get(key('halo_lb_timeouts_total', { frontend: 'p', side: 'server' })), 1);
 
-    const busy = await client(port);
-    let lastSent = 0;
-    for (let i = 0; i < 4; i++) {
-      await sleep(200);
-      busy.socket.write('k');
-      lastSent = performance.now();
-    }
-    const { afterMs } = await busy.closed;
-    assert.ok(afterMs >= 800, `lived ${afterMs.toFixed(0)} ms`);
-    assertWithin(performance.now() - lastSent, 400, 20, 'after the last client byte');
-    assert.equal(counters.get(key('halo_lb_timeouts_total', { frontend: 'p', side: 'server' })), 2);
-  });
+      const busy = await client(port);
+      let lastSent = 0;
+      for (let i = 0; i < 4; i++) {
+        await sleep(200);
+        busy.socket.write('k');
+        lastSent = performance.now();
+      }
+      const { afterMs } = await busy.closed;
+      assert.ok(afterMs >= 800, `lived ${afterMs.toFixed(0)} ms`);
+      assertWithin(performance.now() - lastSent, 400, 20, 'after the last client byte');
+      assert.equal(counters.get(key('halo_lb_timeouts_total', { frontend: 'p', side: 'server' })), 2);
+    },
+  );
 
   it('timeout client-fin applies once the client half-closed, counted side=client', async () => {
     const be = await quietBackend();
@@ -236,7 +239,8 @@ async function stuckListener(): Promise<number> {
     'python3',
     [
       '-c',
-      'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)',
+      'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\n' +
+        'print(s.getsockname()[1],flush=True)\ntime.sleep(120)',
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -280,7 +284,8 @@ describe('proxy timeouts: connect', { timeout: 30_000 }, () => {
     cleanups.push(() => a.kill());
     const { port, counters } = await engine(
       '  timeout connect 300\n  timeout client 5s\n  timeout server 5s\n',
-      `  balance first\n  retries 1\n  option redispatch\n  server stuck 127.0.0.1:${stuck}\n  server a 127.0.0.1:${a.port}`,
+      `  balance first\n  retries 1\n  option redispatch\n` +
+        `  server stuck 127.0.0.1:${stuck}\n  server a 127.0.0.1:${a.port}`,
     );
     const t0 = performance.now();
     assert.equal(await request(port, 'x'), 'a:x');

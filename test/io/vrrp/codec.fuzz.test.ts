@@ -77,20 +77,23 @@ describe(`VRRP receive path under fuzzing (seed ${SEED})`, () => {
     for (const { buf, local } of valid) assert.equal(accepted(buf, local), true, buf.toString('hex'));
   });
 
-  it(`never throws on ${RANDOM_BUFFERS} random buffers, half shaped like IPv4 VRRP so they reach the VRRP parser`, () => {
-    const local = valid[0]!.local;
-    for (let i = 0; i < RANDOM_BUFFERS; i++) {
-      const buf = bytes(int(96));
-      if (i % 2 === 0 && buf.length >= 20) {
-        buf[0] = 0x45;
-        buf[9] = 112;
-        buf.writeUInt16BE(buf.length, 2);
-        buf.writeUInt16BE(0, 10);
-        buf.writeUInt16BE(internetChecksum([buf.subarray(0, 20)]), 10);
+  it(
+    `never throws on ${RANDOM_BUFFERS} random buffers, ` + `half shaped like IPv4 VRRP so they reach the VRRP parser`,
+    () => {
+      const local = valid[0]!.local;
+      for (let i = 0; i < RANDOM_BUFFERS; i++) {
+        const buf = bytes(int(96));
+        if (i % 2 === 0 && buf.length >= 20) {
+          buf[0] = 0x45;
+          buf[9] = 112;
+          buf.writeUInt16BE(buf.length, 2);
+          buf.writeUInt16BE(0, 10);
+          buf.writeUInt16BE(internetChecksum([buf.subarray(0, 20)]), 10);
+        }
+        accepted(buf, local);
       }
-      accepted(buf, local);
-    }
-  });
+    },
+  );
 
   it('rejects every single-bit flip anywhere in a valid datagram', () => {
     for (const { buf, local } of valid) {

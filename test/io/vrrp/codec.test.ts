@@ -175,33 +175,37 @@ describe('encode → decode round trip', () => {
     },
   ];
   for (const spec of specs) {
-    it(`v${spec.version} VRID ${spec.vrid}, ${spec.addresses.length} addresses, interval ${spec.advertIntervalCs} cs`, () => {
-      const { ip, vrrp } = decodeOk(encodeIpv4Packet(spec, { id: 7 }));
-      assert.deepEqual(
-        { src: ip.src, dst: ip.dst, id: ip.id, ttl: ip.ttl },
-        { src: spec.src, dst: spec.dst, id: 7, ttl: 255 },
-      );
-      assert.deepEqual(
-        {
-          version: vrrp.version,
-          vrid: vrrp.vrid,
-          priority: vrrp.priority,
-          addresses: vrrp.addresses,
-          advertIntervalCs: vrrp.advertIntervalCs,
-          authType: vrrp.authType,
-          authPass: vrrp.authPass,
-        },
-        {
-          version: spec.version,
-          vrid: spec.vrid,
-          priority: spec.priority,
-          addresses: spec.addresses,
-          advertIntervalCs: spec.advertIntervalCs,
-          authType: spec.version === 2 && spec.authPass !== undefined ? 1 : 0,
-          authPass: spec.version === 2 ? (spec.authPass ?? '') : '',
-        },
-      );
-    });
+    it(
+      `v${spec.version} VRID ${spec.vrid}, ${spec.addresses.length} addresses, ` +
+        `interval ${spec.advertIntervalCs} cs`,
+      () => {
+        const { ip, vrrp } = decodeOk(encodeIpv4Packet(spec, { id: 7 }));
+        assert.deepEqual(
+          { src: ip.src, dst: ip.dst, id: ip.id, ttl: ip.ttl },
+          { src: spec.src, dst: spec.dst, id: 7, ttl: 255 },
+        );
+        assert.deepEqual(
+          {
+            version: vrrp.version,
+            vrid: vrrp.vrid,
+            priority: vrrp.priority,
+            addresses: vrrp.addresses,
+            advertIntervalCs: vrrp.advertIntervalCs,
+            authType: vrrp.authType,
+            authPass: vrrp.authPass,
+          },
+          {
+            version: spec.version,
+            vrid: spec.vrid,
+            priority: spec.priority,
+            addresses: spec.addresses,
+            advertIntervalCs: spec.advertIntervalCs,
+            authType: spec.version === 2 && spec.authPass !== undefined ? 1 : 0,
+            authPass: spec.version === 2 ? (spec.authPass ?? '') : '',
+          },
+        );
+      },
+    );
   }
 
   it('v3 carries no authentication even when given a password (RFC 5798 removed it)', () => {

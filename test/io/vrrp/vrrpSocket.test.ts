@@ -68,35 +68,42 @@ describe('VRRP raw socket in a 3-node lab', () => {
     await lab.destroy();
   });
 
-  test('a multicast advert from n1 reaches n2 and n3 byte for byte with TTL 255, and n1 does not hear itself', async () => {
-    const [p1, p2, p3] = await Promise.all([startPeer(n1, ['eth0']), startPeer(n2, ['eth0']), startPeer(n3, ['eth0'])]);
-    try {
-      const packet = buildAdvertPacket({
-        src: n1.ip,
-        dst: GROUP,
-        vrid: 51,
-        priority: 101,
-        vip: '192.0.2.100',
-        id: 0x1234,
-      });
-      p1.write({ dev: 'eth0', dst: GROUP, hex: packet.toString('hex') });
-      for (const peer of [p2, p3]) {
-        const got = await peer.next((l) => l.event === 'packet', 3000);
-        assert.equal(got.from, n1.ip);
-        assert.equal(got.hex, packet.toString('hex'), 'received bytes (IPv4 header included) equal the bytes sent');
-        assert.equal(Buffer.from(String(got.hex), 'hex')[8], 255, 'TTL 255 on arrival');
-        assertStamped(peer, got);
+  test(
+    'a multicast advert from n1 reaches n2 and n3 byte for byte with TTL 255, ' + 'and n1 does not hear itself',
+    async () => {
+      const [p1, p2, p3] = await Promise.all([
+        startPeer(n1, ['eth0']),
+        startPeer(n2, ['eth0']),
+        startPeer(n3, ['eth0']),
+      ]);
+      try {
+        const packet = buildAdvertPacket({
+          src: n1.ip,
+          dst: GROUP,
+          vrid: 51,
+          priority: 101,
+          vip: '192.0.2.100',
+          id: 0x1234,
+        });
+        p1.write({ dev: 'eth0', dst: GROUP, hex: packet.toString('hex') });
+        for (const peer of [p2, p3]) {
+          const got = await peer.next((l) => l.event === 'packet', 3000);
+          assert.equal(got.from, n1.ip);
+          assert.equal(got.hex, packet.toString('hex'), 'received bytes (IPv4 header included) equal the bytes sent');
+          assert.equal(Buffer.from(String(got.hex), 'hex')[8], 255, 'TTL 255 on arrival');
+          assertStamped(peer, got);
+        }
+        await quiet();
+        assert.deepEqual(packets(p1), [], 'IP_MULTICAST_LOOP=0: the sender does not receive its own advert');
+        p1.write({ stats: true });
+        const stats = await p1.next((l) => l.event === 'stats', 3000);
+        assert.deepEqual(stats.stats, { eth0: { sent: 1, sendErrors: 0, received: 0 } });
+        assert.equal(packets(p2).length, 1, 'exactly one copy');
+      } finally {
+        await stopPeers(p1, p2, p3);
       }
-      await quiet();
-      assert.deepEqual(packets(p1), [], 'IP_MULTICAST_LOOP=0: the sender does not receive its own advert');
-      p1.write({ stats: true });
-      const stats = await p1.next((l) => l.event === 'stats', 3000);
-      assert.deepEqual(stats.stats, { eth0: { sent: 1, sendErrors: 0, received: 0 } });
-      assert.equal(packets(p2).length, 1, 'exactly one copy');
-    } finally {
-      await stopPeers(p1, p2, p3);
-    }
-  });
+    },
+  );
 
   test('unicast mode: a packet sent to n2 reaches n2 only', async () => {
     const [p1, p2, p3] = await Promise.all([

@@ -108,25 +108,29 @@ describe('serverHealth: dynamic weight (keepalived misc_dynamic)', () => {
 });
 
 describe('serverHealth: check intervals', () => {
-  it('uses inter at the top, fastinter while transitional, downinter at the bottom, counted from the end of each check', async () => {
-    // rise 2 fall 2: top is 3, the server starts at health 2.
-    const h = startHarness(
-      { rise: 2, fall: 2, interMs: 2000, fastInterMs: 300, downInterMs: 7000, initialDelayMs: 50 },
-      ['pass', 'fail', 'fail', 'pass', 'pass', 'pass'],
-    );
-    // 50 pass -> top (inter) | 2050 fail -> 2 (fastinter) | 2350 fail -> 0 DOWN (downinter)
-    // 9350 pass -> 1 rising (fastinter) | 9650 pass -> top UP (inter) | 11650
-    const expected = [50, 2050, 2350, 9350, 9650, 11650];
-    for (const at of expected) {
-      await h.advance(at - 1 - h.clock.now());
-      assert.equal(h.probeStarts.at(-1) === at, false, `no probe before ${at}`);
-      await h.advance(1);
-      assert.equal(h.probeStarts.at(-1), at, `probe at ${at}`);
-    }
-    assert.deepEqual(h.probeStarts, expected);
-    assert.deepEqual(h.actor.getSnapshot().context.nextCheckMs, 2000, 'the journaled context names the next wait');
-    h.actor.stop();
-  });
+  it(
+    'uses inter at the top, fastinter while transitional, downinter at the bottom, ' +
+      'counted from the end of each check',
+    async () => {
+      // rise 2 fall 2: top is 3, the server starts at health 2.
+      const h = startHarness(
+        { rise: 2, fall: 2, interMs: 2000, fastInterMs: 300, downInterMs: 7000, initialDelayMs: 50 },
+        ['pass', 'fail', 'fail', 'pass', 'pass', 'pass'],
+      );
+      // 50 pass -> top (inter) | 2050 fail -> 2 (fastinter) | 2350 fail -> 0 DOWN (downinter)
+      // 9350 pass -> 1 rising (fastinter) | 9650 pass -> top UP (inter) | 11650
+      const expected = [50, 2050, 2350, 9350, 9650, 11650];
+      for (const at of expected) {
+        await h.advance(at - 1 - h.clock.now());
+        assert.equal(h.probeStarts.at(-1) === at, false, `no probe before ${at}`);
+        await h.advance(1);
+        assert.equal(h.probeStarts.at(-1), at, `probe at ${at}`);
+      }
+      assert.deepEqual(h.probeStarts, expected);
+      assert.deepEqual(h.actor.getSnapshot().context.nextCheckMs, 2000, 'the journaled context names the next wait');
+      h.actor.stop();
+    },
+  );
 
   it('CHECK_NOW probes at once instead of waiting for the interval', async () => {
     const h = startHarness({ initialDelayMs: 0 });
