@@ -27,6 +27,7 @@ import { masterDownIntervalCs, skewTimeCs } from '../src/machines/vrrp/timers.js
 import { createHaloLab, type HaloLab, hasAddress, instanceBlock } from '../test/helpers/haloLab.js';
 import { KeepalivedPeer, watchAddress } from '../test/helpers/keepalivedPeer.js';
 import { type LabNode, waitFor } from '../test/helpers/netns.js';
+import { KINDS, type Kind } from './kinds.js';
 
 const TRIALS = Number(process.env.TRIALS ?? 5);
 const PIN = process.env.PIN !== '0';
@@ -34,10 +35,8 @@ const VIP = '192.0.2.100';
 const ADVERT_CS = 100;
 const MASTER_PRIORITY = 150;
 const BACKUP_PRIORITY = 100;
-const KINDS = ['halo', 'keepalived'] as const;
 const MODES = ['kill', 'graceful'] as const;
 
-type Kind = (typeof KINDS)[number];
 type Mode = (typeof MODES)[number];
 
 interface Peer {

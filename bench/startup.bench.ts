@@ -22,15 +22,14 @@ import { createHaloLab, type HaloLab, instanceBlock } from '../test/helpers/halo
 import { sleep } from '../src/io/sleep.js';
 import { KeepalivedPeer } from '../test/helpers/keepalivedPeer.js';
 import { withTimeout } from '../test/helpers/netns.js';
+import { KINDS, type Kind } from './kinds.js';
 
 const TRIALS = Number(process.env.TRIALS ?? 9);
 const GOAL_MS = 250;
 const WAIT_MS = 10_000;
 const SETTLE_MS = 300;
-const KINDS = ['halo', 'keepalived'] as const;
 const MOMENTS = ['advert', 'backup'] as const;
 
-type Kind = (typeof KINDS)[number];
 type Moment = (typeof MOMENTS)[number];
 
 /** Wall-clock ms with the sub-millisecond part, comparable with tcpdump's -tt stamps. */

@@ -103,30 +103,15 @@ describe('projection', () => {
     const journal = await openJournal({ dir: join(stateDir, 'journal'), log: quietLog });
     for (const e of envelopes) journal.append(e);
     await journal.close();
+    const replay = (...args: string[]) =>
+      run(process.execPath, [MAIN, 'replay', '--local', '--state-dir', stateDir, ...args]);
     for (const o of observations) {
-      const { stdout } = await run(process.execPath, [
-        MAIN,
-        'replay',
-        '--local',
-        '--state-dir',
-        stateDir,
-        '--at',
-        new Date(o.at).toISOString(),
-        '--json',
-      ]);
+      const { stdout } = await replay('--at', new Date(o.at).toISOString(), '--json');
       const out = JSON.parse(stdout) as { at: string; nodes: Record<string, Record<string, { state: string }>> };
       assert.equal(out.at, new Date(o.at).toISOString());
       assert.deepEqual(statesOf(out.nodes), observedJournaled(o.states));
     }
-    const { stdout: human } = await run(process.execPath, [
-      MAIN,
-      'replay',
-      '--local',
-      '--state-dir',
-      stateDir,
-      '--at',
-      new Date(observations[1]!.at).toISOString(),
-    ]);
+    const { stdout: human } = await replay('--at', new Date(observations[1]!.at).toISOString());
     assert.match(
       human,
       new RegExp(
@@ -134,17 +119,7 @@ describe('projection', () => {
           String.raw`{2}since 2026-11-25T03:14:03\.\d{3}Z {2}prio=100`,
       ),
     );
-    const { stdout: timeline } = await run(process.execPath, [
-      MAIN,
-      'replay',
-      '--local',
-      '--state-dir',
-      stateDir,
-      '--timeline',
-      'vrrp:VI_1',
-      '--node',
-      'node-b',
-    ]);
+    const { stdout: timeline } = await replay('--timeline', 'vrrp:VI_1', '--node', 'node-b');
     assert.deepEqual(
       timeline
         .trim()

@@ -119,28 +119,14 @@ describe('replayVerify', () => {
       becameMaster: 0,
       releasedMaster: 0,
     };
+    const advertFrom9 = (priority: number) =>
+      ({ type: 'ADVERT', priority, srcIp: '192.0.2.9', advertIntervalCs: 100 }) as const;
     assert.equal(
       replayStep(vrrpInstanceMachine, 'backup', ctx, { type: 'xstate.after.masterDown.vrrpInstance.backup' }),
       'master',
     );
-    assert.equal(
-      replayStep(vrrpInstanceMachine, 'master', ctx, {
-        type: 'ADVERT',
-        priority: 200,
-        srcIp: '192.0.2.9',
-        advertIntervalCs: 100,
-      }),
-      'backup',
-    );
-    assert.equal(
-      replayStep(vrrpInstanceMachine, 'master', ctx, {
-        type: 'ADVERT',
-        priority: 50,
-        srcIp: '192.0.2.9',
-        advertIntervalCs: 100,
-      }),
-      'master',
-    );
+    assert.equal(replayStep(vrrpInstanceMachine, 'master', ctx, advertFrom9(200)), 'backup');
+    assert.equal(replayStep(vrrpInstanceMachine, 'master', ctx, advertFrom9(50)), 'master');
   });
 
   it('halo replay --verify passes on the recorded journal and fails on a tampered one', async (t) => {

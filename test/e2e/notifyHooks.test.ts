@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { NodeProcess } from '../../src/cli/nodeProcess.js';
 import { masterDownIntervalMs } from '../../src/machines/vrrp/timers.js';
 import { createHaloLab, type HaloLab, instanceBlock } from '../helpers/haloLab.js';
 import { waitFor } from '../helpers/netns.js';
+import { advertTimes, tcpdump } from '../helpers/tcpdump.js';
 import { recordLog } from './fixtures/daemonLog.js';
 
 const VI = 'vrrp:VI_1';
@@ -93,29 +93,8 @@ describe('notify hooks of a VRRP instance (VRRPv3, advert 0.1 s)', () => {
       const [h1, , h3] = [hl.hosts[0]!, hl.hosts[1]!, hl.hosts[2]!];
 
       // A third host timestamps n1's adverts in the kernel (tcpdump -tt): wall-clock seconds, like pino's time.
-      const dump = h3.spawn('tcpdump', [
-        '-i',
-        'eth0',
-        '-n',
-        '-l',
-        '-tt',
-        '--immediate-mode',
-        `ip proto 112 and src host ${h1.ip}`,
-      ]);
-      const adverts: Array<{ t: number; prio: number }> = [];
-      createInterface({ input: dump.stdout! }).on('line', (line) => {
-        const m = /^(\d+\.\d+) .*prio (\d+)/.exec(line);
-        if (m) adverts.push({ t: Number(m[1]) * 1000, prio: Number(m[2]) });
-      });
-      let dumpErr = '';
-      dump.stderr!.on('data', (d: Buffer) => {
-        dumpErr += d.toString();
-      });
-      await waitFor(
-        () => `tcpdump on ${h3.ns} to listen (stderr: ${dumpErr})`,
-        () => dumpErr.includes('listening on'),
-        5_000,
-      );
+      const dump = tcpdump(h3, ['-i', 'eth0', '-tt', '--immediate-mode', `ip proto 112 and src host ${h1.ip}`]);
+      await dump.ready;
 
       // The peer runs first, so a stalled master would be replaced within Master_Down_Interval.
       const n2 = run(1, instanceBlock({ priority: 100 }));
@@ -148,6 +127,7 @@ describe('notify hooks of a VRRP instance (VRRPv3, advert 0.1 s)', () => {
       // for the 2 s; one that is not never leaves a silence as long as the peer's
       // Master_Down_Interval (the window's edges count, so a silence at either end shows too).
       const mdiMs = masterDownIntervalMs(100, 10, 3);
+      const adverts = advertTimes(dump.lines());
       const during = adverts.filter((a) => a.t >= became.time && a.t <= became.time + 2_000);
       const edges = [became.time, ...during.map((a) => a.t), became.time + 2_000];
       const gaps = edges.slice(1).map((t, i) => t - edges[i]!);
@@ -157,7 +137,7 @@ describe('notify hooks of a VRRP instance (VRRPv3, advert 0.1 s)', () => {
           `master; Master_Down_Interval ${mdiMs} ms`,
       );
       assert.ok(during.every((a) => a.prio === 150));
-      dump.kill('SIGTERM');
+      dump.stop();
     },
   );
 });

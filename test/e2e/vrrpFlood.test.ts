@@ -6,11 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { sleep } from '../../src/io/sleep.js';
 import { createHaloLab, type HaloLab, holders, instanceBlock } from '../helpers/haloLab.js';
 import { waitFor } from '../helpers/netns.js';
+import { advertTimes, tcpdump } from '../helpers/tcpdump.js';
 import { fixturePath, spawnJsonChild } from '../io/jsonChild.js';
 import { AUTH, floodMix, GROUP, VIP } from './fixtures/badAdverts.js';
 import { recordLog, stoppedCounters } from './fixtures/daemonLog.js';
@@ -63,29 +63,8 @@ describe('a VRRP flood at the master (VRRPv2, PASS auth, advert 1 s)', () => {
       await waitFor(`${VIP} on node1 only`, async () => (await holders(hl.hosts, VIP)).join() === '0', 2_000);
 
       // The backup's kernel stamps the master's adverts (tcpdump -tt: epoch seconds, microseconds).
-      const dump = h2.spawn('tcpdump', [
-        '-i',
-        'eth0',
-        '-n',
-        '-l',
-        '-tt',
-        '--immediate-mode',
-        `ip proto 112 and src host ${h1.ip}`,
-      ]);
-      const adverts: number[] = [];
-      createInterface({ input: dump.stdout! }).on('line', (line) => {
-        const m = /^(\d+\.\d+) /.exec(line);
-        if (m) adverts.push(Number(m[1]) * 1000);
-      });
-      let dumpErr = '';
-      dump.stderr!.on('data', (d: Buffer) => {
-        dumpErr += d.toString();
-      });
-      await waitFor(
-        () => `tcpdump on ${h2.ns} to listen (stderr: ${dumpErr})`,
-        () => dumpErr.includes('listening on'),
-        5_000,
-      );
+      const dump = tcpdump(h2, ['-i', 'eth0', '-tt', '--immediate-mode', `ip proto 112 and src host ${h1.ip}`]);
+      await dump.ready;
 
       const flooder = spawnJsonChild(attacker, fixturePath(import.meta.url, 'vrrpFlooder.js'), [
         'eth0',
@@ -114,7 +93,8 @@ describe('a VRRP flood at the master (VRRPv2, PASS auth, advert 1 s)', () => {
       const grown = logBytes - bytesBefore;
       const moved = [n1.transitions.slice(seen[0]), n2.transitions.slice(seen[1])];
       await sampling;
-      dump.kill('SIGTERM');
+      dump.stop();
+      const adverts = advertTimes(dump.lines()).map((a) => a.t);
 
       const wallS = (ended - started) / 1000;
       const cpuShare = cpu / wallS;

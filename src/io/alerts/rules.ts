@@ -21,6 +21,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAM
 import { Diagnostics } from '../../config/diagnostics.js';
 import type { SourcePos } from '../../errors.js';
 import { splitCommandLine } from '../commandLine.js';
+import type { WebhookTarget } from './webhook.js';
 
 export interface AlertMatch {
   node?: string;
@@ -47,15 +48,7 @@ export interface AllCondition {
 export type AlertAction =
   | { kind: 'log'; message: string }
   | { kind: 'exec'; argv: string[]; timeoutMs: number }
-  | {
-      kind: 'webhook';
-      url: string;
-      timeoutMs: number;
-      retries: number;
-      backoffMs: number;
-      maxBackoffMs: number;
-      headers: Record<string, string>;
-    };
+  | ({ kind: 'webhook' } & WebhookTarget);
 
 export interface AlertRule {
   name: string;
