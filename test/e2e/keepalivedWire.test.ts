@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { type AdvertSpec, decodeIpv4Packet, encodeIpv4Packet } from '../../src/io/vrrp/codec.js';
-import { VRRP_MULTICAST_V4 } from '../../src/io/vrrp/packet.types.js';
+import { goldenSpecs } from '../fixtures/vrrp/goldenSpecs.js';
 import { checkAdvert } from '../../src/io/vrrp/receiveChecks.js';
 import { stopChild } from '../../src/cli/nodeProcess.js';
 import { createLab, type Lab, type LabNode, waitFor, withTimeout } from '../helpers/netns.js';
@@ -54,30 +54,6 @@ vrrp_instance V3 {
   }
 }
 `;
-
-/** What the config above should put on the wire from a sender whose eth0 is `src`. */
-function goldenSpecs(src: string): { v2: AdvertSpec; v3: AdvertSpec } {
-  const common = { src, dst: VRRP_MULTICAST_V4 };
-  return {
-    v2: {
-      version: 2,
-      vrid: 51,
-      priority: 150,
-      advertIntervalCs: 100,
-      addresses: ['192.0.2.100', '192.0.2.101'],
-      authPass: 'secret12',
-      ...common,
-    },
-    v3: {
-      version: 3,
-      vrid: 52,
-      priority: 120,
-      advertIntervalCs: 10,
-      addresses: ['192.0.2.200', '192.0.2.201', '203.0.113.9'],
-      ...common,
-    },
-  };
-}
 
 const PCAP_GLOBAL_HEADER = 24;
 const PCAP_RECORD_HEADER = 16;

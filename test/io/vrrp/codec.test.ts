@@ -10,6 +10,7 @@ import {
   internetChecksum,
 } from '../../../src/io/vrrp/codec.js';
 import type { DropReason, VrrpPacket } from '../../../src/io/vrrp/packet.types.js';
+import { goldenSpecs } from '../../fixtures/vrrp/goldenSpecs.js';
 
 /** The IPv4 datagrams of a test/fixtures/vrrp/*.hex file (one per line, '#' lines are comments). */
 function readFixture(name: string): Buffer[] {
@@ -21,26 +22,8 @@ function readFixture(name: string): Buffer[] {
     .map((l) => Buffer.from(l, 'hex'));
 }
 
-// The specs keepalived.conf in the fixture headers describes; the sender was lab node 1.
-const V2_SPEC: AdvertSpec = {
-  version: 2,
-  vrid: 51,
-  priority: 150,
-  advertIntervalCs: 100,
-  addresses: ['192.0.2.100', '192.0.2.101'],
-  authPass: 'secret12',
-  src: '192.0.2.11',
-  dst: '224.0.0.18',
-};
-const V3_SPEC: AdvertSpec = {
-  version: 3,
-  vrid: 52,
-  priority: 120,
-  advertIntervalCs: 10,
-  addresses: ['192.0.2.200', '192.0.2.201', '203.0.113.9'],
-  src: '192.0.2.11',
-  dst: '224.0.0.18',
-};
+// The sender of the captured fixtures was lab node 1.
+const { v2: V2_SPEC, v3: V3_SPEC } = goldenSpecs('192.0.2.11');
 
 function decodeOk(buf: Buffer): VrrpPacket {
   const r = decodeIpv4Packet(buf);
